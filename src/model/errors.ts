@@ -1,0 +1,29 @@
+// The one error type thrown inside Albatross. `code` tells callers what kind of failure it
+// is; `isRetryable` (in aws/retry.ts) decides retry versus give up from it.
+
+export const ErrorCode = [
+  /** Input files could not be read or parsed; nothing is changed. */
+  'input',
+  /** Command-line usage. */
+  'usage',
+  /** AWS rejected a request as invalid; retrying the same call cannot help. */
+  'aws-validation',
+  /** AWS answered with throttling, a 5xx or a network failure, after retries ran out. */
+  'aws-unavailable',
+  /** AWS state that Albatross cannot work with (no VPC, no subnets, a limit reached). */
+  'aws-state',
+  /** A group that cannot be built at all (for example over 100 rules). */
+  'group',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ErrorCode)[number];
+
+export class AlbatrossError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AlbatrossError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,216 @@
+// Desired and actual AWS resources of one Ingress group, as plain data.
+// `translate` produces the desired side, `observe` the actual one; `plan` compares them.
+
+/** `namespace/name` of a Kubernetes object. */
+export type ObjectKey = string;
+
+export type Tags = Readonly<Record<string, string>>;
+
+export const Scheme = ['internal', 'internet-facing'] as const;
+export type Scheme = (typeof Scheme)[number];
+
+export const IpAddressType = ['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] as const;
+export type IpAddressType = (typeof IpAddressType)[number];
+
+export const ListenerProtocol = ['HTTP', 'HTTPS'] as const;
+export type ListenerProtocol = (typeof ListenerProtocol)[number];
+
+export const TargetProtocol = ['HTTP', 'HTTPS'] as const;
+export type TargetProtocol = (typeof TargetProtocol)[number];
+
+export const ProtocolVersion = ['HTTP1', 'HTTP2', 'GRPC'] as const;
+export type ProtocolVersion = (typeof ProtocolVersion)[number];
+
+export const TargetType = ['ip', 'instance'] as const;
+export type TargetType = (typeof TargetType)[number];
+
+/** Subnets and security groups are either given as ids or resolved later by `observe`. */
+export type SubnetSelection =
+  | { readonly kind: 'ids'; readonly ids: readonly string[] }
+  /** Names (`Name` tag) or ids as written in the `subnets` annotation, resolved against AWS. */
+  | { readonly kind: 'named'; readonly refs: readonly string[] }
+  /** Discovered by the `kubernetes.io/role/elb` / `kubernetes.io/role/internal-elb` tags. */
+  | { readonly kind: 'discover' };
+
+export interface LoadBalancerSpec {
+  readonly id: string;
+  /** At most 32 characters, letters, digits and hyphens. */
+  readonly name: string;
+  readonly scheme: Scheme;
+  readonly ipAddressType: IpAddressType;
+  readonly subnets: SubnetSelection;
+  /**
+   * Security groups given by the `security-groups` annotation (ids or names). Empty means
+   * the managed security group of the stack is used.
+   */
+  readonly securityGroups: readonly string[];
+  /** Only the keys set here are compared with AWS; others are left as AWS has them. */
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly tags: Tags;
+}
+
+export interface SecurityGroupRuleSpec {
+  readonly protocol: 'tcp';
+  readonly port: number;
+  readonly cidr: string;
+}
+
+export interface SecurityGroupSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly ingress: readonly SecurityGroupRuleSpec[];
+  readonly tags: Tags;
+}
+
+export interface HealthCheckSpec {
+  readonly protocol: TargetProtocol;
+  /** A port number as a string, or `traffic-port`. */
+  readonly port: string;
+  readonly path: string;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly healthyThresholdCount: number;
+  readonly unhealthyThresholdCount: number;
+  /** HTTP codes (`200`, `200-399`, `200,302`) or gRPC codes for GRPC target groups. */
+  readonly successCodes: string;
+}
+
+export interface TargetSpec {
+  readonly ip: string;
+  readonly port: number;
+}
+
+export interface TargetGroupSpec {
+  readonly id: string;
+  readonly name: string;
+  /** Immutable on AWS: a change means a new target group (and a new id). */
+  readonly targetType: TargetType;
+  readonly protocol: TargetProtocol;
+  readonly protocolVersion: ProtocolVersion;
+  /** Required by AWS at creation; each ip target carries its own port. */
+  readonly port: number;
+  readonly healthCheck: HealthCheckSpec;
+  /** Only the keys set here are compared with AWS. */
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly targets: readonly TargetSpec[];
+  readonly tags: Tags;
+  /** `namespace/name` and port of the Service, for messages and plan output. */
+  readonly service: { readonly key: ObjectKey; readonly port: string };
+}
+
+/** A reference to a target group: one of ours by id, or an existing one by ARN. */
+export type TargetGroupRef =
+  | { readonly kind: 'id'; readonly id: string }
+  | { readonly kind: 'arn'; readonly arn: string };
+
+export interface WeightedTargetGroup {
+  readonly targetGroup: TargetGroupRef;
+  readonly weight: number;
+}
+
+export type ActionSpec =
+  | {
+      readonly type: 'forward';
+      readonly targetGroups: readonly WeightedTargetGroup[];
+      /** Seconds; absent means stickiness off. */
+      readonly stickinessSeconds?: number;
+    }
+  | {
+      readonly type: 'redirect';
+      readonly protocol: string;
+      readonly port: string;
+      readonly host: string;
+      readonly path: string;
+      readonly query: string;
+      readonly statusCode: 'HTTP_301' | 'HTTP_302';
+    }
+  | {
+      readonly type: 'fixed-response';
+      readonly statusCode: string;
+      readonly contentType?: string;
+      readonly messageBody?: string;
+    };
+
+export type ConditionSpec =
+  | { readonly field: 'host-header'; readonly values: readonly string[] }
+  | { readonly field: 'path-pattern'; readonly values: readonly string[] }
+  | { readonly field: 'http-request-method'; readonly values: readonly string[] }
+  | { readonly field: 'source-ip'; readonly values: readonly string[] }
+  | { readonly field: 'http-header'; readonly name: string; readonly values: readonly string[] }
+  | { readonly field: 'query-string'; readonly values: readonly { readonly key?: string; readonly value: string }[] };
+
+export type ConditionField = ConditionSpec['field'];
+
+export interface RuleSpec {
+  readonly id: string;
+  readonly listenerPort: number;
+  /** Conditions are ANDed; the values within one condition are ORed. Sorted canonically. */
+  readonly conditions: readonly ConditionSpec[];
+  readonly action: ActionSpec;
+  /** The Ingress whose path this rule serves (`namespace/name`), or `null` for rules the group needs as a whole. */
+  readonly ingress: ObjectKey | null;
+  readonly tags: Tags;
+}
+
+export interface ListenerSpec {
+  readonly id: string;
+  readonly port: number;
+  readonly protocol: ListenerProtocol;
+  /** Used when no rule matches: the default backend, else a fixed 404. */
+  readonly defaultAction: ActionSpec;
+  /** For HTTPS: ACM certificate ARNs or ids of certificates we import; the first is the default. */
+  readonly certificates: readonly CertificateRef[];
+  readonly sslPolicy?: string;
+  readonly tags: Tags;
+}
+
+export type CertificateRef =
+  | { readonly kind: 'arn'; readonly arn: string }
+  /** A certificate imported from a Secret, by its content fingerprint. */
+  | { readonly kind: 'imported'; readonly fingerprint: string };
+
+/** Everything one Ingress group should be in AWS. Rules are listed in evaluation order. */
+export interface DesiredStack {
+  /** Group name: the `group.name` annotation, or `namespace/name` of a lone Ingress. */
+  readonly group: string;
+  /** Members that are applied, in group order. */
+  readonly ingresses: readonly ObjectKey[];
+  readonly loadBalancer: LoadBalancerSpec;
+  /** The managed security group; `null` when the `security-groups` annotation names the groups. */
+  readonly securityGroup: SecurityGroupSpec | null;
+  readonly listeners: readonly ListenerSpec[];
+  /** Per listener, in the order ALB must evaluate them (first match wins). */
+  readonly rules: readonly RuleSpec[];
+  readonly targetGroups: readonly TargetGroupSpec[];
+  /**
+   * Ingresses whose rules already in AWS stay exactly as they are, because the Ingress is
+   * currently invalid (see `IngressError`).
+   */
+  readonly frozenIngresses: readonly ObjectKey[];
+}
+
+/** A problem with one Ingress, reported to its owner. It never stops the rest of the group. */
+export interface IngressError {
+  readonly ingress: ObjectKey;
+  /** Group the Ingress belongs to, when known. */
+  readonly group: string | null;
+  /** Names the object, the field or annotation, the bad value and what is allowed. */
+  readonly message: string;
+  /**
+   * `excluded`: the Ingress is left out of its group (its rules already in AWS stay untouched).
+   * `degraded`: the Ingress is applied, but part of it (one path, one TLS entry) serves an error.
+   */
+  readonly severity: 'excluded' | 'degraded';
+}
+
+/** The outcome of translating every group of a snapshot. */
+export interface DesiredState {
+  readonly stacks: readonly DesiredStack[];
+  /**
+   * Groups whose members are all invalid: nothing in AWS is changed for them, and they are
+   * not deleted either.
+   */
+  readonly frozenGroups: readonly string[];
+  readonly errors: readonly IngressError[];
+}
