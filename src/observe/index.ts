@@ -1,0 +1,3 @@
+export * from './cluster.js';
+export * from './network.js';
+export * from './tags.js';

@@ -1,0 +1,147 @@
+// Finds the VPC and subnets a cluster's load balancers live in, and resolves the subnets
+// and security groups named in annotations. Subnet choice follows the AWS Load Balancer
+// Controller's discovery: role tags, cluster tags, one subnet per zone.
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, type Subnet } from '@aws-sdk/client-ec2';
+import type { Aws } from '../aws/clients.js';
+import { collectPages } from '../aws/pagination.js';
+import { tagsFromSdk } from '../aws/elbv2-shapes.js';
+import { AlbatrossError } from '../model/errors.js';
+import type { Scheme, SubnetSelection } from '../model/resources.js';
+
+export const SubnetRoleTag = {
+  'internet-facing': 'kubernetes.io/role/elb',
+  internal: 'kubernetes.io/role/internal-elb',
+} as const satisfies Record<Scheme, string>;
+
+const clusterTagPrefix = 'kubernetes.io/cluster/';
+
+export interface SubnetInfo {
+  readonly id: string;
+  readonly vpcId: string;
+  readonly zone: string;
+  readonly name: string | null;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly availableIps: number;
+}
+
+export interface Network {
+  readonly vpcId: string;
+  readonly subnets: readonly SubnetInfo[];
+}
+
+export async function discoverNetwork(aws: Aws, options: { readonly vpcId?: string | undefined }): Promise<Network> {
+  const describe = (filters: { Name: string; Values: string[] }[]): Promise<Subnet[]> =>
+    collectPages(
+      (NextToken) => aws.send(aws.ec2, new DescribeSubnetsCommand({ Filters: filters, ...(NextToken === undefined ? {} : { NextToken }) })),
+      (p) => p.Subnets,
+      (p) => p.NextToken,
+    );
+  let vpcId = options.vpcId;
+  if (vpcId === undefined) {
+    const tagged = await describe([{ Name: 'tag-key', Values: Object.values(SubnetRoleTag) }]);
+    const vpcs = [...new Set(tagged.map((s) => s.VpcId ?? ''))].sort();
+    if (vpcs.length !== 1) {
+      throw new AlbatrossError(
+        'aws-state',
+        vpcs.length === 0
+          ? `no subnet carries the tag ${SubnetRoleTag['internet-facing']} or ${SubnetRoleTag.internal}, so the VPC cannot be found; pass --vpc-id or tag the cluster's subnets`
+          : `subnets tagged for load balancers are in several VPCs (${vpcs.join(', ')}); pass --vpc-id to choose one`,
+      );
+    }
+    vpcId = vpcs[0]!;
+  }
+  const subnets = await describe([{ Name: 'vpc-id', Values: [vpcId] }]);
+  return {
+    vpcId,
+    subnets: subnets.map((s) => {
+      const tags = tagsFromSdk(s.Tags);
+      return {
+        id: s.SubnetId ?? '',
+        vpcId: s.VpcId ?? '',
+        zone: s.AvailabilityZone ?? '',
+        name: tags.Name ?? null,
+        tags,
+        availableIps: s.AvailableIpAddressCount ?? 0,
+      };
+    }),
+  };
+}
+
+export type Resolution<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/**
+ * Picks the subnets for one load balancer. Discovery takes subnets with the scheme's role
+ * tag, skips those tagged for another cluster only, and keeps one per zone (ours-tagged
+ * first, then the most free addresses, then by id, so the choice is stable).
+ */
+export function selectSubnets(selection: SubnetSelection, scheme: Scheme, network: Network, clusterName: string): Resolution<string[]> {
+  if (selection.kind === 'ids' || selection.kind === 'named') {
+    const refs = selection.kind === 'ids' ? selection.ids : selection.refs;
+    const ids: string[] = [];
+    for (const ref of refs) {
+      const found = network.subnets.filter((s) => s.id === ref || s.name === ref);
+      if (found.length !== 1) {
+        return {
+          ok: false,
+          message:
+            found.length === 0
+              ? `annotation alb.ingress.kubernetes.io/subnets: subnet "${ref}" not found in ${network.vpcId}`
+              : `annotation alb.ingress.kubernetes.io/subnets: "${ref}" names ${found.length} subnets in ${network.vpcId}; use subnet ids`,
+        };
+      }
+      ids.push(found[0]!.id);
+    }
+    return checkZones([...new Set(ids)], network, 'alb.ingress.kubernetes.io/subnets');
+  }
+  const role = SubnetRoleTag[scheme];
+  const ourTag = `${clusterTagPrefix}${clusterName}`;
+  const candidates = network.subnets.filter((s) => {
+    const value = s.tags[role];
+    if (value === undefined || (value !== '' && value !== '1')) return false;
+    const clusterTags = Object.keys(s.tags).filter((k) => k.startsWith(clusterTagPrefix));
+    return clusterTags.length === 0 || clusterTags.includes(ourTag);
+  });
+  const byZone = new Map<string, SubnetInfo>();
+  for (const s of [...candidates].sort((a, b) => rank(b, ourTag) - rank(a, ourTag) || b.availableIps - a.availableIps || a.id.localeCompare(b.id))) {
+    if (!byZone.has(s.zone)) byZone.set(s.zone, s);
+  }
+  const ids = [...byZone.values()].map((s) => s.id).sort();
+  if (ids.length === 0) {
+    return {
+      ok: false,
+      message: `no subnet in ${network.vpcId} is tagged ${role}=1 for a ${scheme} load balancer; tag subnets in at least two zones or set alb.ingress.kubernetes.io/subnets`,
+    };
+  }
+  return checkZones(ids, network, `subnets tagged ${role}`);
+}
+
+function rank(s: SubnetInfo, ourTag: string): number {
+  return s.tags[ourTag] === undefined ? 0 : 1;
+}
+
+function checkZones(ids: string[], network: Network, source: string): Resolution<string[]> {
+  const zones = new Set(ids.map((id) => network.subnets.find((s) => s.id === id)?.zone));
+  if (zones.size < 2) {
+    return { ok: false, message: `${source}: an Application Load Balancer needs subnets in at least two zones; found ${[...zones].join(', ')}` };
+  }
+  return { ok: true, value: [...ids].sort() };
+}
+
+/** Resolves security groups named by id (`sg-...`) or name within the VPC. */
+export async function resolveSecurityGroups(aws: Aws, refs: readonly string[], vpcId: string): Promise<Resolution<string[]>> {
+  const ids = refs.filter((r) => /^sg-[0-9a-f]+$/.test(r));
+  const names = refs.filter((r) => !ids.includes(r));
+  if (names.length === 0) return { ok: true, value: [...ids].sort() };
+  const found = await aws.send(
+    aws.ec2,
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: names }] }),
+  );
+  for (const name of names) {
+    const match = (found.SecurityGroups ?? []).filter((g) => g.GroupName === name);
+    if (match.length !== 1) {
+      return { ok: false, message: `annotation alb.ingress.kubernetes.io/security-groups: security group "${name}" not found in ${vpcId}` };
+    }
+    ids.push(match[0]!.GroupId ?? '');
+  }
+  return { ok: true, value: [...new Set(ids)].sort() };
+}
