@@ -1,0 +1,5 @@
+export * from './diff.js';
+export * from './equality.js';
+export * from './operations.js';
+export * from './priorities.js';
+export * from './describe.js';
