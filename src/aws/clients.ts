@@ -10,7 +10,7 @@ import { awsErrorCode, defaultRetryPolicy, withRetry, type RetryPolicy } from '.
 export interface AwsOptions {
   readonly region: string;
   /** An emulator or LocalStack endpoint. @default the SDK's own resolution (`AWS_ENDPOINT_URL`, else AWS) */
-  readonly endpoint?: string;
+  readonly endpoint?: string | undefined;
   readonly retryPolicy?: RetryPolicy;
   readonly logger?: Logger;
 }

@@ -86,7 +86,7 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
       continue;
     }
     const fields = healthCheckDifferences(spec.healthCheck, tg.healthCheck);
-    if (fields.length > 0) ops.push({ op: 'modifyTargetGroupHealthCheck', id: spec.id, arn: tg.arn, healthCheck: spec.healthCheck, fields });
+    if (fields.length > 0) ops.push({ op: 'modifyTargetGroupHealthCheck', id: spec.id, arn: tg.arn, healthCheck: spec.healthCheck, grpc: spec.protocolVersion === 'GRPC', fields });
     const attributes = attributeDifferences(spec.attributes, tg.attributes);
     if (Object.keys(attributes).length > 0) ops.push({ op: 'modifyTargetGroupAttributes', id: spec.id, arn: tg.arn, attributes });
     const register = missingFrom(spec.targets, tg.targets, targetKey);

@@ -29,7 +29,7 @@ export type Operation =
     }
   | { readonly op: 'deleteSecurityGroup'; readonly id: string; readonly groupId: string; readonly name: string }
   | { readonly op: 'createTargetGroup'; readonly spec: TargetGroupSpec; readonly vpcId: string }
-  | { readonly op: 'modifyTargetGroupHealthCheck'; readonly id: string; readonly arn: string; readonly healthCheck: HealthCheckSpec; readonly fields: readonly string[] }
+  | { readonly op: 'modifyTargetGroupHealthCheck'; readonly id: string; readonly arn: string; readonly healthCheck: HealthCheckSpec; readonly grpc: boolean; readonly fields: readonly string[] }
   | { readonly op: 'modifyTargetGroupAttributes'; readonly id: string; readonly arn: string | null; readonly attributes: Readonly<Record<string, string>> }
   | { readonly op: 'registerTargets'; readonly id: string; readonly arn: string | null; readonly targets: readonly TargetSpec[] }
   | { readonly op: 'deregisterTargets'; readonly id: string; readonly arn: string; readonly targets: readonly TargetSpec[] }

@@ -1,0 +1,54 @@
+// Listener operations. The listener's default action is where unmatched requests go.
+import { CreateListenerCommand, DeleteListenerCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Aws } from '../aws/clients.js';
+import { actionToSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
+import type { ListenerSpec } from '../model/resources.js';
+import type { Operation } from '../plan/operations.js';
+import type { ApplyState } from './state.js';
+
+type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
+
+function tlsSettings(spec: ListenerSpec, state: ApplyState): { Certificates?: { CertificateArn: string }[]; SslPolicy?: string } {
+  if (spec.protocol !== 'HTTPS') return {};
+  const first = spec.certificates[0];
+  return {
+    // Only the default certificate goes here; SNI certificates are listener certificates.
+    ...(first === undefined ? {} : { Certificates: [{ CertificateArn: state.certificateArn(first) }] }),
+    ...(spec.sslPolicy === undefined ? {} : { SslPolicy: spec.sslPolicy }),
+  };
+}
+
+export async function createListener(aws: Aws, state: ApplyState, op: Op<'createListener'>): Promise<void> {
+  const { spec } = op;
+  const res = await aws.send(
+    aws.elbv2,
+    new CreateListenerCommand({
+      LoadBalancerArn: state.requireLoadBalancerArn(),
+      Port: spec.port,
+      Protocol: spec.protocol,
+      DefaultActions: [actionToSdk(spec.defaultAction, state.targetGroupArn)],
+      ...tlsSettings(spec, state),
+      Tags: tagsToSdk(spec.tags),
+    }),
+  );
+  const arn = res.Listeners?.[0]?.ListenerArn;
+  if (arn !== undefined) state.listenerArns.set(spec.port, arn);
+}
+
+export async function modifyListener(aws: Aws, state: ApplyState, op: Op<'modifyListener'>): Promise<void> {
+  const { spec } = op;
+  await aws.send(
+    aws.elbv2,
+    new ModifyListenerCommand({
+      ListenerArn: op.arn,
+      Port: spec.port,
+      Protocol: spec.protocol,
+      DefaultActions: [actionToSdk(spec.defaultAction, state.targetGroupArn)],
+      ...tlsSettings(spec, state),
+    }),
+  );
+}
+
+export async function deleteListener(aws: Aws, op: Op<'deleteListener'>): Promise<void> {
+  await aws.send(aws.elbv2, new DeleteListenerCommand({ ListenerArn: op.arn }));
+}

@@ -1,0 +1,70 @@
+// Load balancer operations: create with tags, and the in-place changes AWS allows.
+import {
+  CreateLoadBalancerCommand,
+  DeleteLoadBalancerCommand,
+  ModifyLoadBalancerAttributesCommand,
+  SetIpAddressTypeCommand,
+  SetSecurityGroupsCommand,
+  SetSubnetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Aws } from '../aws/clients.js';
+import { tagsToSdk } from '../aws/elbv2-shapes.js';
+import type { Operation } from '../plan/operations.js';
+import type { ApplyState } from './state.js';
+
+type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
+
+export async function createLoadBalancer(aws: Aws, state: ApplyState, op: Op<'createLoadBalancer'>): Promise<void> {
+  const { spec } = op;
+  const res = await aws.send(
+    aws.elbv2,
+    new CreateLoadBalancerCommand({
+      Name: spec.name,
+      Type: 'application',
+      Scheme: spec.scheme,
+      IpAddressType: spec.ipAddressType,
+      Subnets: [...op.subnetIds],
+      SecurityGroups: op.securityGroups.map((r) => state.securityGroupId(r)),
+      Tags: tagsToSdk(spec.tags),
+    }),
+  );
+  const lb = res.LoadBalancers?.[0];
+  state.loadBalancerArn = lb?.LoadBalancerArn ?? null;
+  state.loadBalancerDnsName = lb?.DNSName ?? null;
+  // A new load balancer has no listeners, whatever the old one had.
+  state.listenerArns.clear();
+}
+
+export async function setSubnets(aws: Aws, op: Op<'setSubnets'>): Promise<void> {
+  await aws.send(aws.elbv2, new SetSubnetsCommand({ LoadBalancerArn: op.arn, Subnets: [...op.subnetIds] }));
+}
+
+export async function setSecurityGroups(aws: Aws, state: ApplyState, op: Op<'setSecurityGroups'>): Promise<void> {
+  await aws.send(
+    aws.elbv2,
+    new SetSecurityGroupsCommand({ LoadBalancerArn: op.arn, SecurityGroups: op.securityGroups.map((r) => state.securityGroupId(r)) }),
+  );
+}
+
+export async function setIpAddressType(aws: Aws, op: Op<'setIpAddressType'>): Promise<void> {
+  await aws.send(aws.elbv2, new SetIpAddressTypeCommand({ LoadBalancerArn: op.arn, IpAddressType: op.ipAddressType }));
+}
+
+export async function modifyLoadBalancerAttributes(aws: Aws, state: ApplyState, op: Op<'modifyLoadBalancerAttributes'>): Promise<void> {
+  await aws.send(
+    aws.elbv2,
+    new ModifyLoadBalancerAttributesCommand({
+      LoadBalancerArn: op.arn ?? state.requireLoadBalancerArn(),
+      Attributes: Object.entries(op.attributes).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+}
+
+export async function deleteLoadBalancer(aws: Aws, state: ApplyState, op: Op<'deleteLoadBalancer'>): Promise<void> {
+  await aws.send(aws.elbv2, new DeleteLoadBalancerCommand({ LoadBalancerArn: op.arn }));
+  if (state.loadBalancerArn === op.arn) {
+    state.loadBalancerArn = null;
+    state.loadBalancerDnsName = null;
+    state.listenerArns.clear();
+  }
+}

@@ -1,0 +1,50 @@
+// Listener rule operations. Rules are changed in place (ModifyRule) and moved only to free
+// priorities, so unchanged rules keep their ARN and priority.
+import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
+  ModifyRuleCommand,
+  SetRulePrioritiesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Aws } from '../aws/clients.js';
+import { actionToSdk, conditionsToSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
+import type { Operation } from '../plan/operations.js';
+import type { ApplyState } from './state.js';
+
+type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
+
+export async function createRule(aws: Aws, state: ApplyState, op: Op<'createRule'>): Promise<void> {
+  const { spec } = op;
+  await aws.send(
+    aws.elbv2,
+    new CreateRuleCommand({
+      ListenerArn: state.listenerArn(spec.listenerPort),
+      Priority: op.priority,
+      Conditions: conditionsToSdk(spec.conditions),
+      Actions: [actionToSdk(spec.action, state.targetGroupArn)],
+      Tags: tagsToSdk(spec.tags),
+    }),
+  );
+}
+
+export async function modifyRule(aws: Aws, state: ApplyState, op: Op<'modifyRule'>): Promise<void> {
+  await aws.send(
+    aws.elbv2,
+    new ModifyRuleCommand({
+      RuleArn: op.arn,
+      Conditions: conditionsToSdk(op.spec.conditions),
+      Actions: [actionToSdk(op.spec.action, state.targetGroupArn)],
+    }),
+  );
+}
+
+export async function setRulePriorities(aws: Aws, op: Op<'setRulePriorities'>): Promise<void> {
+  await aws.send(
+    aws.elbv2,
+    new SetRulePrioritiesCommand({ RulePriorities: op.moves.map((m) => ({ RuleArn: m.arn, Priority: m.priority })) }),
+  );
+}
+
+export async function deleteRule(aws: Aws, op: Op<'deleteRule'>): Promise<void> {
+  await aws.send(aws.elbv2, new DeleteRuleCommand({ RuleArn: op.arn }));
+}

@@ -1,0 +1,19 @@
+// Puts tags back where they drifted, on ELBv2 resources and EC2 security groups.
+import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { AddTagsCommand, RemoveTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Aws } from '../aws/clients.js';
+import { tagsToSdk } from '../aws/elbv2-shapes.js';
+import type { Operation } from '../plan/operations.js';
+
+type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
+
+export async function updateTags(aws: Aws, op: Op<'updateTags'>): Promise<void> {
+  const add = tagsToSdk(op.add);
+  if (op.service === 'ec2') {
+    if (add.length > 0) await aws.send(aws.ec2, new CreateTagsCommand({ Resources: [op.arn], Tags: add }));
+    if (op.remove.length > 0) await aws.send(aws.ec2, new DeleteTagsCommand({ Resources: [op.arn], Tags: op.remove.map((Key) => ({ Key })) }));
+    return;
+  }
+  if (add.length > 0) await aws.send(aws.elbv2, new AddTagsCommand({ ResourceArns: [op.arn], Tags: add }));
+  if (op.remove.length > 0) await aws.send(aws.elbv2, new RemoveTagsCommand({ ResourceArns: [op.arn], TagKeys: [...op.remove] }));
+}

@@ -1,0 +1,49 @@
+// Renders a reconcile result for people (text) or programs (JSON). Never includes secrets:
+// changes are built from resource specs that hold none.
+import type { ReconcileResult } from '../pipeline/reconcile.js';
+
+export interface JsonOutput {
+  readonly groups: readonly {
+    readonly name: string;
+    readonly ingresses: readonly string[];
+    readonly loadBalancer: { readonly arn: string; readonly dnsName: string } | null;
+    readonly changes: readonly { readonly action: string; readonly kind: string; readonly id: string; readonly summary: string }[];
+  }[];
+  readonly errors: readonly { readonly ingress: string; readonly message: string }[];
+}
+
+export function toJson(result: ReconcileResult): JsonOutput {
+  return {
+    groups: result.groups.map((g) => ({ name: g.name, ingresses: g.ingresses, loadBalancer: g.loadBalancer, changes: g.changes })),
+    errors: [
+      ...result.errors.map((e) => ({ ingress: e.ingress, message: e.message })),
+      // A group that stopped part-way is an error for each of its Ingresses.
+      ...result.groups.flatMap((g) => (g.failure === null || g.frozen ? [] : g.ingresses.map((ingress) => ({ ingress, message: `group ${g.name}: ${g.failure}` })))),
+    ],
+  };
+}
+
+const marks = { create: '+', update: '~', delete: '-' } as const;
+
+export function toText(result: ReconcileResult, mode: 'plan' | 'apply'): string {
+  const lines: string[] = [];
+  const counts = { create: 0, update: 0, delete: 0 };
+  for (const g of result.groups) {
+    lines.push(`Group ${g.name}${g.ingresses.length > 0 ? ` (${g.ingresses.map((i) => `Ingress ${i}`).join(', ')})` : ''}`);
+    if (g.loadBalancer !== null) lines.push(`  load balancer ${g.loadBalancer.dnsName}`);
+    if (g.frozen) lines.push(`  left as it is: ${g.failure ?? 'no member Ingress is valid'}`);
+    else if (g.changes.length === 0 && g.failure === null) lines.push('  no changes');
+    for (const c of g.changes) {
+      counts[c.action as keyof typeof counts]++;
+      lines.push(`  ${marks[c.action as keyof typeof marks] ?? '?'} ${c.action} ${c.kind} ${c.id}: ${c.summary}`);
+    }
+    if (g.failure !== null && !g.frozen) lines.push(`  ! stopped: ${g.failure}`);
+  }
+  if (result.errors.length > 0) {
+    lines.push('', 'Errors:');
+    for (const e of result.errors) lines.push(`  ${e.message}`);
+  }
+  const verb = mode === 'plan' ? 'Plan' : 'Applied';
+  lines.push('', `${verb}: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`.replace(/ to /g, mode === 'plan' ? ' to ' : ' '));
+  return lines.join('\n');
+}

@@ -1,0 +1,122 @@
+// The whole reconcile pipeline for one cluster: translate the snapshot, observe AWS,
+// diff per group, and (for apply) execute. The CLI and the controller both call this.
+import type { Logger } from 'pino';
+import { applyOperations } from '../apply/execute.js';
+import { ApplyState } from '../apply/state.js';
+import type { Aws } from '../aws/clients.js';
+import type { ActualStack } from '../model/actual.js';
+import { AlbatrossError } from '../model/errors.js';
+import type { DesiredStack, IngressError } from '../model/resources.js';
+import { observeCluster } from '../observe/cluster.js';
+import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } from '../observe/network.js';
+import { describeOperation, type Change } from '../plan/describe.js';
+import { diffStack, type StackContext } from '../plan/diff.js';
+import type { Operation } from '../plan/operations.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import { translate } from '../translate/index.js';
+
+export interface ReconcileOptions {
+  readonly clusterName: string;
+  /** @default the one VPC holding subnets tagged for load balancers */
+  readonly vpcId?: string | undefined;
+  /** `plan` reads only; `apply` makes AWS match. */
+  readonly mode: 'plan' | 'apply';
+  readonly logger: Logger;
+}
+
+export interface GroupResult {
+  readonly name: string;
+  readonly ingresses: readonly string[];
+  readonly loadBalancer: { readonly arn: string; readonly dnsName: string } | null;
+  /** Planned changes (plan) or changes made (apply). */
+  readonly changes: readonly Change[];
+  /** For apply: the change that failed, if any; the group stopped there. */
+  readonly failure: string | null;
+  /** The group is left as it is in AWS because none of its Ingresses is valid. */
+  readonly frozen: boolean;
+}
+
+export interface ReconcileResult {
+  readonly groups: readonly GroupResult[];
+  readonly errors: readonly IngressError[];
+}
+
+export async function reconcile(snapshot: Snapshot, aws: Aws, options: ReconcileOptions): Promise<ReconcileResult> {
+  const { logger } = options;
+  const desired = translate(snapshot, { clusterName: options.clusterName });
+  const errors: IngressError[] = [...desired.errors];
+  const observed = await observeCluster(aws, options.clusterName);
+  const network = desired.stacks.length > 0 ? await discoverNetwork(aws, { vpcId: options.vpcId }) : null;
+
+  const desiredByGroup = new Map(desired.stacks.map((s) => [s.group, s]));
+  const frozenGroups = new Set(desired.frozenGroups);
+  const groupNames = [...new Set([...desiredByGroup.keys(), ...observed.stacks.keys(), ...frozenGroups])].sort();
+
+  const groups: GroupResult[] = [];
+  for (const name of groupNames) {
+    const stack = desiredByGroup.get(name) ?? null;
+    const actual = observed.stacks.get(name) ?? null;
+    const ingresses = stack?.ingresses ?? [];
+    const lbOf = (a: ActualStack | null): GroupResult['loadBalancer'] =>
+      a?.loadBalancer == null ? null : { arn: a.loadBalancer.arn, dnsName: a.loadBalancer.dnsName };
+    if (frozenGroups.has(name) && stack === null) {
+      // Every member is invalid: leave AWS exactly as it is until one is fixed or deleted.
+      groups.push({ name, ingresses: [], loadBalancer: lbOf(actual), changes: [], failure: null, frozen: true });
+      continue;
+    }
+    const log = logger.child({ group: name });
+    let operations: Operation[];
+    let context: StackContext | null = null;
+    if (stack !== null) {
+      const resolved = await resolveContext(aws, stack, network!, options.clusterName);
+      if (!resolved.ok) {
+        errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.message}`, severity: 'excluded' as const })));
+        groups.push({ name, ingresses, loadBalancer: lbOf(actual), changes: [], failure: resolved.message, frozen: true });
+        continue;
+      }
+      context = resolved.value;
+    }
+    operations = diffStack(stack, actual, context);
+    if (options.mode === 'plan' || operations.length === 0) {
+      groups.push({ name, ingresses, loadBalancer: lbOf(actual), changes: operations.map(describeOperation), failure: null, frozen: false });
+      continue;
+    }
+    const state = new ApplyState(actual);
+    const outcome = await applyOperations(aws, state, operations, { logger: log });
+    const failure =
+      outcome.failure === null
+        ? null
+        : `${describeOperation(outcome.failure.operation).action} ${describeOperation(outcome.failure.operation).kind} ${describeOperation(outcome.failure.operation).id}: ${(outcome.failure.error as Error).message}`;
+    if (failure !== null) log.error({ error: failure }, 'apply stopped');
+    groups.push({
+      name,
+      ingresses,
+      loadBalancer: state.loadBalancerArn === null ? null : { arn: state.loadBalancerArn, dnsName: state.loadBalancerDnsName ?? '' },
+      changes: outcome.done.map(describeOperation),
+      failure,
+      frozen: false,
+    });
+  }
+  return { groups, errors };
+}
+
+type Resolved<T> = { ok: true; value: T } | { ok: false; message: string };
+
+async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, clusterName: string): Promise<Resolved<StackContext>> {
+  const subnets = selectSubnets(stack.loadBalancer.subnets, stack.loadBalancer.scheme, network, clusterName);
+  if (!subnets.ok) return subnets;
+  let securityGroupIds: string[] = [];
+  if (stack.securityGroup === null) {
+    const sgs = await resolveSecurityGroups(aws, stack.loadBalancer.securityGroups, network.vpcId);
+    if (!sgs.ok) return sgs;
+    securityGroupIds = sgs.value;
+  }
+  return { ok: true, value: { vpcId: network.vpcId, subnetIds: subnets.value, securityGroupIds } };
+}
+
+/** True when the run changed nothing and found nothing wrong. */
+export function isClean(result: ReconcileResult): boolean {
+  return result.errors.length === 0 && result.groups.every((g) => g.failure === null);
+}
+
+export { AlbatrossError };
