@@ -1,0 +1,365 @@
+// Typed parsers for the `alb.ingress.kubernetes.io/*` annotations, one per family, with the
+// names, formats and limits of the AWS Load Balancer Controller. Each returns `undefined`
+// when the annotation is absent (defaults are applied by the caller, which knows whether a
+// value is inherited from another group member) and an error message when it is invalid.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import {
+  IpAddressType,
+  ListenerProtocol,
+  ProtocolVersion,
+  Scheme,
+  TargetProtocol,
+  type SubnetSelection,
+} from '../model/resources.js';
+import { fail, ok, oneOf, quote, type Result } from './result.js';
+
+export const AnnotationPrefix = 'alb.ingress.kubernetes.io/';
+
+/** Annotation names without the prefix. */
+export const Annotation = {
+  groupName: 'group.name',
+  groupOrder: 'group.order',
+  loadBalancerName: 'load-balancer-name',
+  scheme: 'scheme',
+  ipAddressType: 'ip-address-type',
+  subnets: 'subnets',
+  securityGroups: 'security-groups',
+  manageBackendSecurityGroupRules: 'manage-backend-security-group-rules',
+  inboundCidrs: 'inbound-cidrs',
+  listenPorts: 'listen-ports',
+  certificateArn: 'certificate-arn',
+  sslPolicy: 'ssl-policy',
+  sslRedirect: 'ssl-redirect',
+  loadBalancerAttributes: 'load-balancer-attributes',
+  tags: 'tags',
+  targetType: 'target-type',
+  backendProtocol: 'backend-protocol',
+  backendProtocolVersion: 'backend-protocol-version',
+  healthcheckPort: 'healthcheck-port',
+  healthcheckProtocol: 'healthcheck-protocol',
+  healthcheckPath: 'healthcheck-path',
+  healthcheckIntervalSeconds: 'healthcheck-interval-seconds',
+  healthcheckTimeoutSeconds: 'healthcheck-timeout-seconds',
+  healthyThresholdCount: 'healthy-threshold-count',
+  unhealthyThresholdCount: 'unhealthy-threshold-count',
+  successCodes: 'success-codes',
+  targetGroupAttributes: 'target-group-attributes',
+} as const;
+export type AnnotationName = (typeof Annotation)[keyof typeof Annotation];
+
+/** Annotation values as strings. Manifests read from files may carry numbers or booleans. */
+export type Annotations = Readonly<Record<string, string>>;
+
+export function annotationsOf(obj: { readonly metadata?: V1ObjectMeta | undefined }): Annotations {
+  const raw: unknown = obj.metadata?.annotations;
+  if (typeof raw !== 'object' || raw === null) return {};
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value === 'string') out[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
+  }
+  return out;
+}
+
+export function annotationKey(name: string): string {
+  return `${AnnotationPrefix}${name}`;
+}
+
+/** `annotation alb.ingress.kubernetes.io/<name>: "<value>" <problem>` */
+export function annotationProblem(name: string, value: string, problem: string): string {
+  return `annotation ${annotationKey(name)}: ${quote(value)} ${problem}`;
+}
+
+function raw(annotations: Annotations, name: string): string | undefined {
+  return annotations[annotationKey(name)];
+}
+
+type Parser<T> = (annotations: Annotations) => Result<T | undefined>;
+
+function parseWith<T>(name: string, parse: (value: string) => Result<T>): Parser<T> {
+  return (annotations) => {
+    const value = raw(annotations, name);
+    if (value === undefined) return ok(undefined);
+    const parsed = parse(value.trim());
+    return parsed.ok ? parsed : fail(annotationProblem(name, value, parsed.error));
+  };
+}
+
+function enumParser<T extends string>(name: string, allowed: readonly T[]): Parser<T> {
+  return parseWith(name, (value) =>
+    (allowed as readonly string[]).includes(value) ? ok(value as T) : fail(`is not allowed; use ${oneOf(allowed)}`),
+  );
+}
+
+function integerParser(name: string, min: number, max: number): Parser<number> {
+  return parseWith(name, (value) => parseInteger(value, min, max));
+}
+
+export function parseInteger(value: string, min: number, max: number): Result<number> {
+  const range = `use a whole number from ${min} to ${max}`;
+  if (!/^[-+]?\d+$/.test(value)) return fail(`is not a whole number; ${range}`);
+  const n = Number(value);
+  if (n < min || n > max) return fail(`is out of range; ${range}`);
+  return ok(n);
+}
+
+/** Comma-separated list: items trimmed, empty items dropped, as the AWS controller reads them. */
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function listParser(name: string, what: string): Parser<string[]> {
+  return parseWith(name, (value) => {
+    const items = splitList(value);
+    return items.length === 0 ? fail(`is empty; give a comma-separated list of ${what}`) : ok(items);
+  });
+}
+
+/** `k1=v1,k2=v2`: each item must have a `=` and a non-empty key. */
+export function parseStringMap(value: string): Result<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const item of splitList(value)) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? '' : item.slice(0, eq).trim();
+    if (eq < 0 || key === '') return fail(`has an item ${quote(item)} that is not key=value; use k1=v1,k2=v2`);
+    out[key] = item.slice(eq + 1).trim();
+  }
+  return ok(out);
+}
+
+function mapParser(name: string): Parser<Record<string, string>> {
+  return parseWith(name, parseStringMap);
+}
+
+// --- group ---------------------------------------------------------------------------------
+
+const groupNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+export const parseGroupName: Parser<string> = parseWith(Annotation.groupName, (value) => {
+  if (value.length > 63) return fail('is longer than 63 characters');
+  if (!groupNamePattern.test(value))
+    return fail(
+      'is not a valid group name; use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
+    );
+  return ok(value);
+});
+
+export const parseGroupOrder: Parser<number> = integerParser(Annotation.groupOrder, -1000, 1000);
+
+// --- load balancer -------------------------------------------------------------------------
+
+export const parseLoadBalancerName: Parser<string> = parseWith(Annotation.loadBalancerName, (value) => {
+  const rules = 'use at most 32 letters, digits and hyphens, not starting or ending with a hyphen';
+  if (value.length === 0 || value.length > 32) return fail(`is not 1 to 32 characters long; ${rules}`);
+  if (!/^[a-zA-Z0-9-]+$/.test(value) || value.startsWith('-') || value.endsWith('-'))
+    return fail(`is not a valid load balancer name; ${rules}`);
+  if (value.toLowerCase().startsWith('internal-')) return fail('starts with "internal-", which AWS reserves');
+  return ok(value);
+});
+
+export const parseScheme: Parser<Scheme> = enumParser(Annotation.scheme, Scheme);
+
+export const parseIpAddressType: Parser<IpAddressType> = enumParser(Annotation.ipAddressType, IpAddressType);
+
+export const parseSubnets: Parser<SubnetSelection> = (annotations) => {
+  const list = listParser(Annotation.subnets, 'subnet ids or Name tags')(annotations);
+  if (!list.ok || list.value === undefined) return list as Result<undefined>;
+  const refs = list.value;
+  return ok(refs.every((ref) => ref.startsWith('subnet-')) ? { kind: 'ids', ids: refs } : { kind: 'named', refs });
+};
+
+export const parseSecurityGroups: Parser<string[]> = listParser(
+  Annotation.securityGroups,
+  'security group ids or Name tags',
+);
+
+export const parseManageBackendSecurityGroupRules: Parser<boolean> = parseWith(
+  Annotation.manageBackendSecurityGroupRules,
+  (value) => (value === 'true' ? ok(true) : value === 'false' ? ok(false) : fail('is not allowed; use "true" or "false"')),
+);
+
+export const parseInboundCidrs: Parser<string[]> = (annotations) => {
+  const name = Annotation.inboundCidrs;
+  const list = listParser(name, 'CIDRs')(annotations);
+  if (!list.ok || list.value === undefined) return list;
+  for (const cidr of list.value) {
+    if (!isCidr(cidr))
+      return fail(
+        annotationProblem(name, raw(annotations, name) ?? '', `has ${quote(cidr)}, which is not a CIDR; use for example 10.0.0.0/16 or 2600:1f14::/56`),
+      );
+  }
+  return list;
+};
+
+export function isCidr(value: string): boolean {
+  const slash = value.indexOf('/');
+  if (slash < 0) return false;
+  const address = value.slice(0, slash);
+  const bits = value.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  if (isIPv4(address)) return Number(bits) <= 32;
+  if (isIPv6(address)) return Number(bits) <= 128;
+  return false;
+}
+
+export function isIPv4(value: string): boolean {
+  const parts = value.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && (p === '0' || !p.startsWith('0')));
+}
+
+export function isIPv6(value: string): boolean {
+  let address = value;
+  let groupsWanted = 8;
+  // An embedded IPv4 tail (::ffff:10.0.0.1) stands for two groups.
+  const lastColon = address.lastIndexOf(':');
+  if (address.includes('.')) {
+    if (!isIPv4(address.slice(lastColon + 1))) return false;
+    address = address.slice(0, lastColon + 1) + '0';
+    groupsWanted = 7;
+  }
+  const halves = address.split('::');
+  if (halves.length > 2) return false;
+  const groups = (s: string): string[] | null => {
+    if (s === '') return [];
+    const g = s.split(':');
+    return g.every((x) => /^[0-9a-fA-F]{1,4}$/.test(x)) ? g : null;
+  };
+  const head = groups(halves[0] ?? '');
+  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
+  if (head === null || tail === null) return false;
+  const count = head.length + tail.length;
+  return halves.length === 2 ? count < groupsWanted : count === groupsWanted;
+}
+
+export const parseLoadBalancerAttributes: Parser<Record<string, string>> = mapParser(Annotation.loadBalancerAttributes);
+
+// --- listeners -----------------------------------------------------------------------------
+
+export interface ListenPort {
+  readonly protocol: ListenerProtocol;
+  readonly port: number;
+}
+
+const listenPortsUsage = 'use JSON like [{"HTTP": 80}, {"HTTPS": 443}]';
+
+export const parseListenPorts: Parser<ListenPort[]> = parseWith(Annotation.listenPorts, (value) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return fail(`is not valid JSON; ${listenPortsUsage}`);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return fail(`is not a non-empty JSON list; ${listenPortsUsage}`);
+  const byPort = new Map<number, ListenerProtocol>();
+  for (const entry of parsed) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      return fail(`has an entry that is not an object; ${listenPortsUsage}`);
+    for (const [protocol, port] of Object.entries(entry as Record<string, unknown>)) {
+      if (!(ListenerProtocol as readonly string[]).includes(protocol))
+        return fail(`has protocol ${quote(protocol)}; use ${oneOf(ListenerProtocol)}`);
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+        return fail(`has port ${JSON.stringify(port)} for ${protocol}; use a whole number from 1 to 65535`);
+      const seen = byPort.get(port);
+      if (seen !== undefined && seen !== protocol) return fail(`lists port ${port} as both HTTP and HTTPS; use each port once`);
+      byPort.set(port, protocol as ListenerProtocol);
+    }
+  }
+  return ok([...byPort].map(([port, protocol]) => ({ protocol, port })).sort((a, b) => a.port - b.port));
+});
+
+export const parseCertificateArns: Parser<string[]> = listParser(Annotation.certificateArn, 'ACM certificate ARNs');
+
+export const parseSslPolicy: Parser<string> = parseWith(Annotation.sslPolicy, (value) =>
+  value === '' ? fail('is empty; name an ELB security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06') : ok(value),
+);
+
+export const parseSslRedirect: Parser<number> = integerParser(Annotation.sslRedirect, 1, 65535);
+
+// --- tags ----------------------------------------------------------------------------------
+
+const reservedTagPrefixes = ['albatross.dev/', 'aws:'] as const;
+
+export const parseTags: Parser<Record<string, string>> = parseWith(Annotation.tags, (value) => {
+  const map = parseStringMap(value);
+  if (!map.ok) return map;
+  for (const [key, tagValue] of Object.entries(map.value)) {
+    const reserved = reservedTagPrefixes.find((p) => key.toLowerCase().startsWith(p));
+    if (reserved !== undefined)
+      return fail(
+        `has tag key ${quote(key)}; keys starting with ${quote(reserved)} are reserved for ${reserved === 'aws:' ? 'AWS' : 'Albatross'}`,
+      );
+    if (key.length > 128) return fail(`has tag key ${quote(key)} longer than 128 characters`);
+    if (tagValue.length > 256) return fail(`has a value for tag ${quote(key)} longer than 256 characters`);
+  }
+  return map;
+});
+
+// --- target groups (Ingress or Service) ----------------------------------------------------
+
+export const parseTargetType: Parser<'ip'> = parseWith(Annotation.targetType, (value) => {
+  if (value === 'ip') return ok('ip');
+  if (value === 'instance') return fail('is not supported; only "ip" is supported: Albatross registers pod IPs');
+  return fail('is not allowed; use "ip"');
+});
+
+export const parseBackendProtocol: Parser<TargetProtocol> = enumParser(Annotation.backendProtocol, TargetProtocol);
+
+export const parseBackendProtocolVersion: Parser<ProtocolVersion> = enumParser(
+  Annotation.backendProtocolVersion,
+  ProtocolVersion,
+);
+
+/** `traffic-port`, a port number, or the name of a Service port (resolved by the caller). */
+export type HealthCheckPort =
+  | { readonly kind: 'traffic-port' }
+  | { readonly kind: 'number'; readonly port: number }
+  | { readonly kind: 'name'; readonly name: string };
+
+export const parseHealthCheckPort: Parser<HealthCheckPort> = parseWith(Annotation.healthcheckPort, (value) => {
+  if (value === 'traffic-port') return ok({ kind: 'traffic-port' });
+  if (/^\d+$/.test(value)) {
+    const n = parseInteger(value, 1, 65535);
+    return n.ok ? ok({ kind: 'number', port: n.value }) : n;
+  }
+  if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && value.length <= 15) return ok({ kind: 'name', name: value });
+  return fail('is not allowed; use "traffic-port", a port number or the name of a Service port');
+});
+
+export const parseHealthCheckProtocol: Parser<TargetProtocol> = enumParser(Annotation.healthcheckProtocol, TargetProtocol);
+
+export const parseHealthCheckPath: Parser<string> = parseWith(Annotation.healthcheckPath, (value) => {
+  if (!value.startsWith('/') || value.length > 1024) return fail('is not allowed; use a path starting with "/", at most 1024 characters');
+  return ok(value);
+});
+
+export const parseHealthCheckIntervalSeconds = integerParser(Annotation.healthcheckIntervalSeconds, 5, 300);
+export const parseHealthCheckTimeoutSeconds = integerParser(Annotation.healthcheckTimeoutSeconds, 2, 120);
+export const parseHealthyThresholdCount = integerParser(Annotation.healthyThresholdCount, 2, 10);
+export const parseUnhealthyThresholdCount = integerParser(Annotation.unhealthyThresholdCount, 2, 10);
+
+/**
+ * Success codes are checked against the protocol version later (HTTP 200-499, gRPC 0-99);
+ * here only the shape: codes and ranges separated by commas.
+ */
+export const parseSuccessCodes: Parser<string> = parseWith(Annotation.successCodes, (value) =>
+  /^\d{1,3}(-\d{1,3})?(,\d{1,3}(-\d{1,3})?)*$/.test(value.replace(/\s+/g, ''))
+    ? ok(value.replace(/\s+/g, ''))
+    : fail('is not allowed; use codes and ranges like "200", "200,302" or "200-399"'),
+);
+
+/** Checks success codes against their range: HTTP 200-499, gRPC 0-99. */
+export function checkSuccessCodes(codes: string, version: ProtocolVersion): Result<string> {
+  const [min, max] = version === 'GRPC' ? [0, 99] : [200, 499];
+  for (const part of codes.split(',')) {
+    const [from, to] = part.split('-').map(Number);
+    const bad = [from, to].some((n) => n !== undefined && (n < min || n > max));
+    if (bad || (from !== undefined && to !== undefined && from > to))
+      return fail(`is not allowed for ${version === 'GRPC' ? 'gRPC' : 'HTTP'} health checks; use codes from ${min} to ${max}`);
+  }
+  return ok(codes);
+}
+
+export const parseTargetGroupAttributes: Parser<Record<string, string>> = mapParser(Annotation.targetGroupAttributes);

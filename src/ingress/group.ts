@@ -1,0 +1,71 @@
+// Sorts our Ingresses into groups: the `group.name` annotation names an explicit group,
+// otherwise an Ingress is a group of its own named `namespace/name`. Members are ordered by
+// `group.order`, then by `namespace/name`; groups by name.
+import type { V1Ingress } from '@kubernetes/client-node';
+import type { IngressError, ObjectKey } from '../model/resources.js';
+import { objectKey } from '../snapshot/snapshot.js';
+import { annotationsOf, parseGroupName, parseGroupOrder } from './annotations.js';
+import { excluded } from './errors.js';
+
+export interface GroupMember {
+  readonly key: ObjectKey;
+  readonly ingress: V1Ingress;
+  /** `group.order`, default 0. */
+  readonly order: number;
+}
+
+export interface IngressGroup {
+  readonly name: string;
+  /** `true` when named by `group.name`; `false` for the implicit group of a lone Ingress. */
+  readonly explicit: boolean;
+  /** In group order. */
+  readonly members: readonly GroupMember[];
+  /** Members left out because their group annotations are invalid. */
+  readonly rejected: readonly IngressError[];
+}
+
+export interface Grouping {
+  /** Sorted by name. */
+  readonly groups: readonly IngressGroup[];
+  /** Ingresses whose group cannot be told (invalid `group.name`). */
+  readonly errors: readonly IngressError[];
+}
+
+export function groupIngresses(ingresses: readonly V1Ingress[]): Grouping {
+  const errors: IngressError[] = [];
+  const byName = new Map<string, { explicit: boolean; members: GroupMember[]; rejected: IngressError[] }>();
+  for (const ingress of ingresses) {
+    const key = objectKey(ingress);
+    const annotations = annotationsOf(ingress);
+    const name = parseGroupName(annotations);
+    if (!name.ok) {
+      errors.push(excluded(key, null, name.error));
+      continue;
+    }
+    const groupName = name.value ?? key;
+    let group = byName.get(groupName);
+    if (group === undefined) {
+      group = { explicit: name.value !== undefined, members: [], rejected: [] };
+      byName.set(groupName, group);
+    }
+    const order = parseGroupOrder(annotations);
+    if (!order.ok) group.rejected.push(excluded(key, groupName, order.error));
+    else group.members.push({ key, ingress, order: order.value ?? 0 });
+  }
+  return {
+    groups: [...byName]
+      .sort(([a], [b]) => compareStrings(a, b))
+      .map(([name, g]) => ({
+        name,
+        explicit: g.explicit,
+        members: g.members.sort((a, b) => a.order - b.order || compareStrings(a.key, b.key)),
+        rejected: g.rejected.sort((a, b) => compareStrings(a.ingress, b.ingress)),
+      })),
+    errors,
+  };
+}
+
+/** Code-unit order, independent of locale. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

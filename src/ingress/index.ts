@@ -1,0 +1,6 @@
+export * from './annotations.js';
+export * from './backend-annotations.js';
+export * from './class.js';
+export * from './errors.js';
+export * from './group.js';
+export * from './result.js';

@@ -1,0 +1,218 @@
+// One group member read on its own: its annotations parsed, its paths turned into routes and
+// its backends into actions and target groups. Everything that can be judged without the
+// other members is judged here; agreement with them is checked in `merge.ts`.
+import type { V1Service } from '@kubernetes/client-node';
+import type { ActionSpec, IpAddressType, ObjectKey, Scheme, SubnetSelection } from '../model/resources.js';
+import {
+  Annotation,
+  annotationKey,
+  annotationsOf,
+  parseCertificateArns,
+  parseInboundCidrs,
+  parseIpAddressType,
+  parseListenPorts,
+  parseLoadBalancerAttributes,
+  parseLoadBalancerName,
+  parseManageBackendSecurityGroupRules,
+  parseScheme,
+  parseSecurityGroups,
+  parseSslPolicy,
+  parseSslRedirect,
+  parseSubnets,
+  parseTags,
+  type Annotations,
+  type ListenPort,
+} from '../ingress/annotations.js';
+import type { ExtraConditions } from '../ingress/backend-annotations.js';
+import type { GroupMember } from '../ingress/group.js';
+import type { Result } from '../ingress/result.js';
+import { resolveBackend, type ResolvedBackend, type TargetGroupDraft } from './backends.js';
+import { hostMatch, pathMatch, type HostMatch, type PathMatch } from './paths.js';
+import { parseTargetGroupAnnotations } from './target-group-settings.js';
+
+/** One Ingress path, ready to become ALB rules. */
+export interface Route {
+  /** Index of the owning member in group order. */
+  readonly member: number;
+  readonly ingress: ObjectKey;
+  /** Position of the path in its Ingress (rules, then paths, in the order written). */
+  readonly position: number;
+  /** `rules[i].http.paths[j]`, for messages. */
+  readonly where: string;
+  readonly host: HostMatch;
+  readonly path: PathMatch;
+  readonly extra: ExtraConditions;
+  readonly action: ActionSpec;
+}
+
+/** Annotations that configure the load balancer as a whole: group members must agree on them. */
+export const ExclusiveAnnotation = [
+  Annotation.loadBalancerName,
+  Annotation.scheme,
+  Annotation.ipAddressType,
+  Annotation.subnets,
+  Annotation.securityGroups,
+  Annotation.inboundCidrs,
+  Annotation.loadBalancerAttributes,
+  Annotation.manageBackendSecurityGroupRules,
+  Annotation.sslPolicy,
+  Annotation.sslRedirect,
+] as const;
+export type ExclusiveAnnotation = (typeof ExclusiveAnnotation)[number];
+
+export interface ExclusiveValue<T = unknown> {
+  readonly value: T;
+  /** As written, for messages. */
+  readonly written: string;
+  /** Equal keys mean equal settings (lists compare as sets). */
+  readonly key: string;
+}
+
+export interface ExclusiveSettings {
+  readonly [Annotation.loadBalancerName]?: ExclusiveValue<string>;
+  readonly [Annotation.scheme]?: ExclusiveValue<Scheme>;
+  readonly [Annotation.ipAddressType]?: ExclusiveValue<IpAddressType>;
+  readonly [Annotation.subnets]?: ExclusiveValue<SubnetSelection>;
+  readonly [Annotation.securityGroups]?: ExclusiveValue<readonly string[]>;
+  readonly [Annotation.inboundCidrs]?: ExclusiveValue<readonly string[]>;
+  readonly [Annotation.loadBalancerAttributes]?: ExclusiveValue<Readonly<Record<string, string>>>;
+  readonly [Annotation.manageBackendSecurityGroupRules]?: ExclusiveValue<boolean>;
+  readonly [Annotation.sslPolicy]?: ExclusiveValue<string>;
+  readonly [Annotation.sslRedirect]?: ExclusiveValue<number>;
+}
+
+export interface MemberModel {
+  readonly key: ObjectKey;
+  readonly index: number;
+  readonly exclusive: ExclusiveSettings;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Sorted by port. */
+  readonly listenPorts: readonly ListenPort[];
+  readonly certificateArns: readonly string[];
+  readonly defaultBackend: ResolvedBackend | null;
+  readonly routes: readonly Route[];
+  /** Every target group the member's actions reference, one per id. */
+  readonly targetGroups: readonly TargetGroupDraft[];
+  /** Problems that degraded a path or the default backend to a fixed 503. */
+  readonly degraded: readonly string[];
+}
+
+export interface MemberContext {
+  readonly services: ReadonlyMap<string, V1Service>;
+}
+
+export type MemberOutcome = { readonly ok: true; readonly model: MemberModel } | { readonly ok: false; readonly problems: readonly string[] };
+
+export function buildMember(member: GroupMember, index: number, ctx: MemberContext): MemberOutcome {
+  const { ingress, key } = member;
+  const annotations = annotationsOf(ingress);
+  const problems: string[] = [];
+  const take = <T>(parsed: Result<T | undefined>): T | undefined => {
+    if (parsed.ok) return parsed.value;
+    problems.push(parsed.error);
+    return undefined;
+  };
+
+  const exclusive = parseExclusive(annotations, take);
+  const tags = take(parseTags(annotations)) ?? {};
+  const certificateArns = take(parseCertificateArns(annotations)) ?? [];
+  const listenPorts =
+    take(parseListenPorts(annotations)) ??
+    (certificateArns.length > 0 ? [{ protocol: 'HTTPS', port: 443 } as const] : [{ protocol: 'HTTP', port: 80 } as const]);
+  const tgAnnotations = parseTargetGroupAnnotations(annotations);
+  problems.push(...tgAnnotations.errors);
+  if (problems.length > 0) return { ok: false, problems };
+
+  const namespace = ingress.metadata?.namespace ?? 'default';
+  const backendCtx = { namespace, annotations, targetGroupAnnotations: tgAnnotations.value, services: ctx.services };
+  const targetGroups = new Map<string, TargetGroupDraft>();
+  const degraded: string[] = [];
+  const use = (resolved: ResolvedBackend): void => {
+    for (const tg of resolved.targetGroups) if (!targetGroups.has(tg.id)) targetGroups.set(tg.id, tg);
+    degraded.push(...resolved.degraded);
+  };
+
+  let defaultBackend: ResolvedBackend | null = null;
+  if (ingress.spec?.defaultBackend !== undefined && ingress.spec.defaultBackend !== null) {
+    const resolved = resolveBackend(backendCtx, ingress.spec.defaultBackend, 'spec.defaultBackend', false);
+    if (resolved.ok) {
+      defaultBackend = resolved.value;
+      use(resolved.value);
+    } else problems.push(resolved.error);
+  }
+
+  const routes: Route[] = [];
+  const rules = Array.isArray(ingress.spec?.rules) ? ingress.spec.rules : [];
+  let position = 0;
+  for (const [i, rule] of rules.entries()) {
+    const host = hostMatch(rule.host);
+    if (!host.ok) {
+      problems.push(`rules[${i}].${host.error}`);
+      continue;
+    }
+    const paths = Array.isArray(rule.http?.paths) ? rule.http.paths : [];
+    for (const [j, path] of paths.entries()) {
+      const where = `rules[${i}].http.paths[${j}]`;
+      const match = pathMatch(path.pathType, path.path);
+      if (!match.ok) {
+        problems.push(`${where}: ${match.error}`);
+        continue;
+      }
+      const resolved = resolveBackend(backendCtx, path.backend, where, true);
+      if (!resolved.ok) {
+        problems.push(resolved.error);
+        continue;
+      }
+      use(resolved.value);
+      routes.push({
+        member: index,
+        ingress: key,
+        position: position++,
+        where,
+        host: host.value,
+        path: match.value,
+        extra: resolved.value.extra,
+        action: resolved.value.action,
+      });
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    model: {
+      key,
+      index,
+      exclusive,
+      tags,
+      listenPorts,
+      certificateArns,
+      defaultBackend,
+      routes,
+      targetGroups: [...targetGroups.values()],
+      degraded,
+    },
+  };
+}
+
+function parseExclusive(annotations: Annotations, take: <T>(parsed: Result<T | undefined>) => T | undefined): ExclusiveSettings {
+  const out: Record<string, ExclusiveValue> = {};
+  const set = <T>(name: ExclusiveAnnotation, parsed: Result<T | undefined>, key: (value: T) => string): void => {
+    const value = take(parsed);
+    if (value !== undefined) out[name] = { value, written: annotations[annotationKey(name)] ?? '', key: key(value) };
+  };
+  const scalar = (v: unknown): string => JSON.stringify(v);
+  const asSet = (v: readonly string[]): string => JSON.stringify([...new Set(v)].sort());
+  set(Annotation.loadBalancerName, parseLoadBalancerName(annotations), scalar);
+  set(Annotation.scheme, parseScheme(annotations), scalar);
+  set(Annotation.ipAddressType, parseIpAddressType(annotations), scalar);
+  set(Annotation.subnets, parseSubnets(annotations), (v) => asSet(v.kind === 'ids' ? v.ids : v.kind === 'named' ? v.refs : []));
+  set(Annotation.securityGroups, parseSecurityGroups(annotations), asSet);
+  set(Annotation.inboundCidrs, parseInboundCidrs(annotations), asSet);
+  set(Annotation.loadBalancerAttributes, parseLoadBalancerAttributes(annotations), (v) =>
+    JSON.stringify(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
+  set(Annotation.manageBackendSecurityGroupRules, parseManageBackendSecurityGroupRules(annotations), scalar);
+  set(Annotation.sslPolicy, parseSslPolicy(annotations), scalar);
+  set(Annotation.sslRedirect, parseSslRedirect(annotations), scalar);
+  return out as ExclusiveSettings;
+}

@@ -1,0 +1,130 @@
+// Members of a group share one load balancer, so they must agree on what configures it. In
+// group order, a member that contradicts an earlier one is left out, with a message naming
+// both Ingresses, the annotation and both values; members that are silent inherit.
+import type { ListenerProtocol, ObjectKey } from '../model/resources.js';
+import { Annotation, annotationKey } from '../ingress/annotations.js';
+import { quote } from '../ingress/result.js';
+import type { ResolvedBackend, TargetGroupDraft } from './backends.js';
+import { ExclusiveAnnotation, type ExclusiveSettings, type ExclusiveValue, type MemberModel } from './member.js';
+
+export interface Merged {
+  /** Accepted members, in group order. */
+  readonly members: readonly MemberModel[];
+  readonly exclusive: ExclusiveSettings;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly defaultBackend: ResolvedBackend | null;
+  readonly targetGroups: ReadonlyMap<string, TargetGroupDraft>;
+  readonly listenerProtocols: ReadonlyMap<number, ListenerProtocol>;
+}
+
+export interface MergeOutcome {
+  readonly merged: Merged;
+  /** Problems of the members left out, by Ingress. */
+  readonly conflicts: ReadonlyMap<ObjectKey, readonly string[]>;
+}
+
+const healthCheckAnnotation = {
+  protocol: Annotation.healthcheckProtocol,
+  port: Annotation.healthcheckPort,
+  path: Annotation.healthcheckPath,
+  intervalSeconds: Annotation.healthcheckIntervalSeconds,
+  timeoutSeconds: Annotation.healthcheckTimeoutSeconds,
+  healthyThresholdCount: Annotation.healthyThresholdCount,
+  unhealthyThresholdCount: Annotation.unhealthyThresholdCount,
+  successCodes: Annotation.successCodes,
+} as const;
+
+export function mergeMembers(group: string, members: readonly MemberModel[]): MergeOutcome {
+  const accepted: MemberModel[] = [];
+  const exclusive: Record<string, { setting: ExclusiveValue; by: ObjectKey }> = {};
+  const tags = new Map<string, { value: string; by: ObjectKey }>();
+  let defaultBackend: { backend: ResolvedBackend; by: ObjectKey } | null = null;
+  const targetGroups = new Map<string, { draft: TargetGroupDraft; by: ObjectKey }>();
+  const protocols = new Map<number, { protocol: ListenerProtocol; by: ObjectKey }>();
+  const conflicts = new Map<ObjectKey, string[]>();
+  const earlier = (by: ObjectKey): string => `set by Ingress ${by}, an earlier member of group ${group}`;
+
+  for (const m of members) {
+    const problems: string[] = [];
+    for (const name of ExclusiveAnnotation) {
+      const mine = m.exclusive[name] as ExclusiveValue | undefined;
+      const theirs = exclusive[name];
+      if (mine === undefined || theirs === undefined || mine.key === theirs.setting.key) continue;
+      problems.push(
+        `annotation ${annotationKey(name)}: ${quote(mine.written)} conflicts with ${quote(theirs.setting.written)} ${earlier(theirs.by)}; members of a group must agree on it (set the same value or leave it unset)`,
+      );
+    }
+    for (const [key, value] of Object.entries(m.tags)) {
+      const theirs = tags.get(key);
+      if (theirs !== undefined && theirs.value !== value)
+        problems.push(
+          `annotation ${annotationKey(Annotation.tags)}: tag ${quote(key)} is ${quote(value)}, which conflicts with ${quote(theirs.value)} ${earlier(theirs.by)}`,
+        );
+    }
+    if (m.defaultBackend !== null && defaultBackend !== null)
+      problems.push(
+        `spec.defaultBackend conflicts with the default backend of Ingress ${defaultBackend.by}, an earlier member of group ${group}; a group has one default backend`,
+      );
+    for (const { port, protocol } of m.listenPorts) {
+      const theirs = protocols.get(port);
+      if (theirs !== undefined && theirs.protocol !== protocol)
+        problems.push(
+          `annotation ${annotationKey(Annotation.listenPorts)}: port ${port} is ${protocol} here, which conflicts with ${theirs.protocol} ${earlier(theirs.by)}`,
+        );
+    }
+    for (const tg of m.targetGroups) {
+      const theirs = targetGroups.get(tg.id);
+      if (theirs === undefined) continue;
+      const difference = settingsDifference(tg, theirs.draft);
+      if (difference !== null)
+        problems.push(
+          `Service ${tg.namespace}/${tg.serviceName} port ${quote(String(tg.port))}: ${difference.what} ${quote(difference.mine)} conflicts with ${quote(difference.theirs)} ${earlier(theirs.by)}; both use the same target group, so its settings must agree`,
+        );
+    }
+    if (problems.length > 0) {
+      conflicts.set(m.key, problems);
+      continue;
+    }
+    accepted.push(m);
+    for (const name of ExclusiveAnnotation) {
+      const mine = m.exclusive[name] as ExclusiveValue | undefined;
+      if (mine !== undefined && exclusive[name] === undefined) exclusive[name] = { setting: mine, by: m.key };
+    }
+    for (const [key, value] of Object.entries(m.tags)) if (!tags.has(key)) tags.set(key, { value, by: m.key });
+    if (m.defaultBackend !== null) defaultBackend = { backend: m.defaultBackend, by: m.key };
+    for (const { port, protocol } of m.listenPorts) if (!protocols.has(port)) protocols.set(port, { protocol, by: m.key });
+    for (const tg of m.targetGroups) if (!targetGroups.has(tg.id)) targetGroups.set(tg.id, { draft: tg, by: m.key });
+  }
+
+  return {
+    merged: {
+      members: accepted,
+      exclusive: Object.fromEntries(Object.entries(exclusive).map(([k, v]) => [k, v.setting])) as ExclusiveSettings,
+      tags: Object.fromEntries([...tags].map(([k, v]) => [k, v.value])),
+      defaultBackend: defaultBackend?.backend ?? null,
+      targetGroups: new Map([...targetGroups].map(([id, v]) => [id, v.draft])),
+      listenerProtocols: new Map([...protocols].map(([port, v]) => [port, v.protocol])),
+    },
+    conflicts,
+  };
+}
+
+/** The first mutable setting in which two drafts of one target group differ, named by its annotation. */
+function settingsDifference(
+  mine: TargetGroupDraft,
+  theirs: TargetGroupDraft,
+): { what: string; mine: string; theirs: string } | null {
+  for (const field of Object.keys(healthCheckAnnotation) as (keyof typeof healthCheckAnnotation)[]) {
+    const a = String(mine.settings.healthCheck[field]);
+    const b = String(theirs.settings.healthCheck[field]);
+    if (a !== b) return { what: `annotation ${annotationKey(healthCheckAnnotation[field])}`, mine: a, theirs: b };
+  }
+  const attrs = (d: TargetGroupDraft): string =>
+    Object.entries(d.settings.attributes)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  if (attrs(mine) !== attrs(theirs))
+    return { what: `annotation ${annotationKey(Annotation.targetGroupAttributes)}`, mine: attrs(mine), theirs: attrs(theirs) };
+  return null;
+}

@@ -1,0 +1,88 @@
+// Kubernetes hosts and paths as ALB patterns. `Prefix /foo` matches by path element, so it
+// becomes `/foo` and `/foo/*`; `Exact` is the path itself; `ImplementationSpecific` is an ALB
+// pattern as written. The lengths computed here drive longest-match ordering.
+import { fail, ok, quote, type Result } from '../ingress/result.js';
+
+export const PathKind = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
+export type PathKind = (typeof PathKind)[number];
+
+/** ALB's limit on the length of one path-pattern or host-header value. */
+export const maxPatternLength = 128;
+
+export interface PathMatch {
+  readonly kind: PathKind;
+  /** As written in the Ingress. */
+  readonly path: string;
+  /** ALB path patterns (ORed); `null` when the path matches every request path. */
+  readonly patterns: readonly string[] | null;
+  /** The length longest-match ordering compares: Prefix without trailing slashes. */
+  readonly length: number;
+}
+
+export function pathMatch(pathType: string | undefined, path: string | undefined): Result<PathMatch> {
+  const typeName = pathType ?? 'ImplementationSpecific';
+  if (!(PathKind as readonly string[]).includes(typeName))
+    return fail(`pathType ${quote(typeName)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
+  const kind = typeName as PathKind;
+  const written = path ?? '';
+  if (kind === 'ImplementationSpecific') {
+    // An empty path: no path condition of its own (conditions.NAME may still add patterns).
+    if (written === '') return ok({ kind, path: written, patterns: [], length: 0 });
+    if (written.length > maxPatternLength)
+      return fail(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
+    return ok({ kind, path: written, patterns: [written], length: written.length });
+  }
+  if (!written.startsWith('/')) return fail(`path ${quote(written)} must start with "/" for pathType ${kind}`);
+  if (/[*?]/.test(written))
+    return fail(
+      `path ${quote(written)} contains "*" or "?", which would be a wildcard on ALB; pathType ${kind} matches literally. Use pathType ImplementationSpecific for an ALB pattern`,
+    );
+  if (kind === 'Exact') {
+    if (written.length > maxPatternLength)
+      return fail(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
+    return ok({ kind, path: written, patterns: [written], length: written.length });
+  }
+  const trimmed = written.replace(/\/+$/, '');
+  if (trimmed === '') return ok({ kind, path: written, patterns: null, length: 0 });
+  if (trimmed.length + 2 > maxPatternLength)
+    return fail(`path ${quote(written)} is too long: its pattern ${quote(`${trimmed}/*`)} is over ${maxPatternLength} characters, the ALB limit`);
+  return ok({ kind, path: written, patterns: [trimmed, `${trimmed}/*`], length: trimmed.length });
+}
+
+/** Where a host puts a rule in evaluation order: exact hosts, then wildcards, then no host. */
+export const HostTier = { exact: 0, wildcard: 1, none: 2 } as const;
+export type HostTier = (typeof HostTier)[keyof typeof HostTier];
+
+export interface HostMatch {
+  /** Lower case; `null` for a rule without host. */
+  readonly host: string | null;
+  readonly tier: HostTier;
+  /** DNS labels, `*` counting as one: `*.a.foo.com` has 4. */
+  readonly labels: number;
+}
+
+const dnsLabel = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const hostPattern = new RegExp(`^(\\*\\.)?${dnsLabel}(\\.${dnsLabel})*$`);
+
+export function hostMatch(host: string | undefined): Result<HostMatch> {
+  if (host === undefined || host === '') return ok({ host: null, tier: HostTier.none, labels: 0 });
+  const lower = host.toLowerCase();
+  if (lower.length > 253 || !hostPattern.test(lower) || lower === '*')
+    return fail(
+      `host ${quote(host)} is not allowed; use a DNS name such as "shop.example.com", or "*.example.com" for one extra label`,
+    );
+  // A wildcard host also needs its too-deep guard pattern (two characters longer) to fit.
+  const limit = lower.startsWith('*.') ? maxPatternLength - 2 : maxPatternLength;
+  if (lower.length > limit)
+    return fail(`host ${quote(host)} is longer than ${limit} characters; ALB allows ${maxPatternLength} per host-header value`);
+  const labels = lower.split('.').length;
+  return ok({ host: lower, tier: lower.startsWith('*.') ? HostTier.wildcard : HostTier.exact, labels });
+}
+
+/**
+ * The ALB host pattern that catches names too deep for a Kubernetes wildcard: `*.foo.com`
+ * matches one label only, but ALB's `*` also spans dots, so `*.*.foo.com` is answered first.
+ */
+export function tooDeepHostPattern(wildcardHost: string): string {
+  return `*.${wildcardHost}`;
+}

@@ -1,0 +1,49 @@
+// Pod endpoints of one Service port, from its EndpointSlices: the slice port named like the
+// Service port carries the resolved target port; endpoints not ready are left out.
+import type { V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { TargetSpec } from '../model/resources.js';
+import { isIPv4 } from '../ingress/annotations.js';
+
+export const ServiceNameLabel = 'kubernetes.io/service-name';
+
+export function serviceTargets(
+  service: V1Service,
+  servicePort: V1ServicePort,
+  slices: readonly V1EndpointSlice[],
+): TargetSpec[] {
+  const namespace = service.metadata?.namespace ?? 'default';
+  const name = service.metadata?.name;
+  const portName = servicePort.name ?? '';
+  const seen = new Map<string, TargetSpec>();
+  for (const slice of slices) {
+    if ((slice.metadata?.namespace ?? 'default') !== namespace) continue;
+    if (slice.metadata?.labels?.[ServiceNameLabel] !== name) continue;
+    if (slice.addressType === 'FQDN') continue;
+    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === portName)?.port;
+    if (typeof port !== 'number') continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      if (endpoint.conditions?.ready === false) continue;
+      for (const ip of endpoint.addresses ?? []) seen.set(`${ip} ${port}`, { ip, port });
+    }
+  }
+  return [...seen.values()].sort((a, b) => compareIps(a.ip, b.ip) || a.port - b.port);
+}
+
+/** IPv4 before IPv6, IPv4 by number, the rest as text. */
+function compareIps(a: string, b: string): number {
+  const key = (ip: string): string =>
+    isIPv4(ip) ? `4${ip.split('.').map((o) => o.padStart(3, '0')).join('.')}` : `6${ip.toLowerCase()}`;
+  const ka = key(a);
+  const kb = key(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** The target group's nominal port: the first target's, else the numeric targetPort, else the Service port. */
+export function targetGroupPort(servicePort: V1ServicePort, targets: readonly TargetSpec[]): number {
+  const first = targets[0];
+  if (first !== undefined) return first.port;
+  const target = servicePort.targetPort;
+  if (typeof target === 'number') return target;
+  if (typeof target === 'string' && /^\d+$/.test(target)) return Number(target);
+  return servicePort.port;
+}

@@ -1,0 +1,212 @@
+// Object factories for tests: small calls with overrides instead of pages of YAML.
+import type {
+  V1EndpointSlice,
+  V1Ingress,
+  V1IngressBackend,
+  V1IngressClass,
+  V1IngressRule,
+  V1Service,
+} from '@kubernetes/client-node';
+import type { Snapshot } from '../../src/snapshot/snapshot.js';
+
+export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
+
+export interface PathOptions {
+  readonly path?: string;
+  /** @default 'Prefix' */
+  readonly pathType?: PathType;
+  /** @default 'web' */
+  readonly service?: string;
+  /** A number or a port name. @default 80 */
+  readonly port?: number | string;
+}
+
+export interface RuleOptions {
+  readonly host?: string;
+  readonly paths: readonly PathOptions[];
+}
+
+export interface IngressOptions {
+  /** @default 'web' */
+  readonly name?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** Host of the single rule built from `paths`. */
+  readonly host?: string;
+  /** Paths of a single rule; ignored when `rules` is given. @default [{ path: '/' }] */
+  readonly paths?: readonly PathOptions[];
+  readonly rules?: readonly RuleOptions[];
+  /** Annotations; keys without a `/` get the `alb.ingress.kubernetes.io/` prefix. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** `spec.ingressClassName`; `null` leaves it unset. @default 'alb' */
+  readonly className?: string | null;
+  readonly defaultBackend?: { readonly service: string; readonly port: number | string };
+}
+
+export function backend(service: string, port: number | string): V1IngressBackend {
+  return { service: { name: service, port: typeof port === 'number' ? { number: port } : { name: port } } };
+}
+
+function expandAnnotations(annotations: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+  if (annotations === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(annotations).map(([k, v]) => [k.includes('/') ? k : `alb.ingress.kubernetes.io/${k}`, v]),
+  );
+}
+
+export function ingress(options: IngressOptions = {}): V1Ingress {
+  const rules: readonly RuleOptions[] = options.rules ?? [
+    { ...(options.host === undefined ? {} : { host: options.host }), paths: options.paths ?? [{ path: '/' }] },
+  ];
+  const annotations = expandAnnotations(options.annotations);
+  const className = options.className === undefined ? 'alb' : options.className;
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: {
+      name: options.name ?? 'web',
+      namespace: options.namespace ?? 'default',
+      ...(annotations === undefined ? {} : { annotations }),
+    },
+    spec: {
+      ...(className === null ? {} : { ingressClassName: className }),
+      ...(options.defaultBackend === undefined
+        ? {}
+        : { defaultBackend: backend(options.defaultBackend.service, options.defaultBackend.port) }),
+      rules: rules.map(
+        (r): V1IngressRule => ({
+          ...(r.host === undefined ? {} : { host: r.host }),
+          http: {
+            paths: r.paths.map((p) => ({
+              path: p.path ?? '/',
+              pathType: p.pathType ?? 'Prefix',
+              backend: backend(p.service ?? 'web', p.port ?? 80),
+            })),
+          },
+        }),
+      ),
+    },
+  };
+}
+
+export interface ServicePortOptions {
+  readonly name?: string;
+  readonly port: number;
+  readonly targetPort?: number | string;
+}
+
+export interface ServiceOptions {
+  /** @default 'web' */
+  readonly name?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** @default [{ name: 'http', port: 80, targetPort: 8080 }] */
+  readonly ports?: readonly ServicePortOptions[];
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export function service(options: ServiceOptions = {}): V1Service {
+  const annotations = expandAnnotations(options.annotations);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: options.name ?? 'web',
+      namespace: options.namespace ?? 'default',
+      ...(annotations === undefined ? {} : { annotations }),
+    },
+    spec: {
+      ports: (options.ports ?? [{ name: 'http', port: 80, targetPort: 8080 }]).map((p) => ({
+        ...(p.name === undefined ? {} : { name: p.name }),
+        port: p.port,
+        ...(p.targetPort === undefined ? {} : { targetPort: p.targetPort }),
+        protocol: 'TCP',
+      })),
+    },
+  };
+}
+
+export interface EndpointOptions {
+  readonly addresses: readonly string[];
+  readonly ready?: boolean;
+}
+
+export interface EndpointSliceOptions {
+  /** The Service the slice belongs to. @default 'web' */
+  readonly service?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** @default `${service}-abc12` */
+  readonly name?: string;
+  /** @default [{ name: 'http', port: 8080 }] */
+  readonly ports?: readonly { readonly name?: string; readonly port: number }[];
+  /** @default [{ addresses: ['10.0.1.10'] }] */
+  readonly endpoints?: readonly EndpointOptions[];
+  /** @default 'IPv4' */
+  readonly addressType?: string;
+}
+
+export function endpointSlice(options: EndpointSliceOptions = {}): V1EndpointSlice {
+  const svc = options.service ?? 'web';
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: options.name ?? `${svc}-abc12`,
+      namespace: options.namespace ?? 'default',
+      labels: { 'kubernetes.io/service-name': svc },
+    },
+    addressType: options.addressType ?? 'IPv4',
+    ports: (options.ports ?? [{ name: 'http', port: 8080 }]).map((p) => ({
+      ...(p.name === undefined ? {} : { name: p.name }),
+      port: p.port,
+      protocol: 'TCP',
+    })),
+    endpoints: (options.endpoints ?? [{ addresses: ['10.0.1.10'] }]).map((e) => ({
+      addresses: [...e.addresses],
+      ...(e.ready === undefined ? {} : { conditions: { ready: e.ready } }),
+    })),
+  };
+}
+
+export interface IngressClassOptions {
+  /** @default 'alb' */
+  readonly name?: string;
+  /** @default 'albatross.dev/alb' */
+  readonly controller?: string;
+  readonly isDefault?: boolean;
+}
+
+export function ingressClass(options: IngressClassOptions = {}): V1IngressClass {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: {
+      name: options.name ?? 'alb',
+      ...(options.isDefault === undefined
+        ? {}
+        : { annotations: { 'ingressclass.kubernetes.io/is-default-class': String(options.isDefault) } }),
+    },
+    spec: { controller: options.controller ?? 'albatross.dev/alb' },
+  };
+}
+
+export interface SnapshotOptions {
+  readonly ingresses?: readonly V1Ingress[];
+  /** @default [ingressClass()] */
+  readonly ingressClasses?: readonly V1IngressClass[];
+  /** @default [service()] */
+  readonly services?: readonly V1Service[];
+  /** @default [endpointSlice()] */
+  readonly endpointSlices?: readonly V1EndpointSlice[];
+}
+
+export function snapshot(options: SnapshotOptions = {}): Snapshot {
+  return {
+    ingresses: options.ingresses ?? [],
+    ingressClasses: options.ingressClasses ?? [ingressClass()],
+    services: options.services ?? [service()],
+    endpointSlices: options.endpointSlices ?? [endpointSlice()],
+    secrets: [],
+  };
+}
