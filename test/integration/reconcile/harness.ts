@@ -1,0 +1,121 @@
+// Shared set-up for pipeline tests against the emulator: a network per test cluster, an Aws
+// with fast retries, and a reader that routes requests through what AWS holds, rule by rule,
+// the way ALB does.
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+  type Action,
+  type Rule,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import { Aws } from '../../../src/aws/clients.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { reconcile, type ReconcileResult } from '../../../src/pipeline/reconcile.js';
+import type { Snapshot } from '../../../src/snapshot/snapshot.js';
+import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
+
+export interface TestCluster {
+  readonly clusterName: string;
+  readonly vpcId: string;
+  readonly aws: Aws;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  /** Runs the pipeline; `aws.calls` holds only this run's calls afterwards. */
+  run(snapshot: Snapshot, mode?: 'plan' | 'apply'): Promise<ReconcileResult>;
+  close(): void;
+}
+
+let counter = 0;
+
+export async function testCluster(label: string): Promise<TestCluster> {
+  const clusterName = `${label}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+  const network = await bootstrapNetwork({ endpoint: endpoint(), region: region(), clusterName, credentials: awsClientConfig().credentials });
+  const aws = new Aws({ region: region(), endpoint: endpoint(), retryPolicy: { retries: 6, minDelayMs: 5, maxDelayMs: 20 } });
+  const elbv2 = new ElasticLoadBalancingV2Client(awsClientConfig());
+  return {
+    clusterName,
+    vpcId: network.vpcId,
+    aws,
+    elbv2,
+    async run(snapshot, mode = 'apply') {
+      aws.calls.reset();
+      return await reconcile(snapshot, aws, { clusterName, vpcId: network.vpcId, mode, logger: silentLogger() });
+    },
+    close() {
+      aws.destroy();
+      elbv2.destroy();
+    },
+  };
+}
+
+/** A load balancer of the cluster as AWS holds it, with its rules by listener port. */
+export interface ObservedAlb {
+  readonly arn: string;
+  readonly listeners: ReadonlyMap<number, { readonly arn: string; readonly rules: readonly Rule[] }>;
+  /** Target group ARN -> name. */
+  readonly targetGroupNames: ReadonlyMap<string, string>;
+}
+
+export async function readAlb(cluster: TestCluster, group: string): Promise<ObservedAlb | null> {
+  const { elbv2 } = cluster;
+  const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+  if (lbs.length === 0) return null;
+  const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.map((l) => l.LoadBalancerArn!) }))).TagDescriptions ?? [];
+  const mine = tags.find((t) => {
+    const m = Object.fromEntries((t.Tags ?? []).map((x) => [x.Key, x.Value]));
+    return m['albatross.dev/cluster'] === cluster.clusterName && m['albatross.dev/group'] === group;
+  });
+  if (mine === undefined) return null;
+  const arn = mine.ResourceArn!;
+  const listeners = new Map<number, { arn: string; rules: Rule[] }>();
+  for (const l of (await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn }))).Listeners ?? []) {
+    const rules = (await elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
+    listeners.set(l.Port!, { arn: l.ListenerArn!, rules });
+  }
+  const tgs = (await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+  return { arn, listeners, targetGroupNames: new Map(tgs.map((t) => [t.TargetGroupArn!, t.TargetGroupName!])) };
+}
+
+function glob(pattern: string, value: string, caseInsensitive: boolean): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, caseInsensitive ? 'i' : '').test(value);
+}
+
+/**
+ * Where ALB sends `host` + `path` on a listener: the first rule by priority whose conditions
+ * all match (any value within a condition), else the default rule. Returns a readable
+ * action: `forward <target group name>`, `fixed-response 404`, `redirect ...`.
+ */
+export function route(alb: ObservedAlb, port: number, host: string, path: string): string {
+  const rules = [...(alb.listeners.get(port)?.rules ?? [])].sort((a, b) =>
+    a.IsDefault ? 1 : b.IsDefault ? -1 : Number(a.Priority) - Number(b.Priority),
+  );
+  for (const rule of rules) {
+    const matches = (rule.Conditions ?? []).every((c) => {
+      if (c.Field === 'host-header') return (c.HostHeaderConfig?.Values ?? c.Values ?? []).some((v) => glob(v, host, true));
+      if (c.Field === 'path-pattern') return (c.PathPatternConfig?.Values ?? c.Values ?? []).some((v) => glob(v, path, false));
+      return false;
+    });
+    if (rule.IsDefault === true || matches) return describeAction(alb, rule.Actions?.[0]);
+  }
+  return 'none';
+}
+
+function describeAction(alb: ObservedAlb, action: Action | undefined): string {
+  if (action?.Type === 'forward') {
+    const arn = action.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn ?? action.TargetGroupArn ?? '';
+    return `forward ${alb.targetGroupNames.get(arn) ?? arn}`;
+  }
+  if (action?.Type === 'fixed-response') return `fixed-response ${action.FixedResponseConfig?.StatusCode}`;
+  if (action?.Type === 'redirect') return `redirect ${action.RedirectConfig?.Path}`;
+  return String(action?.Type);
+}
+
+/** The name of the target group the pipeline made for a Service port. */
+export function targetGroupName(result: ReconcileResult, group: string, service: string): string {
+  const change = result.groups.find((g) => g.name === group)?.changes.find((c) => c.kind === 'target-group' && c.action === 'create' && c.summary.includes(`Service ${service}`));
+  return change?.summary.split(' ')[0] ?? `(no target group for ${service})`;
+}
