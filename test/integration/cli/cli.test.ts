@@ -1,0 +1,93 @@
+// The `albatross` command as users run it: the built dist/cli/main.js, exit codes, JSON.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
+
+const main = join(process.cwd(), 'dist/cli/main.js');
+
+function albatross(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [main, ...args], { env: { ...process.env, LOG_LEVEL: 'warn' } }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
+
+const manifests = (broken: boolean): string => `
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: { name: albatross }
+spec: { controller: albatross.dev/alb }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    alb.ingress.kubernetes.io/scheme: ${broken ? 'public' : 'internet-facing'}
+spec:
+  ingressClassName: albatross
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: shop }
+spec: { ports: [{ port: 80, targetPort: 8080 }] }
+`;
+
+describe('albatross command', () => {
+  let dir: string;
+  let flags: string[];
+  beforeAll(async () => {
+    if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build (npm test does)`);
+    const clusterName = `cli-${process.pid}-${Date.now().toString(36)}`;
+    const network = await bootstrapNetwork({ endpoint: endpoint(), region: region(), clusterName, credentials: awsClientConfig().credentials });
+    dir = mkdtempSync(join(tmpdir(), 'albatross-cli-'));
+    flags = ['--cluster-name', clusterName, '--vpc-id', network.vpcId, '--region', region()];
+  });
+
+  it('plans (exit 2), applies (exit 0), then has nothing to plan (exit 0)', async () => {
+    writeFileSync(join(dir, 'app.yaml'), manifests(false));
+    const plan = await albatross(['plan', '-f', dir, ...flags, '--output', 'json']);
+    expect(plan.code).toBe(2);
+    const planned = JSON.parse(plan.stdout);
+    expect(Object.keys(planned)).toEqual(['groups', 'errors']);
+    expect(planned.groups).toHaveLength(1);
+    expect(Object.keys(planned.groups[0])).toEqual(['name', 'ingresses', 'loadBalancer', 'changes']);
+    expect(planned.groups[0]).toMatchObject({ name: 'shop/web', ingresses: ['shop/web'], loadBalancer: null });
+    expect(planned.groups[0].changes.map((c: { kind: string }) => c.kind)).toContain('load-balancer');
+
+    const apply = await albatross(['apply', '-f', join(dir, 'app.yaml'), ...flags, '-o', 'json']);
+    expect(apply.code).toBe(0);
+    const applied = JSON.parse(apply.stdout);
+    expect(applied.groups[0].loadBalancer.dnsName).toMatch(/elb\.amazonaws\.com$/);
+    expect(applied.errors).toEqual([]);
+
+    const again = await albatross(['plan', '-f', dir, ...flags]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('no changes');
+  });
+
+  it('exits 1 and names the Ingress, annotation and value when an Ingress is invalid', async () => {
+    writeFileSync(join(dir, 'app.yaml'), manifests(true));
+    const apply = await albatross(['apply', '-f', dir, ...flags, '-o', 'json']);
+    expect(apply.code).toBe(1);
+    const out = JSON.parse(apply.stdout);
+    expect(out.errors).toEqual([{ ingress: 'shop/web', message: expect.stringMatching(/shop\/web.*scheme.*"public"/) }]);
+  });
+
+  it('exits 1 with usage on a bad command line and on unreadable input', async () => {
+    expect((await albatross(['destroy', '-f', dir, ...flags])).code).toBe(1);
+    const missing = await albatross(['plan', '-f', join(dir, 'nope.yaml'), ...flags]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.yaml');
+  });
+});
