@@ -1,5 +1,6 @@
 // Builds the SDK v3 clients Albatross uses, pointed at AWS or an emulator, with a
 // middleware that counts every request (reads and changes) for logs, tests and benchmarks.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ACMClient } from '@aws-sdk/client-acm';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -21,13 +22,21 @@ export interface CallRecord {
   readonly operation: string;
   /** Everything but Describe/List/Get changes AWS state. */
   readonly changing: boolean;
+  /** The group being reconciled when the call was made; `null` for cluster-wide reads. */
+  readonly group: string | null;
 }
 
 export class CallLog {
   readonly calls: CallRecord[] = [];
+  private readonly scope = new AsyncLocalStorage<string>();
 
-  record(call: CallRecord): void {
-    this.calls.push(call);
+  record(call: Omit<CallRecord, 'group'>): void {
+    this.calls.push({ ...call, group: this.scope.getStore() ?? null });
+  }
+
+  /** Attributes the calls made inside `work` to `group`. */
+  async forGroup<T>(group: string, work: () => Promise<T>): Promise<T> {
+    return await this.scope.run(group, work);
   }
 
   get total(): number {

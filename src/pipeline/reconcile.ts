@@ -1,5 +1,6 @@
 // The whole reconcile pipeline for one cluster: translate the snapshot, observe AWS,
 // diff per group, and (for apply) execute. The CLI and the controller both call this.
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { applyOperations } from '../apply/execute.js';
 import { ApplyState } from '../apply/state.js';
@@ -14,6 +15,9 @@ import { diffStack, type StackContext } from '../plan/diff.js';
 import type { Operation } from '../plan/operations.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { translate } from '../translate/index.js';
+
+/** Groups reconciled at once; each runs up to 4 AWS calls at a time itself. */
+const groupConcurrency = 3;
 
 export interface ReconcileOptions {
   readonly clusterName: string;
@@ -52,8 +56,12 @@ export async function reconcile(snapshot: Snapshot, aws: Aws, options: Reconcile
   const frozenGroups = new Set(desired.frozenGroups);
   const groupNames = [...new Set([...desiredByGroup.keys(), ...observed.stacks.keys(), ...frozenGroups])].sort();
 
-  const groups: GroupResult[] = [];
-  for (const name of groupNames) {
+  // Groups are independent: a few at a time, each one's steps in order.
+  const limit = pLimit(groupConcurrency);
+  const groups = await Promise.all(groupNames.map((name) => limit(() => aws.calls.forGroup(name, () => reconcileGroup(name)))));
+  return { groups, errors };
+
+  async function reconcileGroup(name: string): Promise<GroupResult> {
     const stack = desiredByGroup.get(name) ?? null;
     const actual = observed.stacks.get(name) ?? null;
     const ingresses = stack?.ingresses ?? [];
@@ -61,43 +69,37 @@ export async function reconcile(snapshot: Snapshot, aws: Aws, options: Reconcile
       a?.loadBalancer == null ? null : { arn: a.loadBalancer.arn, dnsName: a.loadBalancer.dnsName };
     if (frozenGroups.has(name) && stack === null) {
       // Every member is invalid: leave AWS exactly as it is until one is fixed or deleted.
-      groups.push({ name, ingresses: [], loadBalancer: lbOf(actual), changes: [], failure: null, frozen: true });
-      continue;
+      return { name, ingresses: [], loadBalancer: lbOf(actual), changes: [], failure: null, frozen: true };
     }
     const log = logger.child({ group: name });
-    let operations: Operation[];
     let context: StackContext | null = null;
     if (stack !== null) {
       const resolved = await resolveContext(aws, stack, network!, options.clusterName);
       if (!resolved.ok) {
         errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.message}`, severity: 'excluded' as const })));
-        groups.push({ name, ingresses, loadBalancer: lbOf(actual), changes: [], failure: resolved.message, frozen: true });
-        continue;
+        return { name, ingresses, loadBalancer: lbOf(actual), changes: [], failure: resolved.message, frozen: true };
       }
       context = resolved.value;
     }
-    operations = diffStack(stack, actual, context);
+    const operations: Operation[] = diffStack(stack, actual, context);
     if (options.mode === 'plan' || operations.length === 0) {
-      groups.push({ name, ingresses, loadBalancer: lbOf(actual), changes: operations.map(describeOperation), failure: null, frozen: false });
-      continue;
+      return { name, ingresses, loadBalancer: lbOf(actual), changes: operations.map(describeOperation), failure: null, frozen: false };
     }
     const state = new ApplyState(actual);
     const outcome = await applyOperations(aws, state, operations, { logger: log });
+    const failed = outcome.failure === null ? null : describeOperation(outcome.failure.operation);
     const failure =
-      outcome.failure === null
-        ? null
-        : `${describeOperation(outcome.failure.operation).action} ${describeOperation(outcome.failure.operation).kind} ${describeOperation(outcome.failure.operation).id}: ${(outcome.failure.error as Error).message}`;
+      outcome.failure === null || failed === null ? null : `${failed.action} ${failed.kind} ${failed.id}: ${(outcome.failure.error as Error).message}`;
     if (failure !== null) log.error({ error: failure }, 'apply stopped');
-    groups.push({
+    return {
       name,
       ingresses,
       loadBalancer: state.loadBalancerArn === null ? null : { arn: state.loadBalancerArn, dnsName: state.loadBalancerDnsName ?? '' },
       changes: outcome.done.map(describeOperation),
       failure,
       frozen: false,
-    });
+    };
   }
-  return { groups, errors };
 }
 
 type Resolved<T> = { ok: true; value: T } | { ok: false; message: string };

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The benchmark (`npm run bench`): (1) translate + diff of 2,000 Ingresses / 10,000 paths in
+# 200 groups, time and peak memory; (2) apply of 100 Ingresses in 10 groups against the
+# emulator, twice, wall time and AWS calls. Results: docs/performance.md.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+bash scripts/setup.sh
+export PATH="$repo/node_modules/.bin:$PATH"
+rm -rf dist-bench
+tsc -p tsconfig.bench.json
+echo "node $(node --version), $(nproc) cores"
+
+echo "== 1. translate + diff: 2,000 Ingresses, 10,000 paths, 200 groups"
+node dist-bench/bench/translate-diff.js
+
+echo "== 2. apply against the emulator: 100 Ingresses, 10 groups, first and second run"
+export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+if [[ -z "${AWS_ENDPOINT_URL:-}" ]]; then
+  export EMULATOR_STATE_DIR="$repo/.emulator/bench"
+  export "$(bash scripts/emulator.sh start)"
+  trap 'bash scripts/emulator.sh stop >/dev/null 2>&1 || true' EXIT
+fi
+node dist-bench/bench/apply.js
