@@ -7,6 +7,12 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 bash scripts/setup.sh
 export PATH="$repo/node_modules/.bin:$PATH"
+# kube-apiserver and etcd for the k8s tier: KUBEBUILDER_ASSETS if given, else built once from
+# the Go module proxy and cached (about 6 minutes cold, instant after; docs/k8s-test-tier.md).
+if [[ -z "${KUBEBUILDER_ASSETS:-}" ]] && command -v go >/dev/null 2>&1; then
+  KUBEBUILDER_ASSETS="$(bash scripts/k8s-binaries.sh)"
+  export KUBEBUILDER_ASSETS
+fi
 node --version >&2
 npm run --silent typecheck
 exec node --experimental-vm-modules node_modules/jest/bin/jest.js "$@"
