@@ -1,0 +1,99 @@
+// Whole-stack golden tests: each golden/<name>.input.json (a Kubernetes List, as kubectl
+// reads it) is translated and the DesiredState compared, as JSON, with golden/<name>.json.
+// A reviewer sees the whole effect of a change in one diff. To accept new output:
+// UPDATE_GOLDEN=1 npm run test:unit
+//
+//   shop   an explicit group of three teams' Ingresses on one internet-facing ALB: HTTP and
+//          HTTPS, ssl-redirect, a wildcard tenant host, a default backend, group-wide tags,
+//          target group settings on Services
+//   blog   a lone Ingress with actions and conditions annotations: redirect, fixed response,
+//          a weighted canary behind a header, a missing Service (503), dualstack with
+//          restricted inbound CIDRs
+//   mixed  several groups at once: another controller's Ingress (ignored), a group where one
+//          member conflicts and one is broken (left out, the rest applied), a group whose
+//          only member is broken (frozen), an invalid group name
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Service } from '@kubernetes/client-node';
+import type { DesiredState } from '../../../src/model/resources.js';
+import type { Snapshot } from '../../../src/snapshot/snapshot.js';
+import { translate } from '../../../src/translate/index.js';
+import { describeAction, routeOnStack } from './alb-router.js';
+
+const dir = join(process.cwd(), 'test/unit/translate/golden');
+const update = process.env['UPDATE_GOLDEN'] === '1';
+
+interface KubeObject {
+  readonly kind?: string;
+  readonly metadata?: { readonly namespace?: string };
+}
+
+/** Sorts a List's items into a Snapshot; namespaced objects default to `default`, as kubectl does. */
+function snapshotOf(items: readonly KubeObject[]): Snapshot {
+  const ns = <T>(o: KubeObject): T => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata?.namespace ?? 'default' } }) as T;
+  return {
+    ingresses: items.filter((o) => o.kind === 'Ingress').map((o) => ns<V1Ingress>(o)),
+    ingressClasses: items.filter((o) => o.kind === 'IngressClass') as V1IngressClass[],
+    services: items.filter((o) => o.kind === 'Service').map((o) => ns<V1Service>(o)),
+    endpointSlices: items.filter((o) => o.kind === 'EndpointSlice').map((o) => ns<V1EndpointSlice>(o)),
+    secrets: [],
+  };
+}
+
+function translateFile(name: string): DesiredState {
+  const list = JSON.parse(readFileSync(join(dir, `${name}.input.json`), 'utf8')) as { items: KubeObject[] };
+  return translate(snapshotOf(list.items), { clusterName: 'prod' });
+}
+
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith('.input.json'))
+  .map((f) => f.slice(0, -'.input.json'.length))
+  .sort();
+
+describe('golden stacks', () => {
+  test('there are golden inputs', () => {
+    expect(names.length).toBeGreaterThan(0);
+  });
+
+  test.each(names)('%s', (name) => {
+    const actual = `${JSON.stringify(translateFile(name), null, 2)}\n`;
+    const file = join(dir, `${name}.json`);
+    if (update || !existsSync(file)) {
+      if (!update) throw new Error(`${file} is missing; run with UPDATE_GOLDEN=1 to write it`);
+      writeFileSync(file, actual);
+      return;
+    }
+    expect(actual).toBe(readFileSync(file, 'utf8'));
+  });
+});
+
+describe('golden stacks route as Kubernetes means', () => {
+  test('shop', () => {
+    const state = translateFile('shop');
+    const shop = state.stacks.find((s) => s.group === 'shop');
+    if (shop === undefined) throw new Error('no shop stack');
+    const on443 = (host: string, path: string): string => describeAction(routeOnStack(shop, 443, { host, path }));
+    expect(on443('shop.example.com', '/checkout/pay')).toBe('checkout:https');
+    expect(on443('shop.example.com', '/api/health')).toBe('api:8080');
+    expect(on443('shop.example.com', '/api/healthz')).toBe('api:8080');
+    expect(on443('shop.example.com', '/apix')).toBe('storefront:http');
+    expect(on443('acme.shop.example.com', '/anything')).toBe('storefront:http');
+    expect(on443('a.b.shop.example.com', '/status')).toBe('api:8080');
+    expect(on443('a.b.shop.example.com', '/other')).toBe('storefront:http');
+    expect(on443('elsewhere.com', '/status')).toBe('api:8080');
+    expect(describeAction(routeOnStack(shop, 80, { host: 'shop.example.com', path: '/' }))).toBe('redirect:HTTPS:443');
+  });
+
+  test('blog', () => {
+    const state = translateFile('blog');
+    const blog = state.stacks[0];
+    if (blog === undefined) throw new Error('no blog stack');
+    const get = (path: string, headers: Record<string, string> = {}): string =>
+      describeAction(routeOnStack(blog, 80, { host: 'blog.example.org', path, headers }));
+    expect(get('/rss')).toBe('redirect:#{protocol}:#{port}');
+    expect(get('/admin/x')).toBe('fixed:503');
+    expect(get('/post/1')).toBe('posts:http');
+    expect(get('/post/1', { 'x-canary': 'always' })).toBe('weighted(posts:http,posts-next:80)');
+    expect(get('/comments')).toBe('fixed:503');
+  });
+});
