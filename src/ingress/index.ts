@@ -3,4 +3,5 @@ export * from './backend-annotations.js';
 export * from './class.js';
 export * from './errors.js';
 export * from './group.js';
+export * from './input.js';
 export * from './result.js';

@@ -14,6 +14,7 @@ import {
   type ExtraConditions,
   noExtraConditions,
 } from '../ingress/backend-annotations.js';
+import { isObject, objectsIn } from '../ingress/input.js';
 import { fail, ok, quote, type Result } from '../ingress/result.js';
 import {
   parseServiceTags,
@@ -75,14 +76,15 @@ export function resolveBackend(
   where: string,
   withConditions: boolean,
 ): Result<ResolvedBackend> {
-  const svc = backend?.service;
-  if (backend?.resource !== undefined || svc === undefined)
+  if (!isObject(backend)) return fail(`${where}: backend is missing`);
+  const svc = backend.service;
+  if (backend.resource !== undefined || !isObject(svc))
     return fail(`${where}: only Service backends are supported (backend.resource is not)`);
   if (typeof svc.name !== 'string' || svc.name === '') return fail(`${where}: backend.service.name is missing`);
   const extra = withConditions ? parseConditions(ctx.annotations, svc.name) : ok(noExtraConditions);
   if (!extra.ok) return fail(`${where}: ${extra.error}`);
-  const portName = svc.port?.name;
-  const portNumber = svc.port?.number;
+  const portName: unknown = isObject(svc.port) ? svc.port.name : undefined;
+  const portNumber: unknown = isObject(svc.port) ? svc.port.number : undefined;
   if (portName === UseAnnotation) {
     const action = parseAction(ctx.annotations, svc.name);
     if (!action.ok) return fail(`${where}: ${action.error}`);
@@ -98,7 +100,7 @@ export function resolveBackend(
   }
   let port: string | number;
   if (typeof portName === 'string' && portName !== '') port = portName;
-  else if (typeof portNumber === 'number') port = portNumber;
+  else if (typeof portNumber === 'number' && Number.isInteger(portNumber)) port = portNumber;
   else return fail(`${where}: backend.service.port needs a number or a name`);
   const resolved = resolveActionConfig(
     ctx,
@@ -178,12 +180,12 @@ function targetGroupDraft(
 
 /** A Service port by number (`spec.ports[].port`) or by name. */
 export function findServicePort(service: V1Service, port: string | number): V1ServicePort | undefined {
-  const ports = service.spec?.ports ?? [];
+  const ports = objectsIn<V1ServicePort>(service.spec?.ports).filter((p) => typeof p.port === 'number');
   return typeof port === 'number' ? ports.find((p) => p.port === port) : ports.find((p) => p.name === port);
 }
 
 function describePorts(service: V1Service): string {
-  const ports = service.spec?.ports ?? [];
+  const ports = objectsIn<V1ServicePort>(service.spec?.ports);
   if (ports.length === 0) return 'it has no ports';
   return `its ports are ${ports.map((p) => (p.name === undefined || p.name === '' ? `${p.port}` : `${p.port} (${p.name})`)).join(', ')}`;
 }

@@ -1,7 +1,7 @@
 // One group member read on its own: its annotations parsed, its paths turned into routes and
 // its backends into actions and target groups. Everything that can be judged without the
 // other members is judged here; agreement with them is checked in `merge.ts`.
-import type { V1Service } from '@kubernetes/client-node';
+import type { V1HTTPIngressPath, V1IngressRule, V1Service } from '@kubernetes/client-node';
 import type { ActionSpec, IpAddressType, ObjectKey, Scheme, SubnetSelection } from '../model/resources.js';
 import {
   Annotation,
@@ -25,6 +25,7 @@ import {
 } from '../ingress/annotations.js';
 import type { ExtraConditions } from '../ingress/backend-annotations.js';
 import type { GroupMember } from '../ingress/group.js';
+import { isObject, objectsIn } from '../ingress/input.js';
 import type { Result } from '../ingress/result.js';
 import { resolveBackend, type ResolvedBackend, type TargetGroupDraft } from './backends.js';
 import { hostMatch, pathMatch, type HostMatch, type PathMatch } from './paths.js';
@@ -133,7 +134,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   };
 
   let defaultBackend: ResolvedBackend | null = null;
-  if (ingress.spec?.defaultBackend !== undefined && ingress.spec.defaultBackend !== null) {
+  if (isObject(ingress.spec) && ingress.spec.defaultBackend !== undefined && ingress.spec.defaultBackend !== null) {
     const resolved = resolveBackend(backendCtx, ingress.spec.defaultBackend, 'spec.defaultBackend', false);
     if (resolved.ok) {
       defaultBackend = resolved.value;
@@ -142,7 +143,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   }
 
   const routes: Route[] = [];
-  const rules = Array.isArray(ingress.spec?.rules) ? ingress.spec.rules : [];
+  const rules = objectsIn<V1IngressRule>(isObject(ingress.spec) ? ingress.spec.rules : undefined);
   let position = 0;
   for (const [i, rule] of rules.entries()) {
     const host = hostMatch(rule.host);
@@ -150,7 +151,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
       problems.push(`rules[${i}].${host.error}`);
       continue;
     }
-    const paths = Array.isArray(rule.http?.paths) ? rule.http.paths : [];
+    const paths = objectsIn<V1HTTPIngressPath>(isObject(rule.http) ? rule.http.paths : undefined);
     for (const [j, path] of paths.entries()) {
       const where = `rules[${i}].http.paths[${j}]`;
       const match = pathMatch(path.pathType, path.path);

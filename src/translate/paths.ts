@@ -19,7 +19,10 @@ export interface PathMatch {
   readonly length: number;
 }
 
-export function pathMatch(pathType: string | undefined, path: string | undefined): Result<PathMatch> {
+export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
+  if (pathType !== undefined && pathType !== null && typeof pathType !== 'string')
+    return fail(`pathType ${JSON.stringify(pathType)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
+  if (path !== undefined && path !== null && typeof path !== 'string') return fail(`path ${JSON.stringify(path)} is not a string`);
   const typeName = pathType ?? 'ImplementationSpecific';
   if (!(PathKind as readonly string[]).includes(typeName))
     return fail(`pathType ${quote(typeName)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
@@ -64,8 +67,9 @@ export interface HostMatch {
 const dnsLabel = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const hostPattern = new RegExp(`^(\\*\\.)?${dnsLabel}(\\.${dnsLabel})*$`);
 
-export function hostMatch(host: string | undefined): Result<HostMatch> {
-  if (host === undefined || host === '') return ok({ host: null, tier: HostTier.none, labels: 0 });
+export function hostMatch(host: unknown): Result<HostMatch> {
+  if (host !== undefined && host !== null && typeof host !== 'string') return fail(`host ${JSON.stringify(host)} is not a string`);
+  if (host === undefined || host === null || host === '') return ok({ host: null, tier: HostTier.none, labels: 0 });
   const lower = host.toLowerCase();
   if (lower.length > 253 || !hostPattern.test(lower) || lower === '*')
     return fail(

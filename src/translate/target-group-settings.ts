@@ -1,7 +1,8 @@
 // Target group settings from annotations on the Ingress and on the Service; for each setting
 // the Service's value wins, as in the AWS Load Balancer Controller. Defaults follow ALB's
 // (gRPC gets its own health check path and success codes).
-import type { V1Service } from '@kubernetes/client-node';
+import type { V1Service, V1ServicePort } from '@kubernetes/client-node';
+import { objectsIn } from '../ingress/input.js';
 import type { HealthCheckSpec, ProtocolVersion, TargetProtocol } from '../model/resources.js';
 import {
   Annotation,
@@ -142,11 +143,12 @@ function healthCheckPort(port: HealthCheckPort, service: V1Service): Result<stri
       return ok(String(port.port));
     case 'name': {
       const key = annotationKey(Annotation.healthcheckPort);
-      const found = (service.spec?.ports ?? []).find((p) => p.name === port.name);
+      const found = objectsIn<V1ServicePort>(service.spec?.ports).find((p) => p.name === port.name);
       if (found === undefined)
         return fail(`annotation ${key}: ${quote(port.name)} names no port of Service ${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`);
-      const target = found.targetPort ?? found.port;
+      const target: unknown = found.targetPort ?? found.port;
       if (typeof target === 'number') return ok(String(target));
+      if (typeof target !== 'string') return fail(`annotation ${key}: ${quote(port.name)} names a Service port without a port number`);
       if (/^\d+$/.test(target)) return ok(target);
       return fail(
         `annotation ${key}: ${quote(port.name)} is a Service port whose targetPort is the name ${quote(target)}; use a port number or "traffic-port"`,

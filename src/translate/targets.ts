@@ -1,6 +1,7 @@
 // Pod endpoints of one Service port, from its EndpointSlices: the slice port named like the
 // Service port carries the resolved target port; endpoints not ready are left out.
-import type { V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { DiscoveryV1EndpointPort, V1Endpoint, V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import { isObject, objectsIn, stringsIn } from '../ingress/input.js';
 import type { TargetSpec } from '../model/resources.js';
 import { isIPv4 } from '../ingress/annotations.js';
 
@@ -19,11 +20,11 @@ export function serviceTargets(
     if ((slice.metadata?.namespace ?? 'default') !== namespace) continue;
     if (slice.metadata?.labels?.[ServiceNameLabel] !== name) continue;
     if (slice.addressType === 'FQDN') continue;
-    const port = (slice.ports ?? []).find((p) => (p.name ?? '') === portName)?.port;
+    const port = objectsIn<DiscoveryV1EndpointPort>(slice.ports).find((p) => (p.name ?? '') === portName)?.port;
     if (typeof port !== 'number') continue;
-    for (const endpoint of slice.endpoints ?? []) {
-      if (endpoint.conditions?.ready === false) continue;
-      for (const ip of endpoint.addresses ?? []) seen.set(`${ip} ${port}`, { ip, port });
+    for (const endpoint of objectsIn<V1Endpoint>(slice.endpoints)) {
+      if (isObject(endpoint.conditions) && endpoint.conditions.ready === false) continue;
+      for (const ip of stringsIn(endpoint.addresses)) seen.set(`${ip} ${port}`, { ip, port });
     }
   }
   return [...seen.values()].sort((a, b) => compareIps(a.ip, b.ip) || a.port - b.port);
@@ -42,8 +43,8 @@ function compareIps(a: string, b: string): number {
 export function targetGroupPort(servicePort: V1ServicePort, targets: readonly TargetSpec[]): number {
   const first = targets[0];
   if (first !== undefined) return first.port;
-  const target = servicePort.targetPort;
-  if (typeof target === 'number') return target;
+  const target: unknown = servicePort.targetPort;
+  if (typeof target === 'number' && Number.isInteger(target)) return target;
   if (typeof target === 'string' && /^\d+$/.test(target)) return Number(target);
   return servicePort.port;
 }
