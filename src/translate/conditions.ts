@@ -48,9 +48,13 @@ export function canonicalConditions(conditions: readonly ConditionSpec[]): strin
   );
 }
 
-/** First 12 hex characters of the SHA-256 of the canonical conditions: the rule's id key. */
-export function conditionsKey(conditions: readonly ConditionSpec[]): string {
-  return createHash('sha256').update(canonicalConditions(conditions)).digest('hex').slice(0, 12);
+/**
+ * First 12 hex characters of the SHA-256 of the canonical conditions: the rule's id key.
+ * `attempt` > 0 only on the (astronomically rare) clash of two keys on one listener.
+ */
+export function conditionsKey(conditions: readonly ConditionSpec[], attempt = 0): string {
+  const text = canonicalConditions(conditions) + (attempt === 0 ? '' : `#${attempt}`);
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 function wildcards(text: string): number {

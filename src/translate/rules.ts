@@ -8,6 +8,7 @@ import { canonicalConditions, conditionsKey, sortConditions, splitConditions } f
 import type { MemberModel, Route } from './member.js';
 import { HostTier, tooDeepHostPattern } from './paths.js';
 import { routeConditions, routePlace, sortRoutes } from './rule-order.js';
+import { ownedTags } from './tags.js';
 
 export interface ListenerRulesInput {
   readonly port: number;
@@ -56,8 +57,10 @@ export function buildRules(input: RulesInput): RulesOutcome {
       const split = splitConditions(draft.conditions);
       if (!split.ok) {
         if (draft.route !== null) {
+          // The same path on several listeners fails the same way: report it once.
           const list = problems.get(draft.route.ingress) ?? [];
-          list.push(`${draft.route.where}: ${draft.what} ${split.error}`);
+          const problem = `${draft.route.where}: ${draft.what} ${split.error}`;
+          if (!list.includes(problem)) list.push(problem);
           problems.set(draft.route.ingress, list);
         }
         continue;
@@ -68,7 +71,7 @@ export function buildRules(input: RulesInput): RulesOutcome {
         if (seen.has(canonical)) continue;
         seen.add(canonical);
         let key = conditionsKey(conditions);
-        for (let n = 1; ids.has(key); n++) key = conditionsKey([...conditions, { field: 'path-pattern', values: [`#${n}`] }]);
+        for (let attempt = 1; ids.has(key); attempt++) key = conditionsKey(conditions, attempt);
         ids.add(key);
         const id = ResourceId.rule(listener.port, key);
         const ingress = draft.route?.ingress ?? null;
@@ -79,10 +82,7 @@ export function buildRules(input: RulesInput): RulesOutcome {
           action: draft.action,
           ingress,
           tags: {
-            ...input.userTags,
-            [OwnershipTag.cluster]: input.clusterName,
-            [OwnershipTag.group]: input.group,
-            [OwnershipTag.resource]: id,
+            ...ownedTags(input.userTags, input.clusterName, input.group, id),
             ...(ingress === null ? {} : { [OwnershipTag.ingress]: ingress }),
           },
         });

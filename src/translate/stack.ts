@@ -85,8 +85,8 @@ export function buildGroupStack(group: IngressGroup, ctx: StackContext): GroupOu
     const frozenIngresses = [...left].sort(compareStrings);
     if (merged.members.length === 0) return { stack: null, errors };
 
-    const tgIds = referencedTargetGroups([...listeners.map((l) => l.defaultAction), ...rules.rules.map((r) => r.action)]);
-    const overLimit = limitProblem(group.name, rules.rules.length, tgIds.length);
+    const used = referencedTargetGroups([...listeners.map((l) => l.defaultAction), ...rules.rules.map((r) => r.action)]);
+    const overLimit = limitProblem(group.name, rules.rules.length, used.ids.length + used.arns.length);
     if (overLimit !== null) {
       for (const m of merged.members) errors.push(excluded(m.key, group.name, overLimit));
       return { stack: null, errors };
@@ -104,7 +104,7 @@ export function buildGroupStack(group: IngressGroup, ctx: StackContext): GroupOu
             merged.exclusive[Annotation.inboundCidrs]?.value ?? defaultInboundCidrs(loadBalancer.ipAddressType),
             userTags,
           );
-    const targetGroups = tgIds
+    const targetGroups = used.ids
       .sort(compareStrings)
       .flatMap((id) => {
         const draft = merged.targetGroups.get(id);

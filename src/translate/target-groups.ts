@@ -6,12 +6,16 @@ import { targetGroupName } from './names.js';
 import { ownedTags } from './tags.js';
 import { serviceTargets, targetGroupPort } from './targets.js';
 
-/** Ids of our target groups referenced by the actions, in first-use order. */
-export function referencedTargetGroups(actions: Iterable<ActionSpec>): string[] {
+/** Target groups the actions forward to: ours by id, others by ARN (both count against ALB's limit). */
+export function referencedTargetGroups(actions: Iterable<ActionSpec>): { ids: string[]; arns: string[] } {
   const ids = new Set<string>();
+  const arns = new Set<string>();
   for (const action of actions)
-    if (action.type === 'forward') for (const t of action.targetGroups) if (t.targetGroup.kind === 'id') ids.add(t.targetGroup.id);
-  return [...ids];
+    if (action.type === 'forward')
+      for (const { targetGroup } of action.targetGroups)
+        if (targetGroup.kind === 'id') ids.add(targetGroup.id);
+        else arns.add(targetGroup.arn);
+  return { ids: [...ids], arns: [...arns] };
 }
 
 export function buildTargetGroup(
