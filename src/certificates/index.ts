@@ -1,0 +1,5 @@
+export * from './secret.js';
+export * from './discovery.js';
+export * from './imports.js';
+export * from './acm.js';
+export * from './policy.js';

@@ -1,0 +1,364 @@
+// Reads a `kubernetes.io/tls` Secret into a certificate bundle ready for ACM, checking
+// everything ACM or a browser would reject before any AWS call. Messages name the Secret and
+// the problem, never key material.
+import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ObjectKey } from '../model/resources.js';
+import { objectKey } from '../snapshot/snapshot.js';
+import { certificateCovers } from './discovery.js';
+
+export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
+export const TLS_CERT_KEY = 'tls.crt';
+export const TLS_PRIVATE_KEY_KEY = 'tls.key';
+
+/** Key algorithms ACM imports, by ACM's names (the ALB accepts all of them). */
+export const KeyAlgorithm = [
+  'RSA_1024',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'EC_prime256v1',
+  'EC_secp384r1',
+  'EC_secp521r1',
+] as const;
+export type KeyAlgorithm = (typeof KeyAlgorithm)[number];
+
+/** What a bundle shows of itself in JSON and logs: everything but the private key. */
+export interface TlsBundleSummary {
+  readonly secret: ObjectKey;
+  readonly fingerprint: string;
+  readonly subject: string;
+  readonly names: readonly string[];
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly keyAlgorithm: KeyAlgorithm;
+  readonly chainLength: number;
+}
+
+/**
+ * A certificate, its chain and its private key, checked and in the form sent to ACM.
+ *
+ * The private key lives in a private field: it never shows in `JSON.stringify`, object
+ * spread, `Object.keys` or `util.inspect` (and so not in a plan, a log line or a test
+ * snapshot); only the `privateKeyPem` getter hands it out, to the ImportCertificate call.
+ */
+export class TlsBundle {
+  /** `namespace/name` of the Secret. */
+  readonly secret: ObjectKey;
+  /** The leaf (server) certificate, PEM re-encoded from its DER. */
+  readonly certificatePem: string;
+  /** The intermediates, leaf's issuer first, PEM; empty when the leaf stands alone. */
+  readonly chainPem: string;
+  /**
+   * SHA-256 (hex) of leaf, chain and key as sent to ACM. Any change to any of the three,
+   * including a new key alone, is a new fingerprint and so a renewal; a change of PEM
+   * formatting only (line endings, PKCS#1 versus PKCS#8, text around the blocks) is not.
+   */
+  readonly fingerprint: string;
+  /** DNS names the certificate is valid for: its SAN DNS names, or its CN when it has none. */
+  readonly names: readonly string[];
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** The leaf's subject, one `KEY=value` per RDN joined with `, ` (e.g. `CN=shop.example.com`). */
+  readonly subject: string;
+  readonly keyAlgorithm: KeyAlgorithm;
+  readonly #privateKeyPem: string;
+
+  constructor(fields: {
+    readonly secret: ObjectKey;
+    readonly certificatePem: string;
+    readonly chainPem: string;
+    readonly privateKeyPem: string;
+    readonly names: readonly string[];
+    readonly notBefore: Date;
+    readonly notAfter: Date;
+    readonly subject: string;
+    readonly keyAlgorithm: KeyAlgorithm;
+  }) {
+    this.secret = fields.secret;
+    this.certificatePem = fields.certificatePem;
+    this.chainPem = fields.chainPem;
+    this.#privateKeyPem = fields.privateKeyPem;
+    this.names = fields.names;
+    this.notBefore = fields.notBefore;
+    this.notAfter = fields.notAfter;
+    this.subject = fields.subject;
+    this.keyAlgorithm = fields.keyAlgorithm;
+    this.fingerprint = bundleFingerprint(fields.certificatePem, fields.chainPem, fields.privateKeyPem);
+  }
+
+  /** The private key, PKCS#8 PEM. Pass it to ACM and nowhere else. */
+  get privateKeyPem(): string {
+    return this.#privateKeyPem;
+  }
+
+  toJSON(): TlsBundleSummary {
+    return {
+      secret: this.secret,
+      fingerprint: this.fingerprint,
+      subject: this.subject,
+      names: this.names,
+      notBefore: isoSeconds(this.notBefore),
+      notAfter: isoSeconds(this.notAfter),
+      keyAlgorithm: this.keyAlgorithm,
+      chainLength: pemBlocks(this.chainPem).length,
+    };
+  }
+
+  [inspect.custom](): string {
+    return `TlsBundle ${inspect(this.toJSON())}`;
+  }
+}
+
+/** See `TlsBundle.fingerprint`. NUL separators keep the three parts apart. */
+function bundleFingerprint(certificatePem: string, chainPem: string, privateKeyPem: string): string {
+  return createHash('sha256').update(certificatePem).update('\0').update(chainPem).update('\0').update(privateKeyPem).digest('hex');
+}
+
+export type TlsBundleResult =
+  | { readonly ok: true; readonly bundle: TlsBundle }
+  /** Names the Secret and what is wrong with it, ready for an Ingress event. */
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Reads and checks the TLS Secret of one `spec.tls` entry of an Ingress: the Secret exists
+ * and has type `kubernetes.io/tls`; `tls.crt` holds PEM certificates, the server's first
+ * and then each issuer in turn; `tls.key` holds one unencrypted private key of a kind ACM
+ * imports, matching the first certificate; that certificate is valid at `now`; and its
+ * names cover every host of the entry.
+ *
+ * @param secret the Secret, or `undefined` when the snapshot has none by that name
+ * @param ref `namespace/name` of the Secret, for messages when it is missing
+ *   @default the Secret's own namespace/name
+ */
+export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly string[], now: Date, ref?: ObjectKey): TlsBundleResult {
+  const key = secret === undefined ? (ref ?? 'unknown') : objectKey(secret);
+  const fail = (problem: string): TlsBundleResult => ({ ok: false, message: `Secret ${key}: ${problem}` });
+  if (secret === undefined) return fail('not found');
+  if (secret.type !== TLS_SECRET_TYPE) {
+    return fail(`has type ${secret.type ?? 'Opaque (none given)'}; a TLS Secret needs type ${TLS_SECRET_TYPE}`);
+  }
+
+  const certText = secretValue(secret, TLS_CERT_KEY);
+  if (!certText.ok) return fail(certText.problem);
+  const keyText = secretValue(secret, TLS_PRIVATE_KEY_KEY);
+  if (!keyText.ok) return fail(keyText.problem);
+
+  const certs = parseCertificates(certText.value);
+  if (!certs.ok) return fail(certs.problem);
+  const privateKey = parsePrivateKey(keyText.value);
+  if (!privateKey.ok) return fail(privateKey.problem);
+  const algorithm = keyAlgorithm(privateKey.key);
+  if (!algorithm.ok) return fail(algorithm.problem);
+
+  const [leaf, ...chain] = certs.certs;
+  if (leaf === undefined) return fail(`${TLS_CERT_KEY} holds no certificate`);
+  const keySpki = spki(privateKey.key);
+  if (!spki(leaf.publicKey).equals(keySpki)) {
+    const matching = chain.findIndex((c) => spki(c.publicKey).equals(keySpki));
+    return fail(
+      matching >= 0
+        ? `${TLS_CERT_KEY} is out of order: ${TLS_PRIVATE_KEY_KEY} belongs to certificate ${matching + 2} (${describe(chain[matching])}); the server certificate must come first, then each issuer`
+        : `${TLS_PRIVATE_KEY_KEY} does not match the certificate in ${TLS_CERT_KEY}`,
+    );
+  }
+
+  const all = certs.certs;
+  for (let i = 0; i + 1 < all.length; i++) {
+    const cert = all[i];
+    const issuer = all[i + 1];
+    if (cert === undefined || issuer === undefined) continue;
+    if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) {
+      return fail(
+        `${TLS_CERT_KEY} is out of order: certificate ${i + 1} (${describe(cert)}) was not issued by certificate ${i + 2} (${describe(issuer)}); ` +
+          'put the server certificate first, then each issuer in turn',
+      );
+    }
+  }
+
+  // Only the leaf's dates are checked: chains in the wild carry expired cross-signs on purpose.
+  const notBefore = leaf.validFromDate;
+  const notAfter = leaf.validToDate;
+  if (notAfter.getTime() <= now.getTime()) return fail(`certificate for ${describe(leaf)} expired on ${isoSeconds(notAfter)}`);
+  if (notBefore.getTime() > now.getTime()) return fail(`certificate for ${describe(leaf)} is not valid before ${isoSeconds(notBefore)}`);
+
+  const names = certificateNames(leaf);
+  if (names.length === 0) return fail(`the certificate in ${TLS_CERT_KEY} names no DNS host (no subjectAltName DNS entry and no CN)`);
+  const uncovered = hosts.filter((h) => !certificateCovers(names, h));
+  if (uncovered.length > 0) {
+    return fail(`certificate names (${names.join(', ')}) do not cover host${uncovered.length > 1 ? 's' : ''} ${uncovered.join(', ')}`);
+  }
+
+  return {
+    ok: true,
+    bundle: new TlsBundle({
+      secret: key,
+      certificatePem: leaf.toString(),
+      chainPem: chain.map((c) => c.toString()).join(''),
+      privateKeyPem: privateKey.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      names,
+      notBefore,
+      notAfter,
+      subject: subjectOf(leaf),
+      keyAlgorithm: algorithm.value,
+    }),
+  };
+}
+
+type Checked<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly problem: string };
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A value of the Secret as text: `stringData` (hand-written files) wins over base64 `data`, as on the API server. */
+function secretValue(secret: V1Secret, name: string): Checked<{ value: string }> {
+  const plain = secret.stringData?.[name];
+  if (plain !== undefined) {
+    return plain.trim() === '' ? { ok: false, problem: `stringData["${name}"] is empty` } : { ok: true, value: plain };
+  }
+  const encoded = secret.data?.[name];
+  if (encoded === undefined) return { ok: false, problem: `has no ${name} (data["${name}"])` };
+  const compact = encoded.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !BASE64.test(compact)) return { ok: false, problem: `data["${name}"] is not valid base64` };
+  const value = Buffer.from(compact, 'base64').toString('utf8');
+  return value.trim() === '' ? { ok: false, problem: `data["${name}"] is empty` } : { ok: true, value };
+}
+
+interface PemBlock {
+  readonly label: string;
+  /** The whole block, BEGIN and END lines included. */
+  readonly text: string;
+  readonly body: string;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+function pemBlocks(text: string): PemBlock[] {
+  return [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1] ?? '', text: m[0], body: m[2] ?? '' }));
+}
+
+function parseCertificates(text: string): Checked<{ certs: X509Certificate[] }> {
+  const blocks = pemBlocks(text);
+  if (blocks.length === 0) return { ok: false, problem: `${TLS_CERT_KEY} holds no PEM certificate` };
+  const certs: X509Certificate[] = [];
+  for (const [i, block] of blocks.entries()) {
+    if (block.label.endsWith('PRIVATE KEY')) {
+      return { ok: false, problem: `${TLS_CERT_KEY} holds a private key (PEM block ${i + 1}); only certificates belong there` };
+    }
+    if (block.label !== 'CERTIFICATE') {
+      return { ok: false, problem: `${TLS_CERT_KEY} PEM block ${i + 1} is a ${block.label}, not a CERTIFICATE` };
+    }
+    try {
+      certs.push(new X509Certificate(block.text));
+    } catch {
+      return { ok: false, problem: `${TLS_CERT_KEY} certificate ${i + 1} is not a valid X.509 certificate` };
+    }
+  }
+  return { ok: true, certs };
+}
+
+function parsePrivateKey(text: string): Checked<{ key: KeyObject }> {
+  // Error texts from the parser are not passed on: they are generic, and nothing read from
+  // tls.key may reach a message.
+  const blocks = pemBlocks(text).filter((b) => b.label.endsWith('PRIVATE KEY'));
+  if (blocks.length === 0) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds no PEM private key` };
+  if (blocks.length > 1) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds ${blocks.length} private keys; it must hold exactly one` };
+  const block = blocks[0];
+  if (block === undefined) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds no PEM private key` };
+  if (block.label.startsWith('ENCRYPTED') || /Proc-Type:\s*4,\s*ENCRYPTED/.test(block.body)) {
+    return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} is encrypted; ACM needs the private key unencrypted` };
+  }
+  try {
+    return { ok: true, key: createPrivateKey({ key: block.text, format: 'pem' }) };
+  } catch {
+    return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} is not a valid private key (PEM: PKCS#1, PKCS#8 or SEC1)` };
+  }
+}
+
+const curveAlgorithms: Readonly<Record<string, KeyAlgorithm>> = {
+  prime256v1: 'EC_prime256v1',
+  secp384r1: 'EC_secp384r1',
+  secp521r1: 'EC_secp521r1',
+};
+
+function keyAlgorithm(key: KeyObject): Checked<{ value: KeyAlgorithm }> {
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'rsa') {
+    const name = `RSA_${details?.modulusLength ?? 0}`;
+    const found = KeyAlgorithm.find((a) => a === name);
+    if (found !== undefined) return { ok: true, value: found };
+  } else if (key.asymmetricKeyType === 'ec') {
+    const found = curveAlgorithms[details?.namedCurve ?? ''];
+    if (found !== undefined) return { ok: true, value: found };
+  }
+  const detail = details?.modulusLength !== undefined ? ` (${details.modulusLength} bits)` : details?.namedCurve !== undefined ? ` (${details.namedCurve})` : '';
+  return {
+    ok: false,
+    problem: `${TLS_PRIVATE_KEY_KEY} holds a key of type ${key.asymmetricKeyType ?? 'unknown'}${detail}; ACM imports RSA keys of 1024, 2048, 3072 or 4096 bits and EC keys on P-256, P-384 or P-521`,
+  };
+}
+
+/** The public half of a key as DER: what two keys of one pair have in common. */
+function spki(key: KeyObject): Buffer {
+  return (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
+}
+
+/** Splits Node's `subjectAltName` text (`DNS:a, DNS:"b, c", IP Address:1.2.3.4`) into entries. */
+function subjectAltNames(cert: X509Certificate): { type: string; value: string }[] {
+  const text = cert.subjectAltName;
+  if (text === undefined || text === '') return [];
+  const entries: { type: string; value: string }[] = [];
+  // Node quotes a value as a JSON string when it holds a separator or a quote.
+  const entry = /([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g;
+  for (const m of text.matchAll(entry)) {
+    const raw = m[2] ?? '';
+    let value = raw;
+    if (raw.startsWith('"')) {
+      try {
+        value = String(JSON.parse(raw));
+      } catch {
+        value = raw;
+      }
+    }
+    entries.push({ type: m[1] ?? '', value });
+  }
+  return entries;
+}
+
+/** Node's subject text, one `KEY=value` per line, as pairs. */
+function subjectFields(cert: X509Certificate): { key: string; value: string }[] {
+  return cert.subject
+    .split('\n')
+    .filter((line) => line.includes('='))
+    .map((line) => ({ key: line.slice(0, line.indexOf('=')), value: line.slice(line.indexOf('=') + 1) }));
+}
+
+/** SAN DNS names when there are any; otherwise the CN, as the only name (RFC 6125). */
+function certificateNames(cert: X509Certificate): string[] {
+  const dns = subjectAltNames(cert)
+    .filter((e) => e.type === 'DNS')
+    .map((e) => e.value);
+  if (dns.length > 0) return dns;
+  const cn = subjectFields(cert).find((f) => f.key === 'CN')?.value;
+  return cn === undefined || cn === '' ? [] : [cn];
+}
+
+function subjectOf(cert: X509Certificate): string {
+  return subjectFields(cert)
+    .map((f) => `${f.key}=${f.value}`)
+    .join(', ');
+}
+
+/** How messages name a certificate: its CN, else its first DNS name, else its serial number. */
+function describe(cert: X509Certificate | undefined): string {
+  if (cert === undefined) return 'unknown';
+  const cn = subjectFields(cert).find((f) => f.key === 'CN')?.value;
+  if (cn !== undefined) return `CN=${cn}`;
+  const first = certificateNames(cert)[0];
+  return first !== undefined ? first : `serial ${cert.serialNumber}`;
+}
+
+/** `2026-01-01T00:00:00Z`: certificate times have whole seconds. */
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
