@@ -111,10 +111,15 @@ export function splitList(value: string): string[] {
     .filter((item) => item !== '');
 }
 
-function listParser(name: string, what: string): Parser<string[]> {
+function listParser(name: string, what: string, check: (item: string) => string | null = () => null): Parser<string[]> {
   return parseWith(name, (value) => {
     const items = splitList(value);
-    return items.length === 0 ? fail(`is empty; give a comma-separated list of ${what}`) : ok(items);
+    if (items.length === 0) return fail(`is empty; give a comma-separated list of ${what}`);
+    for (const item of items) {
+      const problem = check(item);
+      if (problem !== null) return fail(problem);
+    }
+    return ok(items);
   });
 }
 
@@ -181,18 +186,9 @@ export const parseManageBackendSecurityGroupRules: Parser<boolean> = parseWith(
   (value) => (value === 'true' ? ok(true) : value === 'false' ? ok(false) : fail('is not allowed; use "true" or "false"')),
 );
 
-export const parseInboundCidrs: Parser<string[]> = (annotations) => {
-  const name = Annotation.inboundCidrs;
-  const list = listParser(name, 'CIDRs')(annotations);
-  if (!list.ok || list.value === undefined) return list;
-  for (const cidr of list.value) {
-    if (!isCidr(cidr))
-      return fail(
-        annotationProblem(name, raw(annotations, name) ?? '', `has ${quote(cidr)}, which is not a CIDR; use for example 10.0.0.0/16 or 2600:1f14::/56`),
-      );
-  }
-  return list;
-};
+export const parseInboundCidrs: Parser<string[]> = listParser(Annotation.inboundCidrs, 'CIDRs', (cidr) =>
+  isCidr(cidr) ? null : `has ${quote(cidr)}, which is not a CIDR; use for example 10.0.0.0/16 or 2600:1f14::/56`,
+);
 
 export function isCidr(value: string): boolean {
   const slash = value.indexOf('/');
