@@ -142,12 +142,26 @@ function resolveActionConfig(
   return ok({
     action: {
       type: 'forward',
-      targetGroups: weighted,
+      targetGroups: mergeWeights(weighted),
       ...(config.stickinessSeconds === undefined ? {} : { stickinessSeconds: config.stickinessSeconds }),
     },
     targetGroups: drafts,
     degraded: [],
   });
+}
+
+/**
+ * One entry per target group: AWS rejects a forward action naming a target group twice, and
+ * the same Service port may be written by name and by number.
+ */
+function mergeWeights(weighted: readonly WeightedTargetGroup[]): WeightedTargetGroup[] {
+  const merged = new Map<string, WeightedTargetGroup>();
+  for (const w of weighted) {
+    const key = w.targetGroup.kind === 'id' ? `id:${w.targetGroup.id}` : `arn:${w.targetGroup.arn}`;
+    const seen = merged.get(key);
+    merged.set(key, seen === undefined ? w : { targetGroup: w.targetGroup, weight: seen.weight + w.weight });
+  }
+  return [...merged.values()];
 }
 
 function targetGroupDraft(
@@ -168,7 +182,9 @@ function targetGroupDraft(
   const s = settings.value;
   const variant = `${s.protocol}-${s.protocolVersion}-${s.targetType}`.toLowerCase();
   return ok({
-    id: ResourceId.targetGroup(ctx.namespace, serviceName, port, variant),
+    // By the Service's port number, however the backend names it: `web:http` and `web:80`
+    // reaching the same port share one target group.
+    id: ResourceId.targetGroup(ctx.namespace, serviceName, servicePort.port, variant),
     namespace: ctx.namespace,
     serviceName,
     port,

@@ -1,10 +1,11 @@
 // Members of a group share one load balancer, so they must agree on what configures it. In
 // group order, a member that contradicts an earlier one is left out, with a message naming
 // both Ingresses, the annotation and both values; members that are silent inherit.
-import type { ListenerProtocol, ObjectKey } from '../model/resources.js';
+import type { ActionSpec, ListenerProtocol, ObjectKey } from '../model/resources.js';
 import { Annotation, annotationKey } from '../ingress/annotations.js';
 import { quote } from '../ingress/result.js';
 import type { ResolvedBackend, TargetGroupDraft } from './backends.js';
+import { shortHash } from './names.js';
 import { ExclusiveAnnotation, type ExclusiveSettings, type ExclusiveValue, type MemberModel } from './member.js';
 
 export interface Merged {
@@ -44,7 +45,7 @@ export function mergeMembers(group: string, members: readonly MemberModel[]): Me
   const conflicts = new Map<ObjectKey, string[]>();
   const earlier = (by: ObjectKey): string => `set by Ingress ${by}, an earlier member of group ${group}`;
 
-  for (const m of members) {
+  for (let m of members) {
     const problems: string[] = [];
     for (const name of ExclusiveAnnotation) {
       const mine = m.exclusive[name] as ExclusiveValue | undefined;
@@ -72,19 +73,11 @@ export function mergeMembers(group: string, members: readonly MemberModel[]): Me
           `annotation ${annotationKey(Annotation.listenPorts)}: port ${port} is ${protocol} here, which conflicts with ${theirs.protocol} ${earlier(theirs.by)}`,
         );
     }
-    for (const tg of m.targetGroups) {
-      const theirs = targetGroups.get(tg.id);
-      if (theirs === undefined) continue;
-      const difference = settingsDifference(tg, theirs.draft);
-      if (difference !== null)
-        problems.push(
-          `Service ${tg.namespace}/${tg.serviceName} port ${quote(String(tg.port))}: ${difference.what} ${quote(difference.mine)} conflicts with ${quote(difference.theirs)} ${earlier(theirs.by)}; both use the same target group, so its settings must agree`,
-        );
-    }
     if (problems.length > 0) {
       conflicts.set(m.key, problems);
       continue;
     }
+    m = withOwnTargetGroups(m, targetGroups);
     accepted.push(m);
     for (const name of ExclusiveAnnotation) {
       const mine = m.exclusive[name] as ExclusiveValue | undefined;
@@ -106,6 +99,38 @@ export function mergeMembers(group: string, members: readonly MemberModel[]): Me
       listenerProtocols: new Map([...protocols].map(([port, v]) => [port, v.protocol])),
     },
     conflicts,
+  };
+}
+
+/**
+ * One target group per (Service, port, settings): when this member's settings for a Service
+ * port (health check, attributes) differ from those of an earlier member, its target group
+ * gets an id of its own, suffixed by a hash of its settings, and its actions point there.
+ * The first member keeps the plain id, so editing its settings modifies in place.
+ */
+function withOwnTargetGroups(m: MemberModel, taken: ReadonlyMap<string, { draft: TargetGroupDraft }>): MemberModel {
+  const renames = new Map<string, string>();
+  for (const tg of m.targetGroups) {
+    const theirs = taken.get(tg.id);
+    if (theirs !== undefined && settingsDifference(tg, theirs.draft) !== null) {
+      renames.set(tg.id, `${tg.id}/${shortHash([JSON.stringify(tg.settings.healthCheck), JSON.stringify(Object.entries(tg.settings.attributes).sort())], 8)}`);
+    }
+  }
+  if (renames.size === 0) return m;
+  const rename = (action: ActionSpec): ActionSpec =>
+    action.type !== 'forward'
+      ? action
+      : {
+          ...action,
+          targetGroups: action.targetGroups.map((t) =>
+            t.targetGroup.kind === 'id' && renames.has(t.targetGroup.id) ? { ...t, targetGroup: { kind: 'id', id: renames.get(t.targetGroup.id)! } } : t,
+          ),
+        };
+  return {
+    ...m,
+    routes: m.routes.map((r) => ({ ...r, action: rename(r.action) })),
+    defaultBackend: m.defaultBackend === null ? null : { ...m.defaultBackend, action: rename(m.defaultBackend.action) },
+    targetGroups: m.targetGroups.map((tg) => ({ ...tg, id: renames.get(tg.id) ?? tg.id })),
   };
 }
 

@@ -73,13 +73,13 @@ describe('golden stacks route as Kubernetes means', () => {
     const shop = state.stacks.find((s) => s.group === 'shop');
     if (shop === undefined) throw new Error('no shop stack');
     const on443 = (host: string, path: string): string => describeAction(routeOnStack(shop, 443, { host, path }));
-    expect(on443('shop.example.com', '/checkout/pay')).toBe('checkout:https');
+    expect(on443('shop.example.com', '/checkout/pay')).toBe('checkout:443');
     expect(on443('shop.example.com', '/api/health')).toBe('api:8080');
     expect(on443('shop.example.com', '/api/healthz')).toBe('api:8080');
-    expect(on443('shop.example.com', '/apix')).toBe('storefront:http');
-    expect(on443('acme.shop.example.com', '/anything')).toBe('storefront:http');
+    expect(on443('shop.example.com', '/apix')).toBe('storefront:80');
+    expect(on443('acme.shop.example.com', '/anything')).toBe('storefront:80');
     expect(on443('a.b.shop.example.com', '/status')).toBe('api:8080');
-    expect(on443('a.b.shop.example.com', '/other')).toBe('storefront:http');
+    expect(on443('a.b.shop.example.com', '/other')).toBe('storefront:80');
     expect(on443('elsewhere.com', '/status')).toBe('api:8080');
     expect(describeAction(routeOnStack(shop, 80, { host: 'shop.example.com', path: '/' }))).toBe('redirect:HTTPS:443');
   });
@@ -92,8 +92,8 @@ describe('golden stacks route as Kubernetes means', () => {
       describeAction(routeOnStack(blog, 80, { host: 'blog.example.org', path, headers }));
     expect(get('/rss')).toBe('redirect:#{protocol}:#{port}');
     expect(get('/admin/x')).toBe('fixed:503');
-    expect(get('/post/1')).toBe('posts:http');
-    expect(get('/post/1', { 'x-canary': 'always' })).toBe('weighted(posts:http,posts-next:80)');
+    expect(get('/post/1')).toBe('posts:80');
+    expect(get('/post/1', { 'x-canary': 'always' })).toBe('weighted(posts:80,posts-next:80)');
     expect(get('/comments')).toBe('fixed:503');
   });
 });

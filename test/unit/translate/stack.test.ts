@@ -115,14 +115,23 @@ describe('group settings must agree', () => {
     ]);
   });
 
-  test('one target group, two members with different health checks: the later is left out', () => {
+  test('one Service port, two members with different health checks: a target group each, the first keeps the plain id', () => {
     const state = run([
       ingress({ name: 'a', annotations: g({ 'healthcheck-path': '/healthz' }) }),
       ingress({ name: 'b', annotations: g({ 'healthcheck-path': '/ready' }), paths: [{ path: '/b' }] }),
     ]);
-    expect(state.errors.map((e) => e.message)).toEqual([
-      'Ingress default/b: Service default/web port "80": annotation alb.ingress.kubernetes.io/healthcheck-path "/ready" conflicts with "/healthz" set by Ingress default/a, an earlier member of group shop; both use the same target group, so its settings must agree',
+    expect(state.errors).toEqual([]);
+    const stack = onlyStack(state);
+    expect(stack.targetGroups.map((t) => [t.id.replace(/[0-9a-f]{8}$/, 'HASH'), t.healthCheck.path])).toEqual([
+      ['tg/default/web:80/http-http1-ip', '/healthz'],
+      ['tg/default/web:80/http-http1-ip/HASH', '/ready'],
     ]);
+    const forwardTo = (path: string): string | undefined => {
+      const action = stack.rules.find((r) => JSON.stringify(r.conditions).includes(`"${path}"`))?.action;
+      return action?.type === 'forward' && action.targetGroups[0]?.targetGroup.kind === 'id' ? action.targetGroups[0].targetGroup.id : undefined;
+    };
+    expect(forwardTo('/b')).toBe(stack.targetGroups[1]!.id);
+    expect(forwardTo('/*')).toBe(stack.targetGroups[0]!.id);
   });
 
   test('dropping a member that could not be built settles the conflicts it caused', () => {
@@ -262,16 +271,13 @@ describe('actions.NAME', () => {
     expect(stack.rules[0]?.action).toEqual({
       type: 'forward',
       targetGroups: [
-        { targetGroup: { kind: 'id', id: 'tg/default/web:http/http-http1-ip' }, weight: 80 },
-        { targetGroup: { kind: 'id', id: 'tg/default/web:80/http-http1-ip' }, weight: 10 },
+        // `web:http` and `web:80` are the same Service port: one entry, weights added.
+        { targetGroup: { kind: 'id', id: 'tg/default/web:80/http-http1-ip' }, weight: 90 },
         { targetGroup: { kind: 'arn', arn: 'arn:aws:elasticloadbalancing:tg/legacy' }, weight: 10 },
       ],
       stickinessSeconds: 300,
     });
-    expect(stack.targetGroups.map((t) => [t.id, t.service])).toEqual([
-      ['tg/default/web:80/http-http1-ip', { key: 'default/web', port: '80' }],
-      ['tg/default/web:http/http-http1-ip', { key: 'default/web', port: 'http' }],
-    ]);
+    expect(stack.targetGroups.map((t) => t.id)).toEqual(['tg/default/web:80/http-http1-ip']);
   });
 
   test('redirect and fixed-response pass through', () => {
@@ -550,7 +556,7 @@ describe('load balancer, security group, listeners', () => {
       run([ingress({ annotations: { 'listen-ports': '[{"HTTP": 80}, {"HTTP": 8080}]' }, defaultBackend: { service: 'web', port: 'http' } })]),
     );
     for (const l of stack.listeners)
-      expect(l.defaultAction).toEqual({ type: 'forward', targetGroups: [{ targetGroup: { kind: 'id', id: 'tg/default/web:http/http-http1-ip' }, weight: 1 }] });
+      expect(l.defaultAction).toEqual({ type: 'forward', targetGroups: [{ targetGroup: { kind: 'id', id: 'tg/default/web:80/http-http1-ip' }, weight: 1 }] });
   });
 });
 
