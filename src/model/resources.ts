@@ -161,9 +161,35 @@ export interface ListenerSpec {
   readonly defaultAction: ActionSpec;
   /** For HTTPS: ACM certificate ARNs or ids of certificates we import; the first is the default. */
   readonly certificates: readonly CertificateRef[];
+  /**
+   * For HTTPS: hosts served here that no Secret and no `certificate-arn` covers. The pipeline
+   * looks for ISSUED ACM certificates covering them and adds those to `certificates`.
+   */
+  readonly discoverHosts?: readonly { readonly host: string; readonly ingress: ObjectKey }[];
   readonly sslPolicy?: string;
   readonly tags: Tags;
 }
+
+/**
+ * The TLS policy of HTTPS listeners without the `ssl-policy` annotation: TLS 1.3 and 1.2
+ * only, forward-secret ciphers; AWS's recommended policy for new listeners since 2021.
+ */
+export const defaultSslPolicy = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/**
+ * What the pipeline answers about one `spec.tls` entry: its Secret validated against the
+ * entry's hosts, so translate stays pure and never sees key material.
+ */
+export type TlsResolution =
+  | { readonly ok: true; readonly fingerprint: string; readonly names: readonly string[] }
+  | {
+      readonly ok: false;
+      readonly message: string;
+      /** ARNs of certificates imported from this Secret before: they keep serving its hosts. */
+      readonly retainedArns: readonly string[];
+    };
+
+export type TlsResolver = (secret: ObjectKey, hosts: readonly string[]) => TlsResolution;
 
 export type CertificateRef =
   | { readonly kind: 'arn'; readonly arn: string }

@@ -2,7 +2,8 @@
 // requests with the group's default backend, else a fixed 404; with ssl-redirect, HTTP
 // listeners redirect everything to the HTTPS port instead.
 import { ResourceId } from '../model/ids.js';
-import type { ActionSpec, CertificateRef, ListenerProtocol, ListenerSpec, Tags } from '../model/resources.js';
+import { defaultSslPolicy, type ActionSpec, type CertificateRef, type ListenerProtocol, type ListenerSpec, type ObjectKey, type Tags } from '../model/resources.js';
+import { certificateKey } from './tls.js';
 import type { MemberModel } from './member.js';
 import { ownedTags } from './tags.js';
 
@@ -29,11 +30,19 @@ export function sslRedirectAction(port: number): ActionSpec {
   };
 }
 
-/** Certificate ARNs of the members listening on a port, in group order; the first is the default. */
+/** Certificates of the members listening on a port, in group order; the first is the default. */
 export function listenerCertificates(members: readonly MemberModel[], port: number): CertificateRef[] {
-  const arns = new Set<string>();
-  for (const m of members) if (m.listenPorts.some((p) => p.port === port)) for (const arn of m.certificateArns) arns.add(arn);
-  return [...arns].map((arn) => ({ kind: 'arn', arn }));
+  const refs = new Map<string, CertificateRef>();
+  for (const m of members) if (m.listenPorts.some((p) => p.port === port)) for (const ref of m.certificates) refs.set(certificateKey(ref), refs.get(certificateKey(ref)) ?? ref);
+  return [...refs.values()];
+}
+
+/** Hosts on an HTTPS port that no member's certificate covers, for ACM discovery. */
+function hostsToDiscover(members: readonly MemberModel[], port: number): { host: string; ingress: ObjectKey }[] {
+  const out = new Map<string, { host: string; ingress: ObjectKey }>();
+  for (const m of members)
+    if (m.listenPorts.some((p) => p.port === port)) for (const host of m.uncoveredHosts) if (!out.has(host)) out.set(host, { host, ingress: m.key });
+  return [...out.values()];
 }
 
 export function buildListeners(input: ListenersInput): ListenerSpec[] {
@@ -48,7 +57,8 @@ export function buildListeners(input: ListenersInput): ListenerSpec[] {
         protocol,
         defaultAction: redirect ? sslRedirectAction(input.sslRedirectPort) : input.defaultAction,
         certificates: protocol === 'HTTPS' ? listenerCertificates(input.members, port) : [],
-        ...(protocol === 'HTTPS' && input.sslPolicy !== undefined ? { sslPolicy: input.sslPolicy } : {}),
+        ...(protocol === 'HTTPS' ? { sslPolicy: input.sslPolicy ?? defaultSslPolicy } : {}),
+        ...(protocol === 'HTTPS' && hostsToDiscover(input.members, port).length > 0 ? { discoverHosts: hostsToDiscover(input.members, port) } : {}),
         tags: ownedTags(input.userTags, input.clusterName, input.group, id),
       };
     });

@@ -2,7 +2,8 @@
 // its backends into actions and target groups. Everything that can be judged without the
 // other members is judged here; agreement with them is checked in `merge.ts`.
 import type { V1HTTPIngressPath, V1IngressRule, V1Service } from '@kubernetes/client-node';
-import type { ActionSpec, IpAddressType, ObjectKey, Scheme, SubnetSelection } from '../model/resources.js';
+import type { ActionSpec, CertificateRef, IpAddressType, ObjectKey, Scheme, SubnetSelection, TlsResolver } from '../model/resources.js';
+import { certificateCovers } from '../certificates/discovery.js';
 import {
   Annotation,
   annotationKey,
@@ -30,6 +31,7 @@ import type { Result } from '../ingress/result.js';
 import { resolveBackend, type ResolvedBackend, type TargetGroupDraft } from './backends.js';
 import { hostMatch, pathMatch, type HostMatch, type PathMatch } from './paths.js';
 import { parseTargetGroupAnnotations } from './target-group-settings.js';
+import { certificateKey, memberTls } from './tls.js';
 
 /** One Ingress path, ready to become ALB rules. */
 export interface Route {
@@ -82,6 +84,11 @@ export interface ExclusiveSettings {
   readonly [Annotation.sslRedirect]?: ExclusiveValue<number>;
 }
 
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => !seen.has(key(item)) && seen.add(key(item)) !== undefined);
+}
+
 export interface MemberModel {
   readonly key: ObjectKey;
   readonly index: number;
@@ -89,7 +96,14 @@ export interface MemberModel {
   readonly tags: Readonly<Record<string, string>>;
   /** Sorted by port. */
   readonly listenPorts: readonly ListenPort[];
-  readonly certificateArns: readonly string[];
+  /** `certificate-arn` ARNs first, then the certificates of `spec.tls` Secrets. */
+  readonly certificates: readonly CertificateRef[];
+  /**
+   * Hosts of the member's rules that neither its Secrets nor `certificate-arn` cover; on an
+   * HTTPS port they are looked up in ACM. Empty when `certificate-arn` is set, as AWS's
+   * controller does.
+   */
+  readonly uncoveredHosts: readonly string[];
   readonly defaultBackend: ResolvedBackend | null;
   readonly routes: readonly Route[];
   /** Every target group the member's actions reference, one per id. */
@@ -100,6 +114,8 @@ export interface MemberModel {
 
 export interface MemberContext {
   readonly services: ReadonlyMap<string, V1Service>;
+  /** Validates `spec.tls` Secrets; without it, TLS entries are reported as unreadable. */
+  readonly tls?: TlsResolver | undefined;
 }
 
 export type MemberOutcome = { readonly ok: true; readonly model: MemberModel } | { readonly ok: false; readonly problems: readonly string[] };
@@ -117,14 +133,16 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   const exclusive = parseExclusive(annotations, take);
   const tags = take(parseTags(annotations)) ?? {};
   const certificateArns = take(parseCertificateArns(annotations)) ?? [];
+  const namespace = ingress.metadata?.namespace ?? 'default';
+  const tls = memberTls(isObject(ingress.spec) ? ingress.spec.tls : undefined, namespace, ctx.tls);
+  // As AWS's controller: HTTPS on 443 when the Ingress brings certificates, else HTTP on 80.
   const listenPorts =
     take(parseListenPorts(annotations)) ??
-    (certificateArns.length > 0 ? [{ protocol: 'HTTPS', port: 443 } as const] : [{ protocol: 'HTTP', port: 80 } as const]);
+    (certificateArns.length > 0 || tls.present ? [{ protocol: 'HTTPS', port: 443 } as const] : [{ protocol: 'HTTP', port: 80 } as const]);
   const tgAnnotations = parseTargetGroupAnnotations(annotations);
   problems.push(...tgAnnotations.errors);
   if (problems.length > 0) return { ok: false, problems };
 
-  const namespace = ingress.metadata?.namespace ?? 'default';
   const backendCtx = { namespace, annotations, targetGroupAnnotations: tgAnnotations.value, services: ctx.services };
   const targetGroups = new Map<string, TargetGroupDraft>();
   const degraded: string[] = [];
@@ -178,6 +196,13 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
     }
   }
   if (problems.length > 0) return { ok: false, problems };
+  degraded.push(...tls.degraded);
+  const certificates = uniqueBy(
+    [...certificateArns.map((arn): CertificateRef => ({ kind: 'arn', arn })), ...tls.certificates],
+    certificateKey,
+  );
+  const hosts = [...new Set(routes.map((r) => r.host.host).filter((h): h is string => h !== null))];
+  const uncoveredHosts = certificateArns.length > 0 ? [] : hosts.filter((h) => !certificateCovers(tls.coveredNames, h));
   return {
     ok: true,
     model: {
@@ -186,7 +211,8 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
       exclusive,
       tags,
       listenPorts,
-      certificateArns,
+      certificates,
+      uncoveredHosts,
       defaultBackend,
       routes,
       targetGroups: [...targetGroups.values()],

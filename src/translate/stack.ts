@@ -2,7 +2,7 @@
 // members whose rules cannot be built are left out and the rest merged again, until every
 // remaining member fits. A group over ALB's per-load-balancer limits is not built at all.
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import type { DesiredStack, IngressError, ObjectKey } from '../model/resources.js';
+import type { DesiredStack, IngressError, ObjectKey, TlsResolver } from '../model/resources.js';
 import { Annotation, annotationKey } from '../ingress/annotations.js';
 import { degraded, excluded } from '../ingress/errors.js';
 import { compareStrings, type IngressGroup } from '../ingress/group.js';
@@ -22,6 +22,7 @@ export interface StackContext {
   readonly clusterName: string;
   readonly services: ReadonlyMap<string, V1Service>;
   readonly endpointSlices: readonly V1EndpointSlice[];
+  readonly tls?: TlsResolver | undefined;
 }
 
 export interface GroupOutcome {
@@ -40,7 +41,7 @@ export function buildGroupStack(group: IngressGroup, ctx: StackContext): GroupOu
 
   let candidates: MemberModel[] = [];
   for (const [index, member] of group.members.entries()) {
-    const outcome = buildMember(member, index, { services: ctx.services });
+    const outcome = buildMember(member, index, { services: ctx.services, tls: ctx.tls });
     if (outcome.ok) candidates.push(outcome.model);
     else leaveOut(member.key, outcome.problems);
   }
@@ -135,11 +136,11 @@ function listenerProblems(merged: Merged): [ObjectKey, string][] {
   for (const [port, protocol] of merged.listenerProtocols) {
     if (protocol !== 'HTTPS') continue;
     const on = merged.members.filter((m) => m.listenPorts.some((p) => p.port === port));
-    if (on.some((m) => m.certificateArns.length > 0)) continue;
+    if (on.some((m) => m.certificates.length > 0 || m.uncoveredHosts.length > 0)) continue;
     for (const m of on)
       out.push([
         m.key,
-        `annotation ${annotationKey(Annotation.listenPorts)}: HTTPS port ${port} needs a certificate and no member of the group gives one; set annotation ${annotationKey(Annotation.certificateArn)}`,
+        `annotation ${annotationKey(Annotation.listenPorts)}: HTTPS port ${port} needs a certificate and no member of the group gives one; add spec.tls with a Secret, or set annotation ${annotationKey(Annotation.certificateArn)}`,
       ]);
   }
   const redirect = merged.exclusive[Annotation.sslRedirect];

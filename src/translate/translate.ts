@@ -1,7 +1,7 @@
 // Snapshot -> DesiredState: our Ingresses, grouped, each group translated on its own.
 // Pure: no I/O, and bad input never throws; it becomes IngressError values.
 import type { V1Service } from '@kubernetes/client-node';
-import type { DesiredStack, DesiredState, IngressError } from '../model/resources.js';
+import type { DesiredStack, DesiredState, IngressError, TlsResolver } from '../model/resources.js';
 import { selectOurIngresses } from '../ingress/class.js';
 import { groupIngresses } from '../ingress/group.js';
 import { objectKey, type Snapshot } from '../snapshot/snapshot.js';
@@ -10,6 +10,11 @@ import { buildGroupStack } from './stack.js';
 export interface TranslateOptions {
   /** Goes into the `albatross.dev/cluster` tag and the hashes of generated names. */
   readonly clusterName: string;
+  /**
+   * Validates the Secret of each `spec.tls` entry (the pipeline reads Secrets and ACM);
+   * without it TLS entries are reported as unreadable.
+   */
+  readonly tls?: TlsResolver;
 }
 
 export function translate(snapshot: Snapshot, options: TranslateOptions): DesiredState {
@@ -17,7 +22,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Desire
   const grouping = groupIngresses(ours);
   const services = new Map<string, V1Service>();
   for (const service of list(snapshot.services)) services.set(objectKey(service), service);
-  const ctx = { clusterName: options.clusterName, services, endpointSlices: list(snapshot.endpointSlices) };
+  const ctx = { clusterName: options.clusterName, services, endpointSlices: list(snapshot.endpointSlices), tls: options.tls };
 
   const stacks: DesiredStack[] = [];
   const frozenGroups: string[] = [];

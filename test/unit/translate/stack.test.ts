@@ -186,7 +186,7 @@ describe('broken members', () => {
     const state = run([ingress({ namespace: 'shop', name: 'cart', annotations: { 'listen-ports': '[{"HTTPS": 443}]' } })]);
     expect(state.stacks).toEqual([]);
     expect(state.errors.map((e) => e.message)).toEqual([
-      'Ingress shop/cart: annotation alb.ingress.kubernetes.io/listen-ports: HTTPS port 443 needs a certificate and no member of the group gives one; set annotation alb.ingress.kubernetes.io/certificate-arn',
+      'Ingress shop/cart: annotation alb.ingress.kubernetes.io/listen-ports: HTTPS port 443 needs a certificate and no member of the group gives one; add spec.tls with a Secret, or set annotation alb.ingress.kubernetes.io/certificate-arn',
     ]);
   });
 
