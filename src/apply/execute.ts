@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Aws } from '../aws/clients.js';
 import { describeOperation } from '../plan/describe.js';
 import { phaseOf, type Operation } from '../plan/operations.js';
-import { createListener, deleteListener, modifyListener } from './listeners.js';
+import { addListenerCertificates, createListener, deleteListener, modifyListener, removeListenerCertificates } from './listeners.js';
 import {
   createLoadBalancer,
   deleteLoadBalancer,
@@ -104,6 +104,10 @@ async function execute(aws: Aws, state: ApplyState, op: Operation): Promise<void
       return await modifyListener(aws, state, op);
     case 'deleteListener':
       return await deleteListener(aws, op);
+    case 'addListenerCertificates':
+      return await addListenerCertificates(aws, state, op);
+    case 'removeListenerCertificates':
+      return await removeListenerCertificates(aws, op);
     case 'createRule':
       return await createRule(aws, state, op);
     case 'modifyRule':

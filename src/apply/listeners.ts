@@ -1,5 +1,12 @@
 // Listener operations. The listener's default action is where unmatched requests go.
-import { CreateListenerCommand, DeleteListenerCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  AddListenerCertificatesCommand,
+  CreateListenerCommand,
+  DeleteListenerCommand,
+  DescribeListenerCertificatesCommand,
+  ModifyListenerCommand,
+  RemoveListenerCertificatesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Aws } from '../aws/clients.js';
 import { actionToSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { ListenerSpec } from '../model/resources.js';
@@ -33,6 +40,26 @@ export async function createListener(aws: Aws, state: ApplyState, op: Op<'create
   );
   const arn = res.Listeners?.[0]?.ListenerArn;
   if (arn !== undefined) state.listenerArns.set(spec.port, arn);
+  const sni = spec.protocol === 'HTTPS' ? spec.certificates.slice(1).map((ref) => state.certificateArn(ref)) : [];
+  if (arn !== undefined && sni.length > 0) {
+    await aws.send(aws.elbv2, new AddListenerCertificatesCommand({ ListenerArn: arn, Certificates: sni.map((CertificateArn) => ({ CertificateArn })) }));
+  }
+}
+
+/** Attaches the SNI certificates the listener lacks, reading its list first. */
+export async function addListenerCertificates(aws: Aws, state: ApplyState, op: Op<'addListenerCertificates'>): Promise<void> {
+  const current = await aws.send(aws.elbv2, new DescribeListenerCertificatesCommand({ ListenerArn: op.arn }));
+  const present = new Set((current.Certificates ?? []).map((c) => c.CertificateArn));
+  const missing = [...new Set(op.certificates.map((ref) => state.certificateArn(ref)))].filter((arn) => !present.has(arn));
+  if (missing.length === 0) return;
+  await aws.send(aws.elbv2, new AddListenerCertificatesCommand({ ListenerArn: op.arn, Certificates: missing.map((CertificateArn) => ({ CertificateArn })) }));
+}
+
+export async function removeListenerCertificates(aws: Aws, op: Op<'removeListenerCertificates'>): Promise<void> {
+  await aws.send(
+    aws.elbv2,
+    new RemoveListenerCertificatesCommand({ ListenerArn: op.arn, Certificates: op.certificateArns.map((CertificateArn) => ({ CertificateArn })) }),
+  );
 }
 
 export async function modifyListener(aws: Aws, state: ApplyState, op: Op<'modifyListener'>): Promise<void> {

@@ -2,6 +2,7 @@
 // ActualStacks. Resources are found by tag only, never by name.
 import { DescribeSecurityGroupsCommand, type IpPermission } from '@aws-sdk/client-ec2';
 import {
+  DescribeListenerCertificatesCommand,
   DescribeListenersCommand,
   DescribeLoadBalancerAttributesCommand,
   DescribeLoadBalancersCommand,
@@ -181,7 +182,9 @@ async function loadBalancerDetails(aws: Aws, { lb, tags }: TaggedLoadBalancer): 
     aws.send(aws.elbv2, new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn })),
   ]);
   const rules: { rule: Rule; listener: Listener }[] = [];
+  const certificates = new Map<string, string[]>();
   for (const listener of listeners) {
+    if (listener.Protocol === 'HTTPS') certificates.set(listener.ListenerArn ?? '', await listenerCertificates(aws, listener));
     const listenerRules = await collectPages(
       (Marker) =>
         aws.send(aws.elbv2, new DescribeRulesCommand({ ListenerArn: listener.ListenerArn, ...(Marker === undefined ? {} : { Marker }) })),
@@ -192,7 +195,7 @@ async function loadBalancerDetails(aws: Aws, { lb, tags }: TaggedLoadBalancer): 
   }
   return {
     tags,
-    listeners,
+    listeners: listeners.map((l) => ({ ...l, Certificates: (certificates.get(l.ListenerArn ?? '') ?? []).map((CertificateArn) => ({ CertificateArn })) })),
     rules,
     loadBalancer: {
       arn,
@@ -208,6 +211,21 @@ async function loadBalancerDetails(aws: Aws, { lb, tags }: TaggedLoadBalancer): 
       attributes: Object.fromEntries((attributes.Attributes ?? []).map((a) => [a.Key ?? '', a.Value ?? ''])),
     },
   };
+}
+
+/** The default certificate first, then the SNI certificates (DescribeListeners shows only the default). */
+async function listenerCertificates(aws: Aws, listener: Listener): Promise<string[]> {
+  const all = await collectPages(
+    (Marker) =>
+      aws.send(aws.elbv2, new DescribeListenerCertificatesCommand({ ListenerArn: listener.ListenerArn, ...(Marker === undefined ? {} : { Marker }) })),
+    (p) => p.Certificates,
+    (p) => p.NextMarker,
+  );
+  const fromListener = (listener.Certificates ?? []).map((c) => c.CertificateArn ?? '');
+  const defaults = all.filter((c) => c.IsDefault === true).map((c) => c.CertificateArn ?? '');
+  const first = defaults[0] ?? fromListener[0];
+  const others = all.map((c) => c.CertificateArn ?? '').filter((arn) => arn !== first);
+  return first === undefined ? [...new Set(others)].sort() : [first, ...[...new Set(others)].sort()];
 }
 
 function toListener(l: Listener, tags: Record<string, string>): ActualListener {

@@ -1,6 +1,6 @@
 // Turns operations into the changes users read in `plan` and `apply` output: what happens
 // to which resource, in one line, without secrets.
-import type { ActionSpec, ConditionSpec, TargetGroupRef } from '../model/resources.js';
+import type { ActionSpec, CertificateRef, ConditionSpec, TargetGroupRef } from '../model/resources.js';
 import type { Operation } from './operations.js';
 
 export const ChangeAction = ['create', 'update', 'delete'] as const;
@@ -60,11 +60,20 @@ export function describeOperation(op: Operation): Change {
     case 'deleteLoadBalancer':
       return change('delete', 'load-balancer', op.id, `${op.name}: ${op.reason}`);
     case 'createListener':
-      return change('create', 'listener', op.spec.id, `${op.spec.protocol}:${op.spec.port}, default ${actionText(op.spec.defaultAction)}`);
+      return change(
+        'create',
+        'listener',
+        op.spec.id,
+        `${op.spec.protocol}:${op.spec.port}, default ${actionText(op.spec.defaultAction)}${op.spec.protocol === 'HTTPS' ? `, certificates ${op.spec.certificates.map(certificateText).join(', ')}, policy ${op.spec.sslPolicy ?? '(AWS default)'}` : ''}`,
+      );
     case 'modifyListener':
       return change('update', 'listener', op.id, `${op.fields.join(', ')}: ${op.spec.protocol}:${op.spec.port}, default ${actionText(op.spec.defaultAction)}`);
     case 'deleteListener':
       return change('delete', 'listener', op.id, `port ${op.port}`);
+    case 'addListenerCertificates':
+      return change('update', 'listener-certificates', op.id, `attach ${op.certificates.map(certificateText).join(', ')}`);
+    case 'removeListenerCertificates':
+      return change('update', 'listener-certificates', op.id, `detach ${op.certificateArns.join(', ')}`);
     case 'createRule':
       return change('create', 'rule', op.spec.id, `priority ${op.priority}: ${conditionsText(op.spec.conditions)} -> ${actionText(op.spec.action)}`);
     case 'modifyRule':
@@ -112,6 +121,10 @@ export function actionText(action: ActionSpec | null, name: (ref: TargetGroupRef
     case 'fixed-response':
       return `fixed-response ${action.statusCode}${action.messageBody === undefined ? '' : ` "${action.messageBody}"`}`;
   }
+}
+
+export function certificateText(ref: CertificateRef): string {
+  return ref.kind === 'arn' ? ref.arn : `certificate/${ref.fingerprint.slice(0, 16)} (from a Secret)`;
 }
 
 function refText(ref: TargetGroupRef): string {

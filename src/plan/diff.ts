@@ -136,6 +136,12 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
     }
     const fields = listenerDifferences(spec, listener, arnOf, certificateArn);
     if (fields.length > 0) ops.push({ op: 'modifyListener', id: spec.id, arn: listener.arn, spec, fields });
+    if (spec.protocol === 'HTTPS') {
+      // While an Ingress is frozen its hosts may still need a certificate we no longer list:
+      // attach, but detach nothing until it is fixed or deleted.
+      const detach = desired.frozenIngresses.length === 0;
+      ops.push(...sniCertificateOps(spec, listener, fields.includes('defaultCertificate'), certificateArn).filter((op) => detach || op.op !== 'removeListenerCertificates'));
+    }
     pushTagOps(ops, spec.id, 'elbv2', listener.arn, spec.tags, listener.tags);
   }
 
@@ -190,6 +196,30 @@ function listenerDifferences(
     if (spec.sslPolicy !== undefined && spec.sslPolicy !== listener.sslPolicy) fields.push('sslPolicy');
   }
   return fields;
+}
+
+/**
+ * SNI certificates: everything but the default. New ones are attached (and, after a default
+ * change, all are checked again, since some endpoints drop them then); unwanted ones are
+ * detached in a later phase, so no host is ever without a certificate.
+ */
+function sniCertificateOps(
+  spec: ListenerSpec,
+  listener: ActualListener,
+  defaultChanged: boolean,
+  certificateArn: (ref: CertificateRef) => string,
+): Operation[] {
+  const wanted = spec.certificates.map(certificateArn);
+  const wantedSni = spec.certificates.slice(1);
+  const current = new Set(listener.certificateArns.slice(1));
+  const ops: Operation[] = [];
+  const missing = wantedSni.filter((ref) => !current.has(certificateArn(ref)));
+  if (missing.length > 0 || (defaultChanged && wantedSni.length > 0)) {
+    ops.push({ op: 'addListenerCertificates', id: spec.id, arn: listener.arn, certificates: defaultChanged ? wantedSni : missing });
+  }
+  const unwanted = [...current].filter((arn) => !wanted.includes(arn));
+  if (unwanted.length > 0) ops.push({ op: 'removeListenerCertificates', id: spec.id, arn: listener.arn, certificateArns: unwanted });
+  return ops;
 }
 
 function ruleOps(

@@ -2,6 +2,7 @@
 // earlier in the same plan are referred to by id and resolved to ARNs while applying.
 import type {
   ActionSpec,
+  CertificateRef,
   ConditionSpec,
   HealthCheckSpec,
   IpAddressType,
@@ -48,6 +49,9 @@ export type Operation =
   | { readonly op: 'createListener'; readonly spec: ListenerSpec }
   | { readonly op: 'modifyListener'; readonly id: string; readonly arn: string; readonly spec: ListenerSpec; readonly fields: readonly string[] }
   | { readonly op: 'deleteListener'; readonly id: string; readonly arn: string; readonly port: number }
+  /** Makes sure these SNI certificates are on the listener (apply adds only the missing ones). */
+  | { readonly op: 'addListenerCertificates'; readonly id: string; readonly arn: string; readonly certificates: readonly CertificateRef[] }
+  | { readonly op: 'removeListenerCertificates'; readonly id: string; readonly arn: string; readonly certificateArns: readonly string[] }
   | { readonly op: 'createRule'; readonly spec: RuleSpec; readonly priority: number }
   | {
       readonly op: 'modifyRule';
@@ -99,11 +103,15 @@ export const phaseOf: Readonly<Record<OperationName, number>> = {
   modifyLoadBalancerAttributes: 5,
   createListener: 6,
   modifyListener: 6,
+  // After modifyListener: a new default certificate must not leave SNI certificates behind.
+  addListenerCertificates: 7,
   setRulePriorities: 7,
   modifyRule: 8,
   createRule: 8,
   updateTags: 8,
   deregisterTargets: 9,
+  // Detach only once what replaces a certificate is attached.
+  removeListenerCertificates: 9,
   deleteRule: 10,
   deleteListener: 11,
   deleteTargetGroup: 13,
