@@ -74,7 +74,8 @@ export async function reconcile(snapshot: Snapshot, aws: Aws, options: Reconcile
 
   // Certificates on listeners that keep what they have (groups left as they are, groups
   // with a frozen Ingress) must stay; Secrets only listeners refer to are imported.
-  const keepsListeners = (g: string): boolean => !desiredByGroup.has(g) || (desiredByGroup.get(g)?.frozenIngresses.length ?? 0) > 0;
+  const keepsListeners = (g: string): boolean =>
+    (frozenGroups.has(g) && !desiredByGroup.has(g)) || (desiredByGroup.get(g)?.frozenIngresses.length ?? 0) > 0;
   const untouchedArns = new Set(groupNames.filter(keepsListeners).flatMap((g) => observed.stacks.get(g)?.listeners.flatMap((l) => l.certificateArns) ?? []));
   const referenced = new Set(
     discovered.stacks.flatMap((s) => s.listeners.flatMap((l) => l.certificates.flatMap((c) => (c.kind === 'imported' ? [c.fingerprint] : [])))),
