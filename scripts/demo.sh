@@ -10,9 +10,16 @@ export PATH="$repo/node_modules/.bin:$PATH"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 cluster=demo
 
+tls_dir="$(mktemp -d)"
+started=""
+cleanup() {
+  rm -rf "$tls_dir"
+  if [[ -n "$started" ]]; then bash scripts/emulator.sh stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
 if [[ -z "${AWS_ENDPOINT_URL:-}" ]]; then
   export "$(bash scripts/emulator.sh start)"
-  trap 'bash scripts/emulator.sh stop >/dev/null 2>&1 || true' EXIT
+  started=1
 fi
 echo "== AWS endpoint: $AWS_ENDPOINT_URL"
 
@@ -21,20 +28,54 @@ network="$(node localstack/bootstrap-cli.ts --cluster-name "$cluster")"
 echo "$network"
 vpc="$(node -e 'console.log(JSON.parse(process.argv[1]).vpcId)' "$network")"
 
+# TLS: a certificate made here with openssl, in a Secret, served by an Ingress of group shop.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=secure.shop.example.com \
+  -addext subjectAltName=DNS:secure.shop.example.com -keyout "$tls_dir/tls.key" -out "$tls_dir/tls.crt" 2>/dev/null
+cat > "$tls_dir/secure.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/tls
+metadata: { name: secure-tls, namespace: shop }
+data:
+  tls.crt: $(base64 -w0 < "$tls_dir/tls.crt")
+  tls.key: $(base64 -w0 < "$tls_dir/tls.key")
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: secure
+  namespace: shop
+  annotations:
+    alb.ingress.kubernetes.io/group.name: shop
+    alb.ingress.kubernetes.io/group.order: "30"
+    alb.ingress.kubernetes.io/listen-ports: '[{"HTTP": 80}, {"HTTPS": 443}]'
+spec:
+  ingressClassName: albatross
+  tls:
+    - hosts: [secure.shop.example.com]
+      secretName: secure-tls
+  rules:
+    - host: secure.shop.example.com
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+YAML
+manifests=(-f examples/ -f "$tls_dir/secure.yaml")
+
 echo
-echo "== albatross plan -f examples/"
+echo "== albatross plan -f examples/ (plus a generated TLS Secret and Ingress)"
 set +e
-node dist/cli/main.js plan -f examples/ --cluster-name "$cluster" --vpc-id "$vpc"
+node dist/cli/main.js plan "${manifests[@]}" --cluster-name "$cluster" --vpc-id "$vpc"
 echo "(exit code $?: 2 means there are changes to make)"
 set -e
 
 echo
-echo "== albatross apply -f examples/"
-LOG_LEVEL="${LOG_LEVEL:-warn}" node dist/cli/main.js apply -f examples/ --cluster-name "$cluster" --vpc-id "$vpc"
+echo "== albatross apply"
+LOG_LEVEL="${LOG_LEVEL:-warn}" node dist/cli/main.js apply "${manifests[@]}" --cluster-name "$cluster" --vpc-id "$vpc"
 
 echo
 echo "== albatross apply again: nothing to change"
-LOG_LEVEL="${LOG_LEVEL:-warn}" node dist/cli/main.js apply -f examples/ --cluster-name "$cluster" --vpc-id "$vpc"
+LOG_LEVEL="${LOG_LEVEL:-warn}" node dist/cli/main.js apply "${manifests[@]}" --cluster-name "$cluster" --vpc-id "$vpc"
 
 echo
 echo "== What AWS now routes"

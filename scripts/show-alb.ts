@@ -4,6 +4,7 @@
 //   node scripts/show-alb.ts --cluster-name demo [--endpoint URL] [--region R]
 import { parseArgs } from 'node:util';
 import {
+  DescribeListenerCertificatesCommand,
   DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeRulesCommand,
@@ -68,7 +69,11 @@ for (const lb of lbs) {
   console.log(`  DNS name: ${lb.DNSName}`);
   const listeners = (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
   for (const l of listeners.sort((a, b) => (a.Port ?? 0) - (b.Port ?? 0))) {
-    console.log(`  Listener ${l.Protocol}:${l.Port}`);
+    console.log(`  Listener ${l.Protocol}:${l.Port}${l.SslPolicy && l.Protocol === 'HTTPS' ? ` (policy ${l.SslPolicy})` : ''}`);
+    if (l.Protocol === 'HTTPS') {
+      const certs = (await elb.send(new DescribeListenerCertificatesCommand({ ListenerArn: l.ListenerArn }))).Certificates ?? [];
+      for (const c of certs) console.log(`    certificate ${c.CertificateArn}${c.IsDefault ? ' (default)' : ''}`);
+    }
     const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
     const order = (p: string | undefined): number => (p === 'default' ? Infinity : Number(p));
     const rows = rules.sort((a, b) => order(a.Priority) - order(b.Priority)).map((r) => {
