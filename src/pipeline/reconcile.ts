@@ -98,7 +98,8 @@ export async function reconcile(snapshot: Snapshot, aws: Aws, options: Reconcile
       a?.loadBalancer == null ? null : { arn: a.loadBalancer.arn, dnsName: a.loadBalancer.dnsName };
     if (frozenGroups.has(name) && stack === null) {
       // Every member is invalid: leave AWS exactly as it is until one is fixed or deleted.
-      return { name, ingresses: [], loadBalancer: lbOf(actual), changes: [], failure: null, frozen: true };
+      const members = [...new Set(desired.errors.filter((e) => e.group === name).map((e) => e.ingress))];
+      return { name, ingresses: members, loadBalancer: lbOf(actual), changes: [], failure: null, frozen: true };
     }
     const log = logger.child({ group: name });
     let context: StackContext | null = null;

@@ -59,8 +59,9 @@ describe('containment of bad input', () => {
     const alb = await readAlb(cluster, 'shop');
     expect(alb).not.toBeNull();
     // The only member breaks: nothing is deleted.
-    await cluster.run(snapshot({ ingresses: [api({ scheme: 'public' })], services, endpointSlices: slices }));
+    const frozen = await cluster.run(snapshot({ ingresses: [api({ scheme: 'public' })], services, endpointSlices: slices }));
     expect(cluster.aws.calls.changing).toBe(0);
+    expect(frozen.groups).toEqual([expect.objectContaining({ name: 'shop', ingresses: ['shop/api'], changes: [], frozen: true, loadBalancer: expect.objectContaining({ arn: alb!.arn }) })]);
     expect((await readAlb(cluster, 'shop'))!.arn).toBe(alb!.arn);
   });
 
