@@ -2,7 +2,7 @@
 // `NAME:use-annotation` does) and `conditions.NAME` (extra conditions on paths whose backend
 // service is NAME). JSON keys are matched case-insensitively, as Go's encoding/json does in
 // the AWS Load Balancer Controller, so manifests written for it read the same here.
-import type { ConditionSpec } from '../model/resources.js';
+import type { ConditionSpec, FixedResponseAction, RedirectAction } from '../model/resources.js';
 import { annotationKey, isCidr, type Annotations } from './annotations.js';
 import { fail, ok, oneOf, quote, type Result } from './result.js';
 
@@ -16,6 +16,7 @@ export type ForwardTarget =
   | { readonly kind: 'service'; readonly serviceName: string; readonly servicePort: string | number; readonly weight: number }
   | { readonly kind: 'arn'; readonly arn: string; readonly weight: number };
 
+/** An `actions.NAME` annotation: as the model's action, but forwarding to Services by name. */
 export type ActionConfig =
   | {
       readonly type: 'forward';
@@ -23,21 +24,8 @@ export type ActionConfig =
       /** Absent: stickiness off. */
       readonly stickinessSeconds?: number;
     }
-  | {
-      readonly type: 'redirect';
-      readonly protocol: string;
-      readonly port: string;
-      readonly host: string;
-      readonly path: string;
-      readonly query: string;
-      readonly statusCode: 'HTTP_301' | 'HTTP_302';
-    }
-  | {
-      readonly type: 'fixed-response';
-      readonly statusCode: string;
-      readonly contentType?: string;
-      readonly messageBody?: string;
-    };
+  | RedirectAction
+  | FixedResponseAction;
 
 /** Extra conditions: host and path values are ORed into the rule's own host and path (as the AWS controller does). */
 export interface ExtraConditions {

@@ -109,6 +109,23 @@ export interface WeightedTargetGroup {
   readonly weight: number;
 }
 
+export interface RedirectAction {
+  readonly type: 'redirect';
+  readonly protocol: string;
+  readonly port: string;
+  readonly host: string;
+  readonly path: string;
+  readonly query: string;
+  readonly statusCode: 'HTTP_301' | 'HTTP_302';
+}
+
+export interface FixedResponseAction {
+  readonly type: 'fixed-response';
+  readonly statusCode: string;
+  readonly contentType?: string;
+  readonly messageBody?: string;
+}
+
 export type ActionSpec =
   | {
       readonly type: 'forward';
@@ -116,21 +133,8 @@ export type ActionSpec =
       /** Seconds; absent means stickiness off. */
       readonly stickinessSeconds?: number;
     }
-  | {
-      readonly type: 'redirect';
-      readonly protocol: string;
-      readonly port: string;
-      readonly host: string;
-      readonly path: string;
-      readonly query: string;
-      readonly statusCode: 'HTTP_301' | 'HTTP_302';
-    }
-  | {
-      readonly type: 'fixed-response';
-      readonly statusCode: string;
-      readonly contentType?: string;
-      readonly messageBody?: string;
-    };
+  | RedirectAction
+  | FixedResponseAction;
 
 export type ConditionSpec =
   | { readonly field: 'host-header'; readonly values: readonly string[] }
