@@ -39,7 +39,19 @@ export interface ClusterObservation {
 /** How many AWS reads run at once. Emulators and AWS rate limits both like small numbers. */
 const readConcurrency = 4;
 
-export async function observeCluster(aws: Aws, clusterName: string): Promise<ClusterObservation> {
+/**
+ * Which attributes are worth reading. Only attributes we set are ever compared, so a load
+ * balancer or target group with none set needs no Describe*Attributes call.
+ * @default every attribute of every resource is read
+ */
+export interface AttributeInterest {
+  /** Groups whose load balancer sets attributes. */
+  readonly loadBalancers: ReadonlySet<string>;
+  /** `group` + `\n` + target group id, for target groups that set attributes. */
+  readonly targetGroups: ReadonlySet<string>;
+}
+
+export async function observeCluster(aws: Aws, clusterName: string, interest?: AttributeInterest): Promise<ClusterObservation> {
   const limit = pLimit(readConcurrency);
   const [loadBalancers, targetGroups, securityGroups] = await Promise.all([
     ownedLoadBalancers(aws, clusterName),
@@ -47,13 +59,19 @@ export async function observeCluster(aws: Aws, clusterName: string): Promise<Clu
     ownedSecurityGroups(aws, clusterName),
   ]);
 
-  const lbDetails = await Promise.all(loadBalancers.map((lb) => limit(() => loadBalancerDetails(aws, lb))));
+  const lbDetails = await Promise.all(
+    loadBalancers.map((lb) => limit(() => loadBalancerDetails(aws, lb, interest?.loadBalancers.has(lb.tags[OwnershipTag.group] ?? '') ?? true))),
+  );
   const listenerAndRuleArns = lbDetails.flatMap((d) => [
     ...d.listeners.map((l) => l.ListenerArn ?? ''),
     ...d.rules.map((r) => r.rule.RuleArn ?? ''),
   ]);
   const tags = await describeElbv2Tags(aws, listenerAndRuleArns, readConcurrency);
-  const tgDetails = await Promise.all(targetGroups.map((tg) => limit(() => targetGroupDetails(aws, tg))));
+  const tgDetails = await Promise.all(
+    targetGroups.map((tg) =>
+      limit(() => targetGroupDetails(aws, tg, interest?.targetGroups.has(`${tg.tags[OwnershipTag.group] ?? ''}\n${tg.tags[OwnershipTag.resource] ?? ''}`) ?? true)),
+    ),
+  );
 
   const stacks = new Map<string, MutableStack>();
   const stackFor = (group: string): MutableStack => {
@@ -171,7 +189,7 @@ interface LoadBalancerDetail {
   readonly rules: { rule: Rule; listener: Listener }[];
 }
 
-async function loadBalancerDetails(aws: Aws, { lb, tags }: TaggedLoadBalancer): Promise<LoadBalancerDetail> {
+async function loadBalancerDetails(aws: Aws, { lb, tags }: TaggedLoadBalancer, withAttributes: boolean): Promise<LoadBalancerDetail> {
   const arn = lb.LoadBalancerArn!;
   const [listeners, attributes] = await Promise.all([
     collectPages(
@@ -179,7 +197,7 @@ async function loadBalancerDetails(aws: Aws, { lb, tags }: TaggedLoadBalancer): 
       (p) => p.Listeners,
       (p) => p.NextMarker,
     ),
-    aws.send(aws.elbv2, new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn })),
+    withAttributes ? aws.send(aws.elbv2, new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn })) : { Attributes: [] },
   ]);
   const rules: { rule: Rule; listener: Listener }[] = [];
   const certificates = new Map<string, string[]>();
@@ -256,11 +274,15 @@ function toRule(rule: Rule, listener: Listener, tags: Record<string, string>): A
   };
 }
 
-async function targetGroupDetails(aws: Aws, { tg, tags }: { tg: TargetGroup; tags: Record<string, string> }): Promise<ActualTargetGroup> {
+async function targetGroupDetails(
+  aws: Aws,
+  { tg, tags }: { tg: TargetGroup; tags: Record<string, string> },
+  withAttributes: boolean,
+): Promise<ActualTargetGroup> {
   const arn = tg.TargetGroupArn ?? '';
   const [health, attributes] = await Promise.all([
     aws.send(aws.elbv2, new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
-    aws.send(aws.elbv2, new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn })),
+    withAttributes ? aws.send(aws.elbv2, new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn })) : { Attributes: [] },
   ]);
   return {
     arn,

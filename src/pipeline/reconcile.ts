@@ -63,7 +63,12 @@ export async function reconcile(snapshot: Snapshot, aws: Aws, options: Reconcile
   const secrets = new TlsSecrets(snapshot, observedCertificates, options.now ?? new Date());
   const desired = translate(snapshot, { clusterName, tls: secrets.resolve });
   const errors: IngressError[] = [...desired.errors];
-  const observed = await observeCluster(aws, clusterName);
+  const observed = await observeCluster(aws, clusterName, {
+    loadBalancers: new Set(desired.stacks.filter((s) => Object.keys(s.loadBalancer.attributes).length > 0).map((s) => s.group)),
+    targetGroups: new Set(
+      desired.stacks.flatMap((s) => s.targetGroups.filter((t) => Object.keys(t.attributes).length > 0).map((t) => `${s.group}\n${t.id}`)),
+    ),
+  });
   const discovered = await discoverCertificates(aws, desired.stacks);
   errors.push(...discovered.errors);
   const network = discovered.stacks.length > 0 ? await discoverNetwork(aws, { vpcId: options.vpcId }) : null;
