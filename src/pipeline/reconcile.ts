@@ -6,7 +6,6 @@ import { applyOperations } from '../apply/execute.js';
 import { ApplyState } from '../apply/state.js';
 import type { Aws } from '../aws/clients.js';
 import type { ActualStack } from '../model/actual.js';
-import { AlbatrossError } from '../model/errors.js';
 import type { DesiredStack, IngressError } from '../model/resources.js';
 import { observeCluster } from '../observe/cluster.js';
 import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } from '../observe/network.js';
@@ -190,4 +189,3 @@ export function isClean(result: ReconcileResult): boolean {
   return result.errors.length === 0 && result.groups.every((g) => g.failure === null);
 }
 
-export { AlbatrossError };
