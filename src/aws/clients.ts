@@ -92,6 +92,8 @@ export class Aws {
     const config = {
       region: options.region,
       maxAttempts: 1,
+      // A hung connection becomes a TimeoutError, which is retried like any network failure.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     };
     this.elbv2 = this.counted(new ElasticLoadBalancingV2Client(config), 'elbv2');

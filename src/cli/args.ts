@@ -34,8 +34,8 @@ Options:
   -o, --output FORMAT   text or json (default: text)
   -h, --help            show this help
 
-Exit codes: plan 0 = nothing to do, 2 = changes to make, 1 = error;
-            apply 0 = converged without errors, 1 = otherwise.`;
+Exit codes: plan 0 = nothing to do, 2 = changes to make, 1 = error (an invalid Ingress included);
+            apply 0 = converged without errors, 1 = otherwise (valid groups are still applied).`;
 
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions | 'help' {
   let parsed;
