@@ -11,6 +11,7 @@ import type { Aws } from '../aws/clients.js';
 import { actionToSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { ListenerSpec } from '../model/resources.js';
 import type { Operation } from '../plan/operations.js';
+import { alreadyDone, findListener } from './recover.js';
 import type { ApplyState } from './state.js';
 
 type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
@@ -37,6 +38,7 @@ export async function createListener(aws: Aws, state: ApplyState, op: Op<'create
       ...tlsSettings(spec, state),
       Tags: tagsToSdk(spec.tags),
     }),
+    { recover: findListener(aws, state.requireLoadBalancerArn(), spec.port) },
   );
   const arn = res.Listeners?.[0]?.ListenerArn;
   if (arn !== undefined) state.listenerArns.set(spec.port, arn);
@@ -77,5 +79,5 @@ export async function modifyListener(aws: Aws, state: ApplyState, op: Op<'modify
 }
 
 export async function deleteListener(aws: Aws, op: Op<'deleteListener'>): Promise<void> {
-  await aws.send(aws.elbv2, new DeleteListenerCommand({ ListenerArn: op.arn }));
+  await alreadyDone(() => aws.send(aws.elbv2, new DeleteListenerCommand({ ListenerArn: op.arn })), ['ListenerNotFound']);
 }

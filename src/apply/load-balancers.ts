@@ -10,6 +10,7 @@ import {
 import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { Operation } from '../plan/operations.js';
+import { alreadyDone, findLoadBalancer } from './recover.js';
 import type { ApplyState } from './state.js';
 
 type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
@@ -27,6 +28,7 @@ export async function createLoadBalancer(aws: Aws, state: ApplyState, op: Op<'cr
       SecurityGroups: op.securityGroups.map((r) => state.securityGroupId(r)),
       Tags: tagsToSdk(spec.tags),
     }),
+    { recover: findLoadBalancer(aws, spec.name, spec.tags) },
   );
   const lb = res.LoadBalancers?.[0];
   state.loadBalancerArn = lb?.LoadBalancerArn ?? null;
@@ -61,7 +63,7 @@ export async function modifyLoadBalancerAttributes(aws: Aws, state: ApplyState, 
 }
 
 export async function deleteLoadBalancer(aws: Aws, state: ApplyState, op: Op<'deleteLoadBalancer'>): Promise<void> {
-  await aws.send(aws.elbv2, new DeleteLoadBalancerCommand({ LoadBalancerArn: op.arn }));
+  await alreadyDone(() => aws.send(aws.elbv2, new DeleteLoadBalancerCommand({ LoadBalancerArn: op.arn })), ['LoadBalancerNotFound']);
   if (state.loadBalancerArn === op.arn) {
     state.loadBalancerArn = null;
     state.loadBalancerDnsName = null;

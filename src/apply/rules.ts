@@ -9,21 +9,24 @@ import {
 import type { Aws } from '../aws/clients.js';
 import { actionToSdk, conditionsToSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { Operation } from '../plan/operations.js';
+import { findRule } from './recover.js';
 import type { ApplyState } from './state.js';
 
 type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
 
 export async function createRule(aws: Aws, state: ApplyState, op: Op<'createRule'>): Promise<void> {
   const { spec } = op;
+  const listenerArn = state.listenerArn(spec.listenerPort);
   await aws.send(
     aws.elbv2,
     new CreateRuleCommand({
-      ListenerArn: state.listenerArn(spec.listenerPort),
+      ListenerArn: listenerArn,
       Priority: op.priority,
       Conditions: conditionsToSdk(spec.conditions),
       Actions: [actionToSdk(spec.action, state.targetGroupArn)],
       Tags: tagsToSdk(spec.tags),
     }),
+    { recover: findRule(aws, listenerArn, spec.tags) },
   );
 }
 

@@ -12,6 +12,7 @@ import { tagsToSdk } from '../aws/elbv2-shapes.js';
 import { awsErrorCode, isRetryable, withRetry } from '../aws/retry.js';
 import type { SecurityGroupRuleSpec } from '../model/resources.js';
 import type { Operation } from '../plan/operations.js';
+import { alreadyDone, findSecurityGroup } from './recover.js';
 import type { ApplyState } from './state.js';
 
 type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
@@ -40,19 +41,29 @@ export async function createSecurityGroup(aws: Aws, state: ApplyState, op: Op<'c
       VpcId: op.vpcId,
       TagSpecifications: [{ ResourceType: 'security-group', Tags: tagsToSdk(op.spec.tags) }],
     }),
+    { recover: findSecurityGroup(aws, op.vpcId, op.spec.tags) },
   );
   state.managedSecurityGroupId = res.GroupId ?? null;
   if (op.spec.ingress.length > 0) {
-    await aws.send(aws.ec2, new AuthorizeSecurityGroupIngressCommand({ GroupId: res.GroupId, IpPermissions: ipPermissions(op.spec.ingress) }));
+    await authorize(aws, res.GroupId ?? '', op.spec.ingress);
   }
 }
 
+// A retried call may find its own earlier success: the permission there, or already gone.
+async function authorize(aws: Aws, groupId: string, rules: readonly SecurityGroupRuleSpec[]): Promise<void> {
+  await alreadyDone(
+    () => aws.send(aws.ec2, new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: ipPermissions(rules) })),
+    ['InvalidPermission.Duplicate'],
+  );
+}
+
 export async function updateSecurityGroupRules(aws: Aws, op: Op<'updateSecurityGroupRules'>): Promise<void> {
-  if (op.authorize.length > 0) {
-    await aws.send(aws.ec2, new AuthorizeSecurityGroupIngressCommand({ GroupId: op.groupId, IpPermissions: ipPermissions(op.authorize) }));
-  }
+  if (op.authorize.length > 0) await authorize(aws, op.groupId, op.authorize);
   if (op.revoke.length > 0) {
-    await aws.send(aws.ec2, new RevokeSecurityGroupIngressCommand({ GroupId: op.groupId, IpPermissions: ipPermissions(op.revoke) }));
+    await alreadyDone(
+      () => aws.send(aws.ec2, new RevokeSecurityGroupIngressCommand({ GroupId: op.groupId, IpPermissions: ipPermissions(op.revoke) })),
+      ['InvalidPermission.NotFound'],
+    );
   }
 }
 
@@ -60,8 +71,12 @@ export async function updateSecurityGroupRules(aws: Aws, op: Op<'updateSecurityG
 const dependencyRetry = { retries: 12, minDelayMs: 2_000, maxDelayMs: 30_000 };
 
 export async function deleteSecurityGroup(aws: Aws, op: Op<'deleteSecurityGroup'>): Promise<void> {
+  await alreadyDone(() => deleteWhenReleased(aws, op.groupId), ['InvalidGroup.NotFound']);
+}
+
+async function deleteWhenReleased(aws: Aws, groupId: string): Promise<void> {
   await withRetry(
-    () => aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: op.groupId })),
+    () => aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: groupId })),
     dependencyRetry,
     (err) => isRetryable(err) || awsErrorCode(err) === 'DependencyViolation' || (err as { awsCode?: string }).awsCode === 'DependencyViolation',
   );

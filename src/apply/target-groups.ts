@@ -11,6 +11,7 @@ import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { HealthCheckSpec, TargetSpec } from '../model/resources.js';
 import type { Operation } from '../plan/operations.js';
+import { alreadyDone, findTargetGroup } from './recover.js';
 import type { ApplyState } from './state.js';
 
 type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
@@ -52,6 +53,7 @@ export async function createTargetGroup(aws: Aws, state: ApplyState, op: Op<'cre
       ...healthCheckToSdk(spec.healthCheck, spec.protocolVersion === 'GRPC'),
       Tags: tagsToSdk(spec.tags),
     }),
+    { recover: findTargetGroup(aws, spec.name, spec.tags) },
   );
   const arn = res.TargetGroups?.[0]?.TargetGroupArn;
   if (arn !== undefined) state.targetGroupArns.set(spec.id, arn);
@@ -87,5 +89,5 @@ export async function deregisterTargets(aws: Aws, op: Op<'deregisterTargets'>): 
 }
 
 export async function deleteTargetGroup(aws: Aws, op: Op<'deleteTargetGroup'>): Promise<void> {
-  await aws.send(aws.elbv2, new DeleteTargetGroupCommand({ TargetGroupArn: op.arn }));
+  await alreadyDone(() => aws.send(aws.elbv2, new DeleteTargetGroupCommand({ TargetGroupArn: op.arn })), ['TargetGroupNotFound']);
 }

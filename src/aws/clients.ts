@@ -104,13 +104,28 @@ export class Aws {
   /**
    * Sends one command with retries. Failures that are not worth retrying become an
    * AlbatrossError naming the operation and AWS's own message.
+   *
+   * `options.recover`, for creates: a failed attempt may have taken effect with only its
+   * answer lost, so before each retry it looks for the resource (by its tags) and returns
+   * it if found, instead of creating it twice.
    */
-  async send<C extends { readonly input: object }>(client: AnyClient, command: C): Promise<CommandOutput<C>> {
+  async send<C extends { readonly input: object }>(
+    client: AnyClient,
+    command: C,
+    options: { readonly recover?: () => Promise<CommandOutput<C> | undefined> } = {},
+  ): Promise<CommandOutput<C>> {
     type Output = CommandOutput<C>;
     const operation = command.constructor.name.replace(/Command$/, '');
     try {
       return await withRetry(
-        () => (client as unknown as { send(c: unknown): Promise<Output> }).send(command),
+        async (attempt) => {
+          const found = attempt > 1 && options.recover !== undefined ? await options.recover() : undefined;
+          if (found !== undefined) {
+            this.logger?.info({ operation }, 'found the resource a failed attempt had created');
+            return found;
+          }
+          return await (client as unknown as { send(c: unknown): Promise<Output> }).send(command);
+        },
         this.retryPolicy,
         undefined,
         (err, attempt, delayMs) =>

@@ -57,15 +57,15 @@ export const defaultRetryPolicy: RetryPolicy = { retries: 6, minDelayMs: 200, ma
  * that is not retryable surfaces at once.
  */
 export async function withRetry<T>(
-  call: () => Promise<T>,
+  call: (attempt: number) => Promise<T>,
   policy: RetryPolicy = defaultRetryPolicy,
   retryable: (err: unknown) => boolean = isRetryable,
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void,
 ): Promise<T> {
   return await pRetry(
-    async () => {
+    async (attempt) => {
       try {
-        return await call();
+        return await call(attempt);
       } catch (err) {
         // p-retry only retries Error instances; SDK errors always are, but be safe.
         const error = err instanceof Error ? err : new AlbatrossError('internal', String(err), { cause: err });

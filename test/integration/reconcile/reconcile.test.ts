@@ -239,6 +239,44 @@ describe('reconcile against the emulator', () => {
     ec2.destroy();
   });
 
+  it('finds again what a create made when its answer was lost, instead of making it twice', async () => {
+    let lost = 0;
+    for (const client of [cluster.aws.elbv2, cluster.aws.ec2]) {
+      (client.middlewareStack as unknown as { add: (mw: unknown, o: unknown) => void }).add(
+        (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+          const result = await next(args);
+          // Every other create reaches AWS and takes effect, but its answer never arrives.
+          if (/^(Create|Authorize)/.test(context.commandName ?? '') && ++lost % 2 === 1) {
+            throw Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
+          }
+          return result;
+        },
+        { step: 'finalizeRequest', name: 'loseResponses' },
+      );
+    }
+    const result = await cluster.run(shop());
+    expect(result.groups[0]!.failure).toBeNull();
+    expect(lost).toBeGreaterThan(5);
+
+    const created = cluster.aws.calls.changingOperations();
+    const ec2 = new EC2Client(awsClientConfig());
+    const sgs = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:albatross.dev/cluster', Values: [cluster.clusterName] }] }));
+    ec2.destroy();
+    expect(sgs.SecurityGroups).toHaveLength(1);
+    expect(await ourTargetGroups(cluster)).toHaveLength(2);
+    const lbs = (await cluster.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+    const { DescribeTagsCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+    const lbTags = (await cluster.elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.map((l) => l.LoadBalancerArn!) }))).TagDescriptions ?? [];
+    expect(lbTags.filter((t) => (t.Tags ?? []).some((x) => x.Key === 'albatross.dev/cluster' && x.Value === cluster.clusterName))).toHaveLength(1);
+    const alb = (await readAlb(cluster, 'shop'))!;
+    expect(alb.listeners.get(80)!.rules.filter((r) => !r.IsDefault)).toHaveLength(2);
+    expect(route(alb, 80, 'shop.example.com', '/cart')).toMatch(/^forward k8s-shop-cart-/);
+    expect(created.filter((op) => op === 'CreateLoadBalancer')).toHaveLength(1);
+
+    await cluster.run(shop());
+    expect(cluster.aws.calls.changingOperations()).toEqual([]);
+  });
+
   it('converges while a share of calls is throttled', async () => {
     let n = 0;
     for (const client of [cluster.aws.elbv2, cluster.aws.ec2]) {
