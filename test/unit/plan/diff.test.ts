@@ -164,4 +164,59 @@ describe('diffStack', () => {
     const converged: ActualStack = { ...actual, loadBalancer: { ...actual.loadBalancer!, attributes: { 'deletion_protection.enabled': 'false', 'idle_timeout.timeout_seconds': '120' } } };
     expect(diffStack(desired, converged, context)).toEqual([]);
   });
+
+  describe('HTTPS listener certificates', () => {
+    const https = (certificates: string[]): DesiredStack =>
+      stack({
+        listeners: [
+          {
+            id: 'listener/443',
+            port: 443,
+            protocol: 'HTTPS',
+            defaultAction: { type: 'fixed-response', statusCode: '404', contentType: 'text/plain' },
+            certificates: certificates.map((fingerprint) => ({ kind: 'imported' as const, fingerprint })),
+            sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+            tags: ownTags('listener/443'),
+          },
+        ],
+        rules: [],
+        targetGroups: [],
+      });
+    const arns = new Map([
+      ['A', 'arn:cert/A'],
+      ['B', 'arn:cert/B'],
+      ['C', 'arn:cert/C'],
+    ]);
+    const withCerts = (current: string[]): ActualStack => {
+      const actual = applied(https(current));
+      return {
+        ...actual,
+        listeners: actual.listeners.map((l) => ({ ...l, certificateArns: current.map((c) => arns.get(c)!), sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' })),
+      };
+    };
+    const ctx = { ...context, importedCertificateArns: arns };
+
+    it('attaches a new SNI certificate before it detaches the one no longer wanted', () => {
+      const plan = diffStack(https(['A', 'C']), withCerts(['A', 'B']), ctx);
+      expect(plan.map((o) => o.op)).toEqual(['addListenerCertificates', 'removeListenerCertificates']);
+      expect(plan[0]).toMatchObject({ certificates: [{ kind: 'imported', fingerprint: 'C' }] });
+      expect(plan[1]).toMatchObject({ certificateArns: ['arn:cert/B'] });
+    });
+
+    it('on a new default, keeps the old default as SNI and checks every SNI certificate again', () => {
+      const plan = diffStack(https(['C', 'A']), withCerts(['A', 'B']), ctx);
+      expect(plan.map((o) => o.op)).toEqual(['modifyListener', 'addListenerCertificates', 'removeListenerCertificates']);
+      expect(plan[0]).toMatchObject({ fields: ['defaultCertificate'] });
+      expect(plan[1]).toMatchObject({ certificates: [{ kind: 'imported', fingerprint: 'A' }] });
+    });
+
+    it('detaches nothing while an Ingress of the group is frozen', () => {
+      const plan = diffStack({ ...https(['A']), frozenIngresses: ['shop/broken'] }, withCerts(['A', 'B']), ctx);
+      expect(plan).toEqual([]);
+    });
+
+    it('plans nothing when the certificates are in place', () => {
+      expect(diffStack(https(['A', 'B']), withCerts(['A', 'B']), ctx)).toEqual([]);
+    });
+  });
 });
