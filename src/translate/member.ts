@@ -135,10 +135,16 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   const certificateArns = take(parseCertificateArns(annotations)) ?? [];
   const namespace = ingress.metadata?.namespace ?? 'default';
   const tls = memberTls(isObject(ingress.spec) ? ingress.spec.tls : undefined, namespace, ctx.tls);
-  // As AWS's controller: HTTPS on 443 when the Ingress brings certificates, else HTTP on 80.
+  // Without listen-ports: `spec.tls` adds HTTPS on 443 to HTTP on 80, as Kubernetes means
+  // it (the TLS section secures hosts; it does not take plain HTTP away). `certificate-arn`
+  // alone means HTTPS on 443 only, as with AWS's controller.
   const listenPorts =
     take(parseListenPorts(annotations)) ??
-    (certificateArns.length > 0 || tls.present ? [{ protocol: 'HTTPS', port: 443 } as const] : [{ protocol: 'HTTP', port: 80 } as const]);
+    (tls.present
+      ? [{ protocol: 'HTTP', port: 80 } as const, { protocol: 'HTTPS', port: 443 } as const]
+      : certificateArns.length > 0
+        ? [{ protocol: 'HTTPS', port: 443 } as const]
+        : [{ protocol: 'HTTP', port: 80 } as const]);
   const tgAnnotations = parseTargetGroupAnnotations(annotations);
   problems.push(...tgAnnotations.errors);
   if (problems.length > 0) return { ok: false, problems };

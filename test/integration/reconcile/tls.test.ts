@@ -74,7 +74,8 @@ describe('TLS from Secrets', () => {
     expect(await tagsOf(certs.default)).toMatchObject({ 'albatross.dev/cluster': cluster.clusterName, 'albatross.dev/secret': 'shop/a-tls' });
     const alb = (await readAlb(cluster, 'shop'))!;
     expect(route(alb, 443, 'api.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
-    expect(alb.listeners.has(80)).toBe(false);
+    // spec.tls adds HTTPS; plain HTTP still routes, as Kubernetes means it.
+    expect(route(alb, 80, 'api.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
 
     await cluster.run(input);
     expect(cluster.aws.calls.changingOperations()).toEqual([]);

@@ -37,9 +37,10 @@ const shop = (name = 'shop', more: Record<string, string> = {}) =>
 describe('spec.tls', () => {
   beforeEach(() => (asked.length = 0));
 
-  test('a Secret becomes the HTTPS listener certificate, on 443 by default, with the TLS 1.3/1.2 policy', () => {
+  test('a Secret becomes the HTTPS listener certificate, on 443 beside HTTP on 80 by default, with the TLS 1.3/1.2 policy', () => {
     const stack = onlyStack(run([withTls(shop(), [{ secretName: 'shop-tls', hosts: ['shop.example.com'] }])]));
     expect(stack.listeners).toEqual([
+      expect.objectContaining({ port: 80, protocol: 'HTTP', certificates: [] }),
       expect.objectContaining({
         port: 443,
         protocol: 'HTTPS',
@@ -47,7 +48,8 @@ describe('spec.tls', () => {
         sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
       }),
     ]);
-    expect(stack.listeners[0]!.discoverHosts).toBeUndefined();
+    expect(stack.listeners[1]!.discoverHosts).toBeUndefined();
+    expect(new Set(stack.rules.map((r) => r.listenerPort))).toEqual(new Set([80, 443]));
     expect(asked).toEqual(['shop/shop-tls shop.example.com']);
   });
 
@@ -58,7 +60,7 @@ describe('spec.tls', () => {
         withTls(shop('b'), [{ secretName: 'shop-tls-copy', hosts: ['shop.example.com'] }, { secretName: 'api-tls', hosts: ['api.example.com'] }]),
       ]),
     );
-    expect(stack.listeners[0]!.certificates).toEqual([
+    expect(stack.listeners.find((l) => l.port === 443)!.certificates).toEqual([
       { kind: 'imported', fingerprint: 'fp-shop' },
       { kind: 'imported', fingerprint: 'fp-api' },
     ]);
@@ -74,7 +76,7 @@ describe('spec.tls', () => {
     ]);
     const stack = onlyStack(state);
     expect(stack.ingresses).toEqual(['shop/a', 'shop/b']);
-    expect(stack.listeners[0]!.certificates).toEqual([
+    expect(stack.listeners.find((l) => l.port === 443)!.certificates).toEqual([
       { kind: 'imported', fingerprint: 'fp-shop' },
       { kind: 'arn', arn: 'arn:aws:acm:us-east-1:1:certificate/old' },
     ]);
