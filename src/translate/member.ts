@@ -99,8 +99,8 @@ export interface MemberModel {
   /** `certificate-arn` ARNs first, then the certificates of `spec.tls` Secrets. */
   readonly certificates: readonly CertificateRef[];
   /**
-   * Hosts of the member's rules that neither its Secrets nor `certificate-arn` cover; on an
-   * HTTPS port they are looked up in ACM. Empty when `certificate-arn` is set, as AWS's
+   * Hosts that want a certificate neither the member's Secrets nor `certificate-arn` give;
+   * on an HTTPS port they are looked up in ACM. Empty when `certificate-arn` is set, as AWS's
    * controller does.
    */
   readonly uncoveredHosts: readonly string[];
@@ -207,8 +207,12 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
     [...certificateArns.map((arn): CertificateRef => ({ kind: 'arn', arn })), ...tls.certificates],
     certificateKey,
   );
-  const hosts = [...new Set(routes.map((r) => r.host.host).filter((h): h is string => h !== null))];
-  const uncoveredHosts = certificateArns.length > 0 ? [] : hosts.filter((h) => !certificateCovers(tls.coveredNames, h));
+  // Hosts that want a certificate from ACM: with `spec.tls`, only its entries without a
+  // Secret (other hosts are plain HTTP hosts, as Kubernetes means it); without `spec.tls`
+  // on an HTTPS port, every host of the rules, as AWS's controller discovers them.
+  const ruleHosts = [...new Set(routes.map((r) => r.host.host).filter((h): h is string => h !== null))];
+  const wantCertificate = tls.present ? [...new Set(tls.hostsWithoutSecret)] : ruleHosts;
+  const uncoveredHosts = certificateArns.length > 0 ? [] : wantCertificate.filter((h) => !certificateCovers(tls.coveredNames, h));
   return {
     ok: true,
     model: {

@@ -11,6 +11,8 @@ export interface MemberTls {
   readonly coveredNames: readonly string[];
   /** Secrets that failed validation: the entry serves no new certificate. */
   readonly degraded: readonly string[];
+  /** Hosts of `spec.tls` entries without a Secret: left for ACM discovery. */
+  readonly hostsWithoutSecret: readonly string[];
   /** Whether the Ingress has any `spec.tls` entry. */
   readonly present: boolean;
 }
@@ -20,10 +22,14 @@ export function memberTls(tls: unknown, namespace: string, resolve: TlsResolver 
   const certificates: CertificateRef[] = [];
   const coveredNames: string[] = [];
   const degraded: string[] = [];
+  const hostsWithoutSecret: string[] = [];
   for (const [i, entry] of entries.entries()) {
-    if (typeof entry.secretName !== 'string' || entry.secretName === '') continue;
-    const secret: ObjectKey = `${namespace}/${entry.secretName}`;
     const hosts = stringsIn(entry.hosts).map((h) => h.toLowerCase());
+    if (typeof entry.secretName !== 'string' || entry.secretName === '') {
+      hostsWithoutSecret.push(...hosts);
+      continue;
+    }
+    const secret: ObjectKey = `${namespace}/${entry.secretName}`;
     if (resolve === undefined) {
       degraded.push(`spec.tls[${i}]: Secret ${secret} cannot be read here`);
       continue;
@@ -37,7 +43,7 @@ export function memberTls(tls: unknown, namespace: string, resolve: TlsResolver 
       certificates.push(...result.retainedArns.map((arn): CertificateRef => ({ kind: 'arn', arn })));
     }
   }
-  return { certificates, coveredNames, degraded, present: entries.length > 0 };
+  return { certificates, coveredNames, degraded, hostsWithoutSecret, present: entries.length > 0 };
 }
 
 export function certificateKey(ref: CertificateRef): string {

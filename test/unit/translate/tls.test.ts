@@ -94,6 +94,24 @@ describe('spec.tls', () => {
     expect(explicit.listeners[0]!.certificates).toEqual([{ kind: 'arn', arn: 'arn:aws:acm:us-east-1:1:certificate/given' }]);
   });
 
+  test('with spec.tls, only its hosts want a certificate: an entry without Secret is discovered, other hosts stay plain HTTP', () => {
+    const base = ingress({
+      name: 'a',
+      namespace: 'shop',
+      annotations: { 'group.name': 'shop' },
+      rules: [
+        { host: 'shop.example.com', paths: [{ path: '/' }] },
+        { host: 'api.example.com', paths: [{ path: '/' }] },
+        { host: 'plain.example.com', paths: [{ path: '/' }] },
+      ],
+    });
+    const withEntries = { ...base, spec: { ...base.spec, tls: [{ secretName: 'shop-tls', hosts: ['shop.example.com'] }, { hosts: ['api.example.com'] }] } };
+    const stack = onlyStack(run([withEntries]));
+    const https = stack.listeners.find((l) => l.port === 443)!;
+    expect(https.certificates).toEqual([{ kind: 'imported', fingerprint: 'fp-shop' }]);
+    expect(https.discoverHosts).toEqual([{ host: 'api.example.com', ingress: 'shop/a' }]);
+  });
+
   test('ssl-redirect answers 301 on HTTP and keeps the rules on HTTPS', () => {
     const stack = onlyStack(
       run([withTls(shop('a', { 'listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]', 'ssl-redirect': '443' }), [{ secretName: 'shop-tls', hosts: ['shop.example.com'] }])]),
