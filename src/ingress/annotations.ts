@@ -359,3 +359,36 @@ export function checkSuccessCodes(codes: string, version: ProtocolVersion): Resu
 }
 
 export const parseTargetGroupAttributes: Parser<Record<string, string>> = mapParser(Annotation.targetGroupAttributes);
+
+/**
+ * AWS Load Balancer Controller annotations that protect a load balancer and that Albatross
+ * does not implement yet. Serving an Ingress that asks for one without it would expose what
+ * it meant to protect, so such an Ingress is left out of its group with an error instead.
+ */
+export const ProtectiveAnnotations = [
+  'auth-type',
+  'auth-idp-cognito',
+  'auth-idp-oidc',
+  'auth-on-unauthenticated-request',
+  'auth-scope',
+  'auth-session-cookie',
+  'auth-session-timeout',
+  'wafv2-acl-arn',
+  'waf-acl-id',
+  'shield-advanced-protection',
+  'mutual-authentication',
+] as const;
+
+/** One message per protective annotation present (an `auth-type: none` asks for nothing). */
+export function unsupportedProtections(annotations: Annotations): string[] {
+  return ProtectiveAnnotations.filter((name) => {
+    const value = raw(annotations, name);
+    return value !== undefined && !(name === 'auth-type' && value.trim() === 'none');
+  }).map((name) =>
+    annotationProblem(
+      name,
+      raw(annotations, name) ?? '',
+      'is not supported yet; the Ingress is left out rather than served without that protection (remove the annotation to serve it unprotected)',
+    ),
+  );
+}

@@ -127,21 +127,45 @@ function checkZones(ids: string[], network: Network, source: string): Resolution
   return { ok: true, value: [...ids].sort() };
 }
 
-/** Resolves security groups named by id (`sg-...`) or name within the VPC. */
+/**
+ * Resolves security groups named by id (`sg-...`) or by name within the VPC. A name is the
+ * group's `Name` tag, as with AWS's controller, or else its GroupName.
+ */
 export async function resolveSecurityGroups(aws: Aws, refs: readonly string[], vpcId: string): Promise<Resolution<string[]>> {
   const ids = refs.filter((r) => /^sg-[0-9a-f]+$/.test(r));
   const names = refs.filter((r) => !ids.includes(r));
   if (names.length === 0) return { ok: true, value: [...ids].sort() };
-  const found = await aws.send(
-    aws.ec2,
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: names }] }),
-  );
+  const lookup = async (filter: string): Promise<{ id: string; key: string }[]> => {
+    const found = await collectPages(
+      (NextToken) =>
+        aws.send(
+          aws.ec2,
+          new DescribeSecurityGroupsCommand({
+            Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: filter, Values: names }],
+            ...(NextToken === undefined ? {} : { NextToken }),
+          }),
+        ),
+      (p) => p.SecurityGroups,
+      (p) => p.NextToken,
+    );
+    return found.map((g) => ({ id: g.GroupId ?? '', key: filter === 'tag:Name' ? (tagsFromSdk(g.Tags).Name ?? '') : (g.GroupName ?? '') }));
+  };
+  const byTag = await lookup('tag:Name');
+  const untagged = names.filter((n) => !byTag.some((g) => g.key === n));
+  const byName = untagged.length > 0 ? await lookup('group-name') : [];
   for (const name of names) {
-    const match = (found.SecurityGroups ?? []).filter((g) => g.GroupName === name);
-    if (match.length !== 1) {
-      return { ok: false, message: `annotation alb.ingress.kubernetes.io/security-groups: security group "${name}" not found in ${vpcId}` };
+    const match = byTag.filter((g) => g.key === name);
+    const found = match.length > 0 ? match : byName.filter((g) => g.key === name);
+    if (found.length !== 1) {
+      return {
+        ok: false,
+        message:
+          found.length === 0
+            ? `annotation alb.ingress.kubernetes.io/security-groups: no security group named "${name}" (Name tag or group name) in ${vpcId}`
+            : `annotation alb.ingress.kubernetes.io/security-groups: "${name}" names ${found.length} security groups in ${vpcId}; use their ids`,
+      };
     }
-    ids.push(match[0]!.GroupId ?? '');
+    ids.push(found[0]!.id);
   }
   return { ok: true, value: [...new Set(ids)].sort() };
 }

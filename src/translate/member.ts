@@ -23,6 +23,7 @@ import {
   parseTags,
   type Annotations,
   type ListenPort,
+  unsupportedProtections,
 } from '../ingress/annotations.js';
 import type { ExtraConditions } from '../ingress/backend-annotations.js';
 import type { GroupMember } from '../ingress/group.js';
@@ -130,6 +131,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
     return undefined;
   };
 
+  problems.push(...unsupportedProtections(annotations));
   const exclusive = parseExclusive(annotations, take);
   const tags = take(parseTags(annotations)) ?? {};
   const certificateArns = take(parseCertificateArns(annotations)) ?? [];

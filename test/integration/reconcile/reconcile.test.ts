@@ -277,6 +277,31 @@ describe('reconcile against the emulator', () => {
     expect(cluster.aws.calls.changingOperations()).toEqual([]);
   });
 
+  it('uses the security groups the annotation names by Name tag, and creates none of its own', async () => {
+    const ec2 = new EC2Client(awsClientConfig());
+    const name = `edge-${Date.now().toString(36)}`;
+    const group = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: `sg-name-${name}`,
+        Description: 'edge',
+        VpcId: cluster.vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'Name', Value: name }] }],
+      }),
+    );
+    const result = await cluster.run(shop({ annotations: { 'security-groups': name } }));
+    expect(result.errors).toEqual([]);
+    const alb = (await readAlb(cluster, 'shop'))!;
+    const lb = ((await cluster.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [alb.arn] }))).LoadBalancers ?? [])[0]!;
+    expect(lb.SecurityGroups).toEqual([group.GroupId]);
+    const ours = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:albatross.dev/cluster', Values: [cluster.clusterName] }] }));
+    expect(ours.SecurityGroups).toEqual([]);
+
+    const missing = await cluster.run(shop({ annotations: { 'security-groups': 'no-such-group' } }));
+    expect(missing.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('no security group named "no-such-group"') })]);
+    expect(cluster.aws.calls.changing).toBe(0);
+    ec2.destroy();
+  });
+
   it('converges while a share of calls is throttled', async () => {
     let n = 0;
     for (const client of [cluster.aws.elbv2, cluster.aws.ec2]) {

@@ -28,6 +28,7 @@ import {
   parseTargetType,
   parseUnhealthyThresholdCount,
   type Annotations,
+  unsupportedProtections,
 } from '../../../src/ingress/annotations.js';
 import type { Result } from '../../../src/ingress/result.js';
 import { translate } from '../../../src/translate/index.js';
@@ -182,5 +183,41 @@ describe('helpers', () => {
   test('annotation values written as numbers or booleans in YAML read as strings', () => {
     const obj = { metadata: { annotations: { a: 10, b: true, c: 'x', d: null } as unknown as Record<string, string> } };
     expect(annotationsOf(obj)).toEqual({ a: '10', b: 'true', c: 'x' });
+  });
+});
+
+describe('protective annotations not supported yet', () => {
+  it('reports each one, so the Ingress is never served without the protection it asks for', () => {
+    expect(
+      unsupportedProtections({
+        'alb.ingress.kubernetes.io/auth-type': 'oidc',
+        'alb.ingress.kubernetes.io/wafv2-acl-arn': 'arn:aws:wafv2:us-east-1:1:regional/webacl/x/1',
+        'alb.ingress.kubernetes.io/healthcheck-path': '/',
+      }),
+    ).toEqual([
+      'annotation alb.ingress.kubernetes.io/auth-type: "oidc" is not supported yet; the Ingress is left out rather than served without that protection (remove the annotation to serve it unprotected)',
+      'annotation alb.ingress.kubernetes.io/wafv2-acl-arn: "arn:aws:wafv2:us-east-1:1:regional/webacl/x/1" is not supported yet; the Ingress is left out rather than served without that protection (remove the annotation to serve it unprotected)',
+    ]);
+  });
+
+  it('accepts auth-type none, which asks for nothing', () => {
+    expect(unsupportedProtections({ 'alb.ingress.kubernetes.io/auth-type': 'none' })).toEqual([]);
+  });
+});
+
+describe('an Ingress asking for authentication', () => {
+  it('is left out of its group with an error, and the other members are applied', () => {
+    const state = translate(
+      snapshot({
+        ingresses: [
+          ingress({ name: 'open', annotations: { 'group.name': 'g' } }),
+          ingress({ name: 'private', annotations: { 'group.name': 'g', 'auth-type': 'cognito' }, paths: [{ path: '/admin' }] }),
+        ],
+      }),
+      { clusterName: 'c' },
+    );
+    expect(state.errors).toEqual([expect.objectContaining({ ingress: 'default/private', severity: 'excluded', message: expect.stringContaining('auth-type') })]);
+    expect(state.stacks[0]!.ingresses).toEqual(['default/open']);
+    expect(state.stacks[0]!.rules.some((r) => JSON.stringify(r.conditions).includes('/admin'))).toBe(false);
   });
 });
