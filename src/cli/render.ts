@@ -43,7 +43,11 @@ export function toText(result: ReconcileResult, mode: 'plan' | 'apply'): string 
     lines.push('', 'Errors:');
     for (const e of result.errors) lines.push(`  ${e.message}`);
   }
-  const verb = mode === 'plan' ? 'Plan' : 'Applied';
-  lines.push('', `${verb}: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`.replace(/ to /g, mode === 'plan' ? ' to ' : ' '));
+  lines.push(
+    '',
+    mode === 'plan'
+      ? `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete.`
+      : `Applied: ${counts.create} created, ${counts.update} updated, ${counts.delete} deleted.`,
+  );
   return lines.join('\n');
 }
