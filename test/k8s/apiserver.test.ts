@@ -15,7 +15,7 @@ import {
 import { startEnvtest, type Envtest } from './envtest.js';
 
 const NAMESPACE = 'default';
-const CONTROLLER = 'albatross.dev/ingress-controller';
+const CONTROLLER = 'albatross.dev/alb';
 const LOAD_BALANCER_HOSTNAME = 'k8s-default-web-0123456789.eu-west-1.elb.amazonaws.com';
 // etcd and kube-apiserver take 10-20 s to start on two cores, more when the machine is busy.
 const START_TIMEOUT_MS = 120_000;
@@ -94,7 +94,7 @@ describe('kube-apiserver (envtest)', () => {
         const created = await networking.createNamespacedIngress({
           namespace: NAMESPACE,
           body: {
-            metadata: { name: 'web', annotations: { 'albatross.dev/scheme': 'internet-facing' } },
+            metadata: { name: 'web', annotations: { 'alb.ingress.kubernetes.io/scheme': 'internet-facing' } },
             spec: {
               ingressClassName: 'albatross',
               rules: [
@@ -147,7 +147,7 @@ describe('kube-apiserver (envtest)', () => {
         expect(created.metadata?.resourceVersion).not.toBe(patched.metadata?.resourceVersion);
         const stale: V1Ingress = {
           ...created,
-          metadata: { ...created.metadata, annotations: { 'albatross.dev/scheme': 'internal' } },
+          metadata: { ...created.metadata, annotations: { 'alb.ingress.kubernetes.io/scheme': 'internal' } },
         };
         const conflict = await networking
           .replaceNamespacedIngress({ name: 'web', namespace: NAMESPACE, body: stale })
@@ -159,7 +159,7 @@ describe('kube-apiserver (envtest)', () => {
         expect((conflict as ApiException<unknown>).code).toBe(409);
 
         const current = await networking.readNamespacedIngress({ name: 'web', namespace: NAMESPACE });
-        expect(current.metadata?.annotations?.['albatross.dev/scheme']).toBe('internet-facing');
+        expect(current.metadata?.annotations?.['alb.ingress.kubernetes.io/scheme']).toBe('internet-facing');
         expect(informerErrors).toEqual([]);
       } finally {
         await informer.stop();
