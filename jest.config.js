@@ -49,6 +49,9 @@ export default {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Each test makes tens of emulator calls and some start the command; a busy two-core
+      // machine (CI building kube-apiserver beside it) needs more than Jest's 5 s default.
+      testTimeout: 60_000,
       globalSetup: '<rootDir>/test/integration/emulator/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/emulator/global-teardown.ts',
     },
