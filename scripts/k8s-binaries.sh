@@ -98,7 +98,7 @@ write_gomod() {
   } >"$dir/go.mod"
 }
 
-log "preparing Kubernetes $k8s_version (cold builds take 15-30 minutes on 2 cores)"
+log "preparing Kubernetes $k8s_version (a cold build takes about 6 minutes on 2 cores)"
 k8s_gomod="$(module_gomod "k8s.io/kubernetes@$k8s_version")"
 # Staging modules (k8s.io/api, apimachinery, apiserver, ...) are released as v0.<minor>.<patch>.
 staging_version="v0.${k8s_version#v1.}"
