@@ -1,0 +1,44 @@
+// The `albatross` command: plan or apply manifests against AWS. Started by main.ts.
+import { Aws } from '../aws/clients.js';
+import { AlbatrossError } from '../model/errors.js';
+import { createLogger } from '../observability/logger.js';
+import { isClean, reconcile } from '../pipeline/reconcile.js';
+import { snapshotFromFiles } from '../snapshot/files.js';
+import { parseCli, usage } from './args.js';
+import { toJson, toText } from './render.js';
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const logger = createLogger(env.LOG_LEVEL);
+  let options;
+  try {
+    options = parseCli(argv, env);
+  } catch (err) {
+    process.stderr.write(`albatross: ${(err as Error).message}\n\n${usage}\n`);
+    return 1;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const aws = new Aws({ region: options.region, endpoint: options.endpoint, logger });
+  try {
+    const snapshot = await snapshotFromFiles(options.files);
+    const result = await reconcile(snapshot, aws, {
+      clusterName: options.clusterName,
+      vpcId: options.vpcId,
+      mode: options.command,
+      logger,
+    });
+    process.stdout.write(options.output === 'json' ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${toText(result, options.command)}\n`);
+    if (!isClean(result)) return 1;
+    if (options.command === 'plan') return result.groups.some((g) => g.changes.length > 0) ? 2 : 0;
+    return 0;
+  } catch (err) {
+    const message = err instanceof AlbatrossError ? err.message : `unexpected failure: ${(err as Error).stack ?? String(err)}`;
+    logger.error({ code: err instanceof AlbatrossError ? err.code : 'internal' }, message);
+    process.stderr.write(`albatross: ${message}\n`);
+    return 1;
+  } finally {
+    aws.destroy();
+  }
+}
