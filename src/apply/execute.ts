@@ -43,7 +43,11 @@ export async function applyOperations(aws: Aws, state: ApplyState, operations: r
   const limit = pLimit(options.concurrency ?? 4);
   const done: Operation[] = [];
   const phases = new Map<number, Operation[]>();
-  for (const op of operations) phases.set(phaseOf[op.op], [...(phases.get(phaseOf[op.op]) ?? []), op]);
+  for (const op of operations) {
+    const phase = phases.get(phaseOf[op.op]) ?? [];
+    phase.push(op);
+    phases.set(phaseOf[op.op], phase);
+  }
   for (const phase of [...phases.keys()].sort((a, b) => a - b)) {
     const results = await Promise.allSettled(
       (phases.get(phase) ?? []).map((op) =>

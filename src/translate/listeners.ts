@@ -50,6 +50,7 @@ export function buildListeners(input: ListenersInput): ListenerSpec[] {
     .sort(([a], [b]) => a - b)
     .map(([port, protocol]) => {
       const id = ResourceId.listener(port);
+      const discover = protocol === 'HTTPS' ? hostsToDiscover(input.members, port) : [];
       const redirect = protocol === 'HTTP' && input.sslRedirectPort !== undefined;
       return {
         id,
@@ -58,7 +59,7 @@ export function buildListeners(input: ListenersInput): ListenerSpec[] {
         defaultAction: redirect ? sslRedirectAction(input.sslRedirectPort) : input.defaultAction,
         certificates: protocol === 'HTTPS' ? listenerCertificates(input.members, port) : [],
         ...(protocol === 'HTTPS' ? { sslPolicy: input.sslPolicy ?? defaultSslPolicy } : {}),
-        ...(protocol === 'HTTPS' && hostsToDiscover(input.members, port).length > 0 ? { discoverHosts: hostsToDiscover(input.members, port) } : {}),
+        ...(discover.length > 0 ? { discoverHosts: discover } : {}),
         tags: ownedTags(input.userTags, input.clusterName, input.group, id),
       };
     });
