@@ -33,7 +33,8 @@ export function sslRedirectAction(port: number): ActionSpec {
 /** Certificates of the members listening on a port, in group order; the first is the default. */
 export function listenerCertificates(members: readonly MemberModel[], port: number): CertificateRef[] {
   const refs = new Map<string, CertificateRef>();
-  for (const m of members) if (m.listenPorts.some((p) => p.port === port)) for (const ref of m.certificates) refs.set(certificateKey(ref), refs.get(certificateKey(ref)) ?? ref);
+  for (const m of members)
+    if (m.listenPorts.some((p) => p.port === port)) for (const ref of m.certificates) if (!refs.has(certificateKey(ref))) refs.set(certificateKey(ref), ref);
   return [...refs.values()];
 }
 
