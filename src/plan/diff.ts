@@ -56,6 +56,13 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
     targetGroups: [],
   };
 
+  // Listeners that only a frozen Ingress still uses keep serving it, and stay reachable.
+  const frozen = new Set(desired.frozenIngresses);
+  const wantedPorts = new Set(desired.listeners.map((l) => l.port));
+  const keptPorts = new Set(
+    actual.listeners.filter((l) => !wantedPorts.has(l.port) && actual.rules.some((r) => r.listenerArn === l.arn && isFrozen(r, frozen))).map((l) => l.port),
+  );
+
   // Security group: managed unless the annotation names the groups.
   const sgSpec = desired.securityGroup;
   const sg = actual.securityGroup;
@@ -64,7 +71,7 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
       ops.push({ op: 'createSecurityGroup', spec: sgSpec, vpcId: context.vpcId });
     } else {
       const authorize = missingFrom(sgSpec.ingress, sg.ingress, securityGroupRuleKey);
-      const revoke = missingFrom(sg.ingress, sgSpec.ingress, securityGroupRuleKey);
+      const revoke = missingFrom(sg.ingress, sgSpec.ingress, securityGroupRuleKey).filter((r) => !keptPorts.has(r.port));
       if (authorize.length > 0 || revoke.length > 0) {
         ops.push({ op: 'updateSecurityGroupRules', id: sgSpec.id, groupId: sg.groupId, authorize, revoke });
       }
@@ -146,7 +153,6 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
   }
 
   // Rules, per listener.
-  const frozen = new Set(desired.frozenIngresses);
   for (const spec of desired.listeners) {
     const listener = actualListeners.get(spec.port);
     const desiredRules = desired.rules.filter((r) => r.listenerPort === spec.port);
@@ -154,9 +160,10 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
     ops.push(...ruleOps(spec.port, desiredRules, actualRules, frozen, arnOf));
   }
   // Listeners no longer wanted (their rules go with them).
-  const wantedPorts = new Set(desired.listeners.map((l) => l.port));
   for (const listener of actual.listeners) {
-    if (!wantedPorts.has(listener.port)) ops.push({ op: 'deleteListener', id: listener.id ?? `listener/${listener.port}`, arn: listener.arn, port: listener.port });
+    if (!wantedPorts.has(listener.port) && !keptPorts.has(listener.port)) {
+      ops.push({ op: 'deleteListener', id: listener.id ?? `listener/${listener.port}`, arn: listener.arn, port: listener.port });
+    }
   }
 
   // Target groups no longer wanted, except those still serving a frozen Ingress's rules.

@@ -142,6 +142,15 @@ describe('diffStack', () => {
     expect(diffStack(after, before, context)).toEqual([]);
   });
 
+  it('keeps a listener, and its port open, while only a frozen Ingress uses it', () => {
+    const extra = { id: 'listener/8080', port: 8080, protocol: 'HTTP' as const, defaultAction: { type: 'fixed-response' as const, statusCode: '404', contentType: 'text/plain' }, certificates: [], tags: ownTags('listener/8080') };
+    const before = applied(stack({ listeners: [...stack().listeners, extra], securityGroup: { ...stack().securityGroup!, ingress: [{ protocol: 'tcp', port: 80, cidr: '0.0.0.0/0' }, { protocol: 'tcp', port: 8080, cidr: '0.0.0.0/0' }] } }));
+    const onAlt = { ...before, rules: [...before.rules, { ...before.rules[0]!, arn: 'arn:alt', id: 'rule/8080/x', listenerArn: 'arn:listener/8080', listenerPort: 8080, priority: 100, tags: { ...before.rules[0]!.tags, 'albatross.dev/ingress': 'shop/broken' } }] };
+    expect(diffStack(stack({ frozenIngresses: ['shop/broken'] }), onAlt, context)).toEqual([]);
+    // Once the Ingress is gone, listener and port go too.
+    expect(diffStack(stack(), onAlt, context).map((o) => o.op)).toEqual(['updateSecurityGroupRules', 'deleteListener']);
+  });
+
   it('replaces the load balancer when the scheme changes, deleting the old one first', () => {
     const before = applied(stack());
     const after = stack({ loadBalancer: { ...stack().loadBalancer, scheme: 'internet-facing' } });
