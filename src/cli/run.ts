@@ -35,7 +35,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 0;
   } catch (err) {
     const message = err instanceof AlbatrossError ? err.message : `unexpected failure: ${(err as Error).stack ?? String(err)}`;
-    logger.error({ code: err instanceof AlbatrossError ? err.code : 'internal' }, message);
+    // Bad input is the user's to fix and is said once, plainly; anything else is logged too.
+    const plain = err instanceof AlbatrossError && (err.code === 'input' || err.code === 'usage');
+    if (!plain) logger.error({ code: err instanceof AlbatrossError ? err.code : 'internal' }, message);
     process.stderr.write(`albatross: ${message}\n`);
     return 1;
   } finally {
