@@ -10,11 +10,9 @@ import {
 import type { Aws } from '../aws/clients.js';
 import { actionToSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { ListenerSpec } from '../model/resources.js';
-import type { Operation } from '../plan/operations.js';
+import type { OperationOf } from '../plan/operations.js';
 import { alreadyDone, findListener } from './recover.js';
 import type { ApplyState } from './state.js';
-
-type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
 
 function tlsSettings(spec: ListenerSpec, state: ApplyState): { Certificates?: { CertificateArn: string }[]; SslPolicy?: string } {
   if (spec.protocol !== 'HTTPS') return {};
@@ -26,7 +24,7 @@ function tlsSettings(spec: ListenerSpec, state: ApplyState): { Certificates?: { 
   };
 }
 
-export async function createListener(aws: Aws, state: ApplyState, op: Op<'createListener'>): Promise<void> {
+export async function createListener(aws: Aws, state: ApplyState, op: OperationOf<'createListener'>): Promise<void> {
   const { spec } = op;
   const res = await aws.send(
     aws.elbv2,
@@ -49,7 +47,7 @@ export async function createListener(aws: Aws, state: ApplyState, op: Op<'create
 }
 
 /** Attaches the SNI certificates the listener lacks, reading its list first. */
-export async function addListenerCertificates(aws: Aws, state: ApplyState, op: Op<'addListenerCertificates'>): Promise<void> {
+export async function addListenerCertificates(aws: Aws, state: ApplyState, op: OperationOf<'addListenerCertificates'>): Promise<void> {
   const current = await aws.send(aws.elbv2, new DescribeListenerCertificatesCommand({ ListenerArn: op.arn }));
   const present = new Set((current.Certificates ?? []).map((c) => c.CertificateArn));
   const missing = [...new Set(op.certificates.map((ref) => state.certificateArn(ref)))].filter((arn) => !present.has(arn));
@@ -57,14 +55,14 @@ export async function addListenerCertificates(aws: Aws, state: ApplyState, op: O
   await aws.send(aws.elbv2, new AddListenerCertificatesCommand({ ListenerArn: op.arn, Certificates: missing.map((CertificateArn) => ({ CertificateArn })) }));
 }
 
-export async function removeListenerCertificates(aws: Aws, op: Op<'removeListenerCertificates'>): Promise<void> {
+export async function removeListenerCertificates(aws: Aws, op: OperationOf<'removeListenerCertificates'>): Promise<void> {
   await aws.send(
     aws.elbv2,
     new RemoveListenerCertificatesCommand({ ListenerArn: op.arn, Certificates: op.certificateArns.map((CertificateArn) => ({ CertificateArn })) }),
   );
 }
 
-export async function modifyListener(aws: Aws, state: ApplyState, op: Op<'modifyListener'>): Promise<void> {
+export async function modifyListener(aws: Aws, state: ApplyState, op: OperationOf<'modifyListener'>): Promise<void> {
   const { spec } = op;
   await aws.send(
     aws.elbv2,
@@ -78,6 +76,6 @@ export async function modifyListener(aws: Aws, state: ApplyState, op: Op<'modify
   );
 }
 
-export async function deleteListener(aws: Aws, op: Op<'deleteListener'>): Promise<void> {
+export async function deleteListener(aws: Aws, op: OperationOf<'deleteListener'>): Promise<void> {
   await alreadyDone(() => aws.send(aws.elbv2, new DeleteListenerCommand({ ListenerArn: op.arn })), ['ListenerNotFound']);
 }

@@ -9,13 +9,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
-import type { Operation } from '../plan/operations.js';
+import type { OperationOf } from '../plan/operations.js';
 import { alreadyDone, findLoadBalancer } from './recover.js';
 import type { ApplyState } from './state.js';
 
-type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
-
-export async function createLoadBalancer(aws: Aws, state: ApplyState, op: Op<'createLoadBalancer'>): Promise<void> {
+export async function createLoadBalancer(aws: Aws, state: ApplyState, op: OperationOf<'createLoadBalancer'>): Promise<void> {
   const { spec } = op;
   const res = await aws.send(
     aws.elbv2,
@@ -37,22 +35,22 @@ export async function createLoadBalancer(aws: Aws, state: ApplyState, op: Op<'cr
   state.listenerArns.clear();
 }
 
-export async function setSubnets(aws: Aws, op: Op<'setSubnets'>): Promise<void> {
+export async function setSubnets(aws: Aws, op: OperationOf<'setSubnets'>): Promise<void> {
   await aws.send(aws.elbv2, new SetSubnetsCommand({ LoadBalancerArn: op.arn, Subnets: [...op.subnetIds] }));
 }
 
-export async function setSecurityGroups(aws: Aws, state: ApplyState, op: Op<'setSecurityGroups'>): Promise<void> {
+export async function setSecurityGroups(aws: Aws, state: ApplyState, op: OperationOf<'setSecurityGroups'>): Promise<void> {
   await aws.send(
     aws.elbv2,
     new SetSecurityGroupsCommand({ LoadBalancerArn: op.arn, SecurityGroups: op.securityGroups.map((r) => state.securityGroupId(r)) }),
   );
 }
 
-export async function setIpAddressType(aws: Aws, op: Op<'setIpAddressType'>): Promise<void> {
+export async function setIpAddressType(aws: Aws, op: OperationOf<'setIpAddressType'>): Promise<void> {
   await aws.send(aws.elbv2, new SetIpAddressTypeCommand({ LoadBalancerArn: op.arn, IpAddressType: op.ipAddressType }));
 }
 
-export async function modifyLoadBalancerAttributes(aws: Aws, state: ApplyState, op: Op<'modifyLoadBalancerAttributes'>): Promise<void> {
+export async function modifyLoadBalancerAttributes(aws: Aws, state: ApplyState, op: OperationOf<'modifyLoadBalancerAttributes'>): Promise<void> {
   await aws.send(
     aws.elbv2,
     new ModifyLoadBalancerAttributesCommand({
@@ -62,7 +60,7 @@ export async function modifyLoadBalancerAttributes(aws: Aws, state: ApplyState, 
   );
 }
 
-export async function deleteLoadBalancer(aws: Aws, state: ApplyState, op: Op<'deleteLoadBalancer'>): Promise<void> {
+export async function deleteLoadBalancer(aws: Aws, state: ApplyState, op: OperationOf<'deleteLoadBalancer'>): Promise<void> {
   await alreadyDone(() => aws.send(aws.elbv2, new DeleteLoadBalancerCommand({ LoadBalancerArn: op.arn })), ['LoadBalancerNotFound']);
   if (state.loadBalancerArn === op.arn) {
     state.loadBalancerArn = null;

@@ -8,13 +8,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Aws } from '../aws/clients.js';
 import { actionToSdk, conditionsToSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
-import type { Operation } from '../plan/operations.js';
+import type { OperationOf } from '../plan/operations.js';
 import { findRule } from './recover.js';
 import type { ApplyState } from './state.js';
 
-type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
-
-export async function createRule(aws: Aws, state: ApplyState, op: Op<'createRule'>): Promise<void> {
+export async function createRule(aws: Aws, state: ApplyState, op: OperationOf<'createRule'>): Promise<void> {
   const { spec } = op;
   const listenerArn = state.listenerArn(spec.listenerPort);
   await aws.send(
@@ -30,7 +28,7 @@ export async function createRule(aws: Aws, state: ApplyState, op: Op<'createRule
   );
 }
 
-export async function modifyRule(aws: Aws, state: ApplyState, op: Op<'modifyRule'>): Promise<void> {
+export async function modifyRule(aws: Aws, state: ApplyState, op: OperationOf<'modifyRule'>): Promise<void> {
   await aws.send(
     aws.elbv2,
     new ModifyRuleCommand({
@@ -41,13 +39,13 @@ export async function modifyRule(aws: Aws, state: ApplyState, op: Op<'modifyRule
   );
 }
 
-export async function setRulePriorities(aws: Aws, op: Op<'setRulePriorities'>): Promise<void> {
+export async function setRulePriorities(aws: Aws, op: OperationOf<'setRulePriorities'>): Promise<void> {
   await aws.send(
     aws.elbv2,
     new SetRulePrioritiesCommand({ RulePriorities: op.moves.map((m) => ({ RuleArn: m.arn, Priority: m.priority })) }),
   );
 }
 
-export async function deleteRule(aws: Aws, op: Op<'deleteRule'>): Promise<void> {
+export async function deleteRule(aws: Aws, op: OperationOf<'deleteRule'>): Promise<void> {
   await aws.send(aws.elbv2, new DeleteRuleCommand({ RuleArn: op.arn }));
 }

@@ -11,11 +11,9 @@ import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
 import { awsErrorCode, isRetryable, withRetry } from '../aws/retry.js';
 import type { SecurityGroupRuleSpec } from '../model/resources.js';
-import type { Operation } from '../plan/operations.js';
+import type { OperationOf } from '../plan/operations.js';
 import { alreadyDone, findSecurityGroup } from './recover.js';
 import type { ApplyState } from './state.js';
-
-type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
 
 /** Groups rules by port into AWS's permission shape; IPv6 CIDRs go in their own list. */
 export function ipPermissions(rules: readonly SecurityGroupRuleSpec[]): IpPermission[] {
@@ -32,7 +30,7 @@ export function ipPermissions(rules: readonly SecurityGroupRuleSpec[]): IpPermis
     }));
 }
 
-export async function createSecurityGroup(aws: Aws, state: ApplyState, op: Op<'createSecurityGroup'>): Promise<void> {
+export async function createSecurityGroup(aws: Aws, state: ApplyState, op: OperationOf<'createSecurityGroup'>): Promise<void> {
   const res = await aws.send(
     aws.ec2,
     new CreateSecurityGroupCommand({
@@ -57,7 +55,7 @@ async function authorize(aws: Aws, groupId: string, rules: readonly SecurityGrou
   );
 }
 
-export async function updateSecurityGroupRules(aws: Aws, op: Op<'updateSecurityGroupRules'>): Promise<void> {
+export async function updateSecurityGroupRules(aws: Aws, op: OperationOf<'updateSecurityGroupRules'>): Promise<void> {
   if (op.authorize.length > 0) await authorize(aws, op.groupId, op.authorize);
   if (op.revoke.length > 0) {
     await alreadyDone(
@@ -70,7 +68,7 @@ export async function updateSecurityGroupRules(aws: Aws, op: Op<'updateSecurityG
 /** How long to keep trying while AWS still holds the group's network interfaces. */
 const dependencyRetry = { retries: 12, minDelayMs: 2_000, maxDelayMs: 30_000 };
 
-export async function deleteSecurityGroup(aws: Aws, op: Op<'deleteSecurityGroup'>): Promise<void> {
+export async function deleteSecurityGroup(aws: Aws, op: OperationOf<'deleteSecurityGroup'>): Promise<void> {
   await alreadyDone(() => deleteWhenReleased(aws, op.groupId), ['InvalidGroup.NotFound']);
 }
 

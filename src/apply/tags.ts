@@ -3,11 +3,9 @@ import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { AddTagsCommand, RemoveTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
-import type { Operation } from '../plan/operations.js';
+import type { OperationOf } from '../plan/operations.js';
 
-type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
-
-export async function updateTags(aws: Aws, op: Op<'updateTags'>): Promise<void> {
+export async function updateTags(aws: Aws, op: OperationOf<'updateTags'>): Promise<void> {
   const add = tagsToSdk(op.add);
   if (op.service === 'ec2') {
     if (add.length > 0) await aws.send(aws.ec2, new CreateTagsCommand({ Resources: [op.arn], Tags: add }));

@@ -10,11 +10,9 @@ import {
 import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { HealthCheckSpec, TargetSpec } from '../model/resources.js';
-import type { Operation } from '../plan/operations.js';
+import type { OperationOf } from '../plan/operations.js';
 import { alreadyDone, findTargetGroup } from './recover.js';
 import type { ApplyState } from './state.js';
-
-type Op<K extends Operation['op']> = Extract<Operation, { op: K }>;
 
 export function healthCheckToSdk(hc: HealthCheckSpec, grpc: boolean): {
   HealthCheckProtocol: HealthCheckSpec['protocol'];
@@ -38,7 +36,7 @@ export function healthCheckToSdk(hc: HealthCheckSpec, grpc: boolean): {
   };
 }
 
-export async function createTargetGroup(aws: Aws, state: ApplyState, op: Op<'createTargetGroup'>): Promise<void> {
+export async function createTargetGroup(aws: Aws, state: ApplyState, op: OperationOf<'createTargetGroup'>): Promise<void> {
   const { spec } = op;
   const res = await aws.send(
     aws.elbv2,
@@ -59,11 +57,11 @@ export async function createTargetGroup(aws: Aws, state: ApplyState, op: Op<'cre
   if (arn !== undefined) state.targetGroupArns.set(spec.id, arn);
 }
 
-export async function modifyTargetGroupHealthCheck(aws: Aws, op: Op<'modifyTargetGroupHealthCheck'>): Promise<void> {
+export async function modifyTargetGroupHealthCheck(aws: Aws, op: OperationOf<'modifyTargetGroupHealthCheck'>): Promise<void> {
   await aws.send(aws.elbv2, new ModifyTargetGroupCommand({ TargetGroupArn: op.arn, HealthCheckEnabled: true, ...healthCheckToSdk(op.healthCheck, op.grpc) }));
 }
 
-export async function modifyTargetGroupAttributes(aws: Aws, state: ApplyState, op: Op<'modifyTargetGroupAttributes'>): Promise<void> {
+export async function modifyTargetGroupAttributes(aws: Aws, state: ApplyState, op: OperationOf<'modifyTargetGroupAttributes'>): Promise<void> {
   await aws.send(
     aws.elbv2,
     new ModifyTargetGroupAttributesCommand({
@@ -77,17 +75,17 @@ function targetsToSdk(targets: readonly TargetSpec[]): { Id: string; Port: numbe
   return targets.map((t) => ({ Id: t.ip, Port: t.port }));
 }
 
-export async function registerTargets(aws: Aws, state: ApplyState, op: Op<'registerTargets'>): Promise<void> {
+export async function registerTargets(aws: Aws, state: ApplyState, op: OperationOf<'registerTargets'>): Promise<void> {
   await aws.send(
     aws.elbv2,
     new RegisterTargetsCommand({ TargetGroupArn: op.arn ?? state.targetGroupArn({ kind: 'id', id: op.id }), Targets: targetsToSdk(op.targets) }),
   );
 }
 
-export async function deregisterTargets(aws: Aws, op: Op<'deregisterTargets'>): Promise<void> {
+export async function deregisterTargets(aws: Aws, op: OperationOf<'deregisterTargets'>): Promise<void> {
   await aws.send(aws.elbv2, new DeregisterTargetsCommand({ TargetGroupArn: op.arn, Targets: targetsToSdk(op.targets) }));
 }
 
-export async function deleteTargetGroup(aws: Aws, op: Op<'deleteTargetGroup'>): Promise<void> {
+export async function deleteTargetGroup(aws: Aws, op: OperationOf<'deleteTargetGroup'>): Promise<void> {
   await alreadyDone(() => aws.send(aws.elbv2, new DeleteTargetGroupCommand({ TargetGroupArn: op.arn })), ['TargetGroupNotFound']);
 }

@@ -86,6 +86,9 @@ export type Operation =
 
 export type OperationName = Operation['op'];
 
+/** The operation of one kind, e.g. `OperationOf<'createRule'>`. */
+export type OperationOf<K extends OperationName> = Extract<Operation, { op: K }>;
+
 /** The phase an operation runs in: creates forward, deletes backward and last. */
 export const phaseOf: Readonly<Record<OperationName, number>> = {
   createSecurityGroup: 1,
