@@ -1,7 +1,7 @@
 // Decides which AWS failures are worth another attempt, and runs a call with backoff.
 // Throttling, 5xx and network failures are retried; validation errors never are.
 import pRetry, { AbortError } from 'p-retry';
-import { AlbatrossError } from '../model/errors.js';
+import { AlbatrossError, type Failure } from '../model/errors.js';
 
 const throttlingCodes = new Set([
   'Throttling',
@@ -30,12 +30,22 @@ export function awsErrorCode(err: unknown): string {
   return e?.name === 'Error' || e?.name === undefined ? (e?.code ?? 'Unknown') : e.name;
 }
 
+/** True for AWS's throttling answers, whatever HTTP status carried them (ELBv2 uses 400). */
+export function isThrottling(err: unknown): boolean {
+  const e = err as AwsErrorShape | undefined;
+  return throttlingCodes.has(awsErrorCode(err)) || e?.$metadata?.httpStatusCode === 429;
+}
+
+/**
+ * The one place that decides retry versus give up. Throttling, 5xx, timeouts and network
+ * failures are worth another attempt; AWS rejecting the request itself is not.
+ */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof AlbatrossError) return err.code === 'aws-unavailable';
   const e = err as AwsErrorShape | undefined;
   if (e === undefined || e === null) return false;
   const code = awsErrorCode(err);
-  if (throttlingCodes.has(code) || networkCodes.has(code) || networkCodes.has(e.code ?? '')) return true;
+  if (isThrottling(err) || networkCodes.has(code) || networkCodes.has(e.code ?? '')) return true;
   if (e.name === 'TimeoutError' || e.$retryable !== undefined) return true;
   const status = e.$metadata?.httpStatusCode;
   return status !== undefined && (status >= 500 || status === 429);
@@ -54,13 +64,14 @@ export const defaultRetryPolicy: RetryPolicy = { retries: 6, minDelayMs: 200, ma
 
 /**
  * Runs `call`, retrying with exponential backoff while `retryable(err)` holds. A failure
- * that is not retryable surfaces at once.
+ * that is not retryable surfaces at once; so does an abort of `signal`, also mid-wait.
  */
 export async function withRetry<T>(
   call: (attempt: number) => Promise<T>,
   policy: RetryPolicy = defaultRetryPolicy,
   retryable: (err: unknown) => boolean = isRetryable,
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void,
+  signal?: AbortSignal,
 ): Promise<T> {
   return await pRetry(
     async (attempt) => {
@@ -78,9 +89,34 @@ export async function withRetry<T>(
       maxTimeout: policy.maxDelayMs,
       factor: 2,
       randomize: true,
+      // An abort ends the wait between attempts at once.
+      ...(signal === undefined ? {} : { signal }),
       onFailedAttempt: ({ error, attemptNumber, retryDelay, retriesLeft }) => {
         if (retriesLeft > 0) onRetry?.(error, attemptNumber, retryDelay);
       },
     },
   );
+}
+
+/** How long to hold off a whole group after AWS throttled it past our own retries, in ms. */
+const throttledBackoffMs = 30_000;
+
+/**
+ * Turns anything thrown during a reconcile into a `Failure`. The code follows `isRetryable`:
+ * an `AlbatrossError` keeps its code; AWS errors are `aws-unavailable` when retryable and
+ * `aws-validation` otherwise; anything else is `internal`.
+ * @param context prefixed to the message, such as `create rule rule/80/3f2a`
+ */
+export function failureOf(err: unknown, context?: string): Failure {
+  const prefix = context === undefined ? '' : `${context}: `;
+  const message = `${prefix}${err instanceof Error ? err.message : String(err)}`;
+  if (err instanceof AlbatrossError) {
+    const retryable = err.code === 'aws-unavailable';
+    const throttled = retryable && isThrottling(err.cause);
+    return { code: err.code, message, retryable, ...(throttled ? { retryAfterMs: throttledBackoffMs } : {}) };
+  }
+  if (isRetryable(err)) return { code: 'aws-unavailable', message, retryable: true, ...(isThrottling(err) ? { retryAfterMs: throttledBackoffMs } : {}) };
+  const status = (err as AwsErrorShape | undefined)?.$metadata?.httpStatusCode;
+  if (status !== undefined) return { code: 'aws-validation', message, retryable: false };
+  return { code: 'internal', message: `${prefix}unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, retryable: false };
 }

@@ -12,6 +12,7 @@ import {
   type CertificateStatus,
   type CertificateSummary,
 } from '@aws-sdk/client-acm';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import pLimit from 'p-limit';
 import { AwsCallError, type Aws } from '../aws/clients.js';
 import { tagsFromSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
@@ -63,36 +64,80 @@ async function readTags(aws: Aws, arn: string): Promise<Record<string, string> |
 }
 
 /**
- * The certificates our cluster imported: ListCertificates (all key types, every page), then
- * ListTagsForCertificate for each imported one, a few at a time, keeping those tagged
- * `albatross.dev/cluster=<clusterName>`. Expiry, status and key algorithm come from the
- * list's summaries, so no DescribeCertificate call is made (and no expiry tag is needed).
- * Costs 1 + (imported certificates in the account and region) calls.
+ * The certificates our cluster imported, found by the tag `albatross.dev/cluster` through the
+ * Resource Groups Tagging API: one `GetResources` page per 100 of ours, whatever else the
+ * account holds. The Tagging API gives ARNs and tags only, so key algorithm, status and
+ * expiry are `null` here; `describeCertificates` fills them in where a decision needs them.
+ * (On the moto emulator the resource type filter must be `acm`: `acm:certificate` finds nothing.)
  */
-export async function observeCertificates(aws: Aws, clusterName: string, concurrency = defaultConcurrency): Promise<ImportedCertificate[]> {
-  const summaries = (await listCertificates(aws)).filter(
-    // Only imported certificates can be ours; the Type is absent on some emulators.
-    (s): s is CertificateSummary & { CertificateArn: string } => s.CertificateArn !== undefined && (s.Type === undefined || s.Type === 'IMPORTED'),
+export async function observeCertificates(aws: Aws, clusterName: string): Promise<ImportedCertificate[]> {
+  const found = await collectPages(
+    (PaginationToken) =>
+      aws.send(
+        aws.tagging,
+        new GetResourcesCommand({
+          ResourceTypeFilters: ['acm'],
+          TagFilters: [{ Key: OwnershipTag.cluster, Values: [clusterName] }],
+          ...(PaginationToken === undefined ? {} : { PaginationToken }),
+        }),
+      ),
+    (p) => p.ResourceTagMappingList,
+    (p) => p.PaginationToken,
   );
-  const limit = pLimit(concurrency);
-  const found = await Promise.all(
-    summaries.map((summary) =>
-      limit(async (): Promise<ImportedCertificate | null> => {
-        const tags = await readTags(aws, summary.CertificateArn);
-        if (tags === null || tags[OwnershipTag.cluster] !== clusterName) return null;
-        return {
-          arn: summary.CertificateArn,
+  return found
+    .flatMap((m): ImportedCertificate[] => {
+      const tags = tagsFromSdk(m.Tags);
+      if (m.ResourceARN === undefined || tags[OwnershipTag.cluster] !== clusterName) return [];
+      return [
+        {
+          arn: m.ResourceARN,
           fingerprint: tags[CertificateTag.fingerprint] ?? null,
           secret: tags[CertificateTag.secret] ?? null,
-          keyAlgorithm: summary.KeyAlgorithm ?? null,
-          status: summary.Status ?? null,
-          notAfter: summary.NotAfter ?? null,
+          keyAlgorithm: null,
+          status: null,
+          notAfter: null,
           tags,
-        };
+        },
+      ];
+    })
+    .sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+}
+
+/**
+ * The same certificates with ACM's key algorithm, status and expiry, from DescribeCertificate
+ * (a few at a time). A certificate deleted since it was listed is left out.
+ */
+export async function describeCertificates(aws: Aws, certificates: readonly ImportedCertificate[], concurrency = defaultConcurrency): Promise<ImportedCertificate[]> {
+  const limit = pLimit(concurrency);
+  const described = await Promise.all(
+    certificates.map((c) =>
+      limit(async (): Promise<ImportedCertificate | null> => {
+        try {
+          const detail = (await aws.send(aws.acm, new DescribeCertificateCommand({ CertificateArn: c.arn }))).Certificate;
+          return { ...c, keyAlgorithm: detail?.KeyAlgorithm ?? null, status: detail?.Status ?? null, notAfter: detail?.NotAfter ?? null };
+        } catch (err) {
+          if (isAwsError(err, 'ResourceNotFoundException')) return null;
+          throw err;
+        }
       }),
     ),
   );
-  return found.filter((c): c is ImportedCertificate => c !== null).sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+  return described.filter((c): c is ImportedCertificate => c !== null);
+}
+
+/**
+ * What uses a certificate, by ACM's `InUseBy` (load balancer ARNs). AWS refuses to delete a
+ * certificate in use; asking first avoids minutes of ResourceInUseException retries.
+ * @returns `null` when the certificate no longer exists
+ */
+export async function certificateUsers(aws: Aws, arn: string): Promise<string[] | null> {
+  try {
+    const detail = (await aws.send(aws.acm, new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate;
+    return [...(detail?.InUseBy ?? [])];
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return null;
+    throw err;
+  }
 }
 
 /**

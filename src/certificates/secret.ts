@@ -5,7 +5,7 @@ import { createHash, createPrivateKey, createPublicKey, X509Certificate, type Ke
 import { inspect } from 'node:util';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ObjectKey } from '../model/resources.js';
-import { objectKey } from '../snapshot/snapshot.js';
+import { objectKey } from '../model/ids.js';
 import { certificateCovers } from './discovery.js';
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';

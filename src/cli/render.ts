@@ -1,6 +1,6 @@
 // Renders a reconcile result for people (text) or programs (JSON). Never includes secrets:
 // changes are built from resource specs that hold none.
-import type { ReconcileResult } from '../pipeline/reconcile.js';
+import type { ReconcileResult } from '../pipeline/cluster.js';
 
 export interface JsonOutput {
   readonly groups: readonly {
@@ -18,7 +18,9 @@ export function toJson(result: ReconcileResult): JsonOutput {
     errors: [
       ...result.errors.map((e) => ({ ingress: e.ingress, message: e.message })),
       // A group that stopped part-way is an error for each of its Ingresses.
-      ...result.groups.flatMap((g) => (g.failure === null || g.frozen ? [] : g.ingresses.map((ingress) => ({ ingress, message: `group ${g.name}: ${g.failure}` })))),
+      ...result.groups.flatMap((g) =>
+        g.failure === null || g.leftAsIs !== null ? [] : g.ingresses.map((ingress) => ({ ingress, message: `group ${g.name}: ${g.failure?.message ?? ''}` })),
+      ),
     ],
   };
 }
@@ -31,13 +33,13 @@ export function toText(result: ReconcileResult, mode: 'plan' | 'apply'): string 
   for (const g of result.groups) {
     lines.push(`Group ${g.name}${g.ingresses.length > 0 ? ` (${g.ingresses.map((i) => `Ingress ${i}`).join(', ')})` : ''}`);
     if (g.loadBalancer !== null) lines.push(`  load balancer ${g.loadBalancer.dnsName}`);
-    if (g.frozen) lines.push(`  left as it is: ${g.failure ?? 'no member Ingress is valid'}`);
+    if (g.leftAsIs !== null) lines.push(`  left as it is: ${g.leftAsIs}`);
     else if (g.changes.length === 0 && g.failure === null) lines.push('  no changes');
     for (const c of g.changes) {
       counts[c.action as keyof typeof counts]++;
       lines.push(`  ${marks[c.action as keyof typeof marks] ?? '?'} ${c.action} ${c.kind} ${c.id}: ${c.summary}`);
     }
-    if (g.failure !== null && !g.frozen) lines.push(`  ! stopped: ${g.failure}`);
+    if (g.failure !== null && g.leftAsIs === null) lines.push(`  ! stopped: ${g.failure.message}`);
   }
   if (result.errors.length > 0) {
     lines.push('', 'Errors:');

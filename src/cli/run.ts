@@ -2,8 +2,9 @@
 import { Aws } from '../aws/clients.js';
 import { AlbatrossError } from '../model/errors.js';
 import { createLogger } from '../observability/logger.js';
-import { isClean, reconcile } from '../pipeline/reconcile.js';
-import { snapshotFromFiles } from '../snapshot/files.js';
+import { clusterViewFromFiles } from '../cluster/files.js';
+import { isClean, reconcileCluster } from '../pipeline/cluster.js';
+import { reconcileDeps } from '../pipeline/reconcile.js';
 import { parseCli, usage } from './args.js';
 import { toJson, toText } from './render.js';
 
@@ -22,13 +23,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const aws = new Aws({ region: options.region, endpoint: options.endpoint, logger });
   try {
-    const snapshot = await snapshotFromFiles(options.files);
-    const result = await reconcile(snapshot, aws, {
-      clusterName: options.clusterName,
-      vpcId: options.vpcId,
-      mode: options.command,
-      logger,
-    });
+    const view = await clusterViewFromFiles(options.files);
+    const result = await reconcileCluster(
+      view,
+      reconcileDeps(aws, { clusterName: options.clusterName, vpcId: options.vpcId, mode: options.command, logger }),
+    );
     process.stdout.write(options.output === 'json' ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${toText(result, options.command)}\n`);
     if (!isClean(result)) return 1;
     if (options.command === 'plan') return result.groups.some((g) => g.changes.length > 0) ? 2 : 0;

@@ -3,7 +3,7 @@
 // `group.order`, then by `namespace/name`; groups by name.
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { IngressError, ObjectKey } from '../model/resources.js';
-import { objectKey } from '../snapshot/snapshot.js';
+import { objectKey } from '../model/ids.js';
 import { annotationsOf, parseGroupName, parseGroupOrder } from './annotations.js';
 import { excluded } from './errors.js';
 

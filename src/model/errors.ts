@@ -14,6 +14,8 @@ export const ErrorCode = [
   'aws-state',
   /** A group that cannot be built at all (for example over 100 rules). */
   'group',
+  /** Work abandoned on purpose (shutdown, lost leadership): neither a success nor a fault. */
+  'aborted',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ErrorCode)[number];
@@ -26,4 +28,18 @@ export class AlbatrossError extends Error {
     this.name = 'AlbatrossError';
     this.code = code;
   }
+}
+
+/**
+ * A failure as a value, for callers that decide what to do next (the CLI's exit code, the
+ * controller's requeue) rather than catch.
+ */
+export interface Failure {
+  readonly code: ErrorCode;
+  /** Says what failed, naming the operation or resource, and AWS's own words where it answered. */
+  readonly message: string;
+  /** Whether the same work may succeed later without any change by the user. */
+  readonly retryable: boolean;
+  /** When a retry makes sense at the earliest, in milliseconds; absent when there is no hint. */
+  readonly retryAfterMs?: number;
 }

@@ -20,3 +20,8 @@ export const ResourceId = {
   targetGroup: (namespace: string, service: string, port: string | number, variant: string): string =>
     `tg/${namespace}/${service}:${port}/${variant}`,
 } as const;
+
+/** `namespace/name` of a Kubernetes object; a missing namespace is `default`, as kubectl assumes. */
+export function objectKey(obj: { readonly metadata?: { readonly namespace?: string | undefined; readonly name?: string | undefined } | undefined }): string {
+  return `${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? ''}`;
+}

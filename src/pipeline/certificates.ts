@@ -1,49 +1,57 @@
-// The certificate part of a reconcile, cluster-wide: Secrets are validated for translate,
-// content is imported into ACM once per cluster (renewals into the same ARN), hosts without
-// a certificate are matched to ISSUED ACM certificates, and certificates nothing uses any
-// more are deleted once every group has detached them.
+// The certificate steps of a reconcile. Per group: the group's TLS Secrets are validated for
+// translate, their content imported into ACM (renewals into the same ARN), hosts without a
+// certificate matched to ISSUED ACM certificates. Cluster-wide, with a complete view only:
+// imported certificates nothing uses any more are deleted.
 import type { V1Secret } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import type { Aws } from '../aws/clients.js';
+import { DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AwsCallError, type Aws } from '../aws/clients.js';
+import { tagsFromSdk } from '../aws/elbv2-shapes.js';
+import { failureOf } from '../aws/retry.js';
 import {
   certificateResourceId,
   certificateTags,
+  certificateUsers,
   deleteCertificate,
+  describeCertificates,
   importCertificate,
-  listIssuedCertificates,
+  observeCertificates,
   parseTlsSecret,
   pickDiscoveredCertificate,
   planCertificateImports,
   reimportCertificate,
   secretTagValue,
-  type CertificateImportPlan,
   type DiscoveryCandidate,
   type ImportedCertificate,
   type TlsBundle,
 } from '../certificates/index.js';
+import type { Failure } from '../model/errors.js';
+import { OwnershipTag } from '../model/ids.js';
 import type { DesiredStack, IngressError, ObjectKey, TlsResolver } from '../model/resources.js';
 import type { Change } from '../plan/describe.js';
-import { objectKey, type Snapshot } from '../snapshot/snapshot.js';
+
+/** What the certificate steps read of the cluster. */
+export interface SecretSource {
+  secret(namespace: string, name: string): V1Secret | undefined;
+}
 
 /** Secrets as translate sees them: validated, fingerprinted, remembered for import. */
 export class TlsSecrets {
-  /** Valid bundles by `secret|fingerprint`: what the cluster wants in ACM. */
+  /** Valid bundles by `secret|fingerprint`: what the group wants in ACM. */
   private readonly bundles = new Map<string, TlsBundle>();
   /** Secrets that failed validation, as their ACM tag values. */
   readonly broken = new Set<string>();
-  private readonly secrets: ReadonlyMap<ObjectKey, V1Secret>;
 
   constructor(
-    snapshot: Snapshot,
+    private readonly source: SecretSource,
     private readonly observed: readonly ImportedCertificate[],
     private readonly now: Date,
-  ) {
-    this.secrets = new Map(snapshot.secrets.map((s) => [objectKey(s), s]));
-  }
+  ) {}
 
   readonly resolve: TlsResolver = (secret, hosts) => {
-    const result = parseTlsSecret(this.secrets.get(secret), hosts, this.now, secret);
+    const slash = secret.indexOf('/');
+    const result = parseTlsSecret(this.source.secret(secret.slice(0, slash), secret.slice(slash + 1)), hosts, this.now, secret);
     if (result.ok) {
       this.bundles.set(`${secret}|${result.bundle.fingerprint}`, result.bundle);
       return { ok: true, fingerprint: result.bundle.fingerprint, names: result.bundle.names };
@@ -59,132 +67,261 @@ export class TlsSecrets {
   }
 }
 
-export interface CertificateWork {
-  readonly plan: CertificateImportPlan;
-  /** Unused certificates that may go: not from a broken Secret, not on a listener left untouched. */
-  readonly deletable: readonly ImportedCertificate[];
+/** A certificate change with what ties it to a group: its fingerprint or ARN. */
+export interface CertificateChange {
+  readonly fingerprint: string | null;
+  readonly arn: string | null;
+  readonly change: Change;
 }
 
 /**
- * @param referenced fingerprints some listener uses: Secrets of Ingresses left out of their
- *   group are validated but not imported, so nothing is created for an invalid Ingress
- * @param untouchedArns certificates on listeners that keep what they have (frozen groups
- *   and groups with a frozen Ingress): never deleted
+ * What one run knows of our imported certificates, shared by the groups it reconciles: read
+ * once (Tagging API), then kept current with every import, so that content two groups share
+ * is imported once. Imports run one at a time, so two groups never import the same content
+ * together. Create one per run (the CLI) or per reconcile (the controller): it is not a cache
+ * to keep.
  */
-export function planCertificates(
-  secrets: TlsSecrets,
-  observed: readonly ImportedCertificate[],
-  referenced: ReadonlySet<string>,
-  untouchedArns: ReadonlySet<string>,
-): CertificateWork {
-  const plan = planCertificateImports(
-    secrets.wanted().filter((b) => referenced.has(b.fingerprint)),
-    observed,
-  );
-  const deletable = plan.unused.filter((c) => !(c.secret !== null && secrets.broken.has(c.secret)) && !untouchedArns.has(c.arn));
-  return { plan, deletable };
-}
+export class CertificateRegistry {
+  private known: Promise<ImportedCertificate[]> | null = null;
+  private readonly imports = pLimit(1);
+  /** Secrets (ACM tag values) that failed validation in some group this run. */
+  readonly brokenSecrets = new Set<string>();
 
-/** Imports and renewals; returns fingerprint -> ARN for everything wanted. */
-export async function importCertificates(aws: Aws, clusterName: string, plan: CertificateImportPlan, logger: Logger): Promise<Map<string, string>> {
-  const arns = new Map(plan.arns);
-  const limit = pLimit(2);
-  await Promise.all([
-    ...plan.toImport.map((bundle) =>
-      limit(async () => {
-        const arn = await importCertificate(aws, bundle, certificateTags(clusterName, bundle));
-        arns.set(bundle.fingerprint, arn);
-        logger.info({ resource: certificateResourceId(bundle.fingerprint), secret: bundle.secret, arn }, 'imported certificate');
-      }),
-    ),
-    ...plan.toReimport.map(({ arn, bundle }) =>
-      limit(async () => {
-        await reimportCertificate(aws, arn, bundle, certificateTags(clusterName, bundle));
-        logger.info({ resource: certificateResourceId(bundle.fingerprint), secret: bundle.secret, arn }, 're-imported certificate');
-      }),
-    ),
-  ]);
-  return arns;
-}
+  constructor(
+    private readonly aws: Aws,
+    private readonly clusterName: string,
+    private readonly logger: Logger,
+  ) {}
 
-export async function deleteUnusedCertificates(aws: Aws, clusterName: string, deletable: readonly ImportedCertificate[], logger: Logger): Promise<void> {
-  for (const cert of deletable) {
-    const outcome = await deleteCertificate(aws, cert.arn, clusterName);
-    logger.info({ arn: cert.arn, secret: cert.secret, outcome }, 'deleted unused certificate');
+  /** Our imported certificates, read on first use. */
+  async observed(): Promise<readonly ImportedCertificate[]> {
+    this.known ??= observeCertificates(this.aws, this.clusterName);
+    return await this.known;
+  }
+
+  /**
+   * Makes sure every bundle is in ACM: imports new content, re-imports a renewed Secret into
+   * the ARN of its old content (only when no other Secret of the cluster still has that old
+   * content and the key algorithm is unchanged, which ACM requires), and leaves what is there.
+   * Each import settles on its own: one rejected import does not stop the others.
+   *
+   * @param stillWanted whether some Secret of the cluster other than these bundles' has
+   *   content with this fingerprint (read lazily, only on a renewal)
+   * @param mode `plan` only says what would be done
+   * @returns fingerprint -> ARN for every bundle now in ACM, the changes made or planned, and
+   *   the failures of imports AWS refused
+   */
+  async ensure(
+    bundles: readonly TlsBundle[],
+    stillWanted: (fingerprint: string, secret: ObjectKey) => boolean,
+    mode: 'plan' | 'apply',
+  ): Promise<{ arns: Map<string, string>; changes: CertificateChange[]; failures: Failure[] }> {
+    return await this.imports(async () => {
+      const observed = await this.observed();
+      const plan = planCertificateImports(bundles, observed);
+      const arns = new Map(plan.arns);
+      const changes: CertificateChange[] = [];
+      const toImport = [...plan.toImport];
+      const renewals = plan.toReimport.filter((r) => {
+        if (r.previous.fingerprint !== null && stillWanted(r.previous.fingerprint, r.bundle.secret)) {
+          toImport.push(r.bundle);
+          arns.delete(r.bundle.fingerprint);
+          return false;
+        }
+        return true;
+      });
+      // The list gives no key algorithm or expiry; renewals need both.
+      const described = new Map((await describeCertificates(this.aws, renewals.map((r) => r.previous))).map((c) => [c.arn, c]));
+      const reimports = renewals.flatMap((r) => {
+        const previous = described.get(r.arn);
+        if (previous !== undefined && (previous.keyAlgorithm === null || previous.keyAlgorithm === r.bundle.keyAlgorithm)) return [{ ...r, previous }];
+        toImport.push(r.bundle);
+        arns.delete(r.bundle.fingerprint);
+        return [];
+      });
+
+      const failures: Failure[] = [];
+      const settle = async (work: () => Promise<void>, what: string): Promise<void> => {
+        try {
+          await work();
+        } catch (err) {
+          failures.push(failureOf(err, what));
+        }
+      };
+      const limit = pLimit(2);
+      await Promise.all([
+        ...toImport.map((bundle) =>
+          limit(() =>
+            settle(async () => {
+              changes.push({ fingerprint: bundle.fingerprint, arn: null, change: importChange(bundle) });
+              if (mode === 'plan') return;
+              const arn = await importCertificate(this.aws, bundle, certificateTags(this.clusterName, bundle));
+              arns.set(bundle.fingerprint, arn);
+              this.remember({ ...imported(bundle, arn, this.clusterName) });
+              this.logger.info({ resource: certificateResourceId(bundle.fingerprint), secret: bundle.secret, arn }, 'imported certificate');
+            }, `import certificate from Secret ${bundle.secret}`),
+          ),
+        ),
+        ...reimports.map(({ arn, bundle, previous }) =>
+          limit(() =>
+            settle(async () => {
+              changes.push({ fingerprint: bundle.fingerprint, arn, change: reimportChange(arn, bundle, previous) });
+              if (mode === 'plan') return;
+              await reimportCertificate(this.aws, arn, bundle, certificateTags(this.clusterName, bundle));
+              this.forget(arn);
+              this.remember(imported(bundle, arn, this.clusterName));
+              this.logger.info({ resource: certificateResourceId(bundle.fingerprint), secret: bundle.secret, arn }, 're-imported certificate');
+            }, `re-import Secret ${bundle.secret} into ${arn}`),
+          ),
+        ),
+      ]);
+      // In a plan, content to import has no ARN yet; what shows is what would be imported.
+      if (mode === 'plan') for (const bundle of toImport) this.remember(imported(bundle, `(to import ${bundle.fingerprint.slice(0, 16)})`, this.clusterName));
+      return { arns, changes, failures };
+    });
+  }
+
+  private remember(certificate: ImportedCertificate): void {
+    this.known = this.observed().then((list) => [...list.filter((c) => c.arn !== certificate.arn), certificate]);
+  }
+
+  private forget(arn: string): void {
+    this.known = this.observed().then((list) => list.filter((c) => c.arn !== arn));
   }
 }
 
-/** The changes certificates make, for plan output; never any key material. */
-export function certificateChanges(work: CertificateWork): { fingerprint: string | null; arn: string | null; change: Change }[] {
-  const day = (d: Date | null): string => (d === null ? 'unknown' : d.toISOString().slice(0, 10));
-  return [
-    ...work.plan.toImport.map((b) => ({
-      fingerprint: b.fingerprint,
-      arn: null,
-      change: {
-        action: 'create' as const,
-        kind: 'certificate',
-        id: certificateResourceId(b.fingerprint),
-        summary: `import from Secret ${b.secret} (fingerprint ${b.fingerprint.slice(0, 16)}, names ${b.names.join(', ')}, expires ${day(b.notAfter)})`,
-      },
-    })),
-    ...work.plan.toReimport.map((r) => ({
-      fingerprint: r.bundle.fingerprint,
-      arn: r.arn,
-      change: {
-        action: 'update' as const,
-        kind: 'certificate',
-        id: certificateResourceId(r.bundle.fingerprint),
-        summary: `re-import renewed Secret ${r.bundle.secret} into ${r.arn} (fingerprint ${r.bundle.fingerprint.slice(0, 16)}, names ${r.bundle.names.join(', ')}, expiry ${day(r.previous.notAfter)} -> ${day(r.bundle.notAfter)})`,
-      },
-    })),
-    ...work.deletable.map((c) => ({
-      fingerprint: null,
-      arn: c.arn,
-      change: {
-        action: 'delete' as const,
-        kind: 'certificate',
-        id: c.tags['albatross.dev/resource'] ?? c.arn,
-        summary: `${c.arn}${c.secret === null ? '' : ` (was Secret ${c.secret})`}: no listener needs it`,
-      },
-    })),
-  ];
+function imported(bundle: TlsBundle, arn: string, clusterName: string): ImportedCertificate {
+  return {
+    arn,
+    fingerprint: bundle.fingerprint,
+    secret: secretTagValue(bundle.secret),
+    keyAlgorithm: bundle.keyAlgorithm,
+    status: 'ISSUED',
+    notAfter: bundle.notAfter,
+    tags: certificateTags(clusterName, bundle),
+  };
+}
+
+const day = (d: Date | null): string => (d === null ? 'unknown' : d.toISOString().slice(0, 10));
+
+function importChange(b: TlsBundle): Change {
+  return {
+    action: 'create',
+    kind: 'certificate',
+    id: certificateResourceId(b.fingerprint),
+    summary: `import from Secret ${b.secret} (fingerprint ${b.fingerprint.slice(0, 16)}, names ${b.names.join(', ')}, expires ${day(b.notAfter)})`,
+  };
+}
+
+function reimportChange(arn: string, b: TlsBundle, previous: ImportedCertificate): Change {
+  return {
+    action: 'update',
+    kind: 'certificate',
+    id: certificateResourceId(b.fingerprint),
+    summary: `re-import renewed Secret ${b.secret} into ${arn} (fingerprint ${b.fingerprint.slice(0, 16)}, names ${b.names.join(', ')}, expiry ${day(previous.notAfter)} -> ${day(b.notAfter)})`,
+  };
 }
 
 /**
- * Adds ISSUED ACM certificates for HTTPS hosts that nothing else covers. Reads ACM only when
- * some listener needs it. Hosts still uncovered are reported against their Ingress.
+ * The cluster-wide cleanup: deletes our imported certificates that no group uses. Run it only
+ * with a complete view, after every group was reconciled and none failed.
+ *
+ * @param inUse ARNs on the listeners of every group (after its reconcile; for a group left as
+ *   it is, what it has in AWS)
+ * @param keepSecrets Secrets (ACM tag values) that failed validation: what they served stays
+ * @returns one change per certificate deleted (or to delete, in a plan), skipping any that ACM
+ *   says a load balancer still uses, whoever's it is
+ */
+export async function deleteUnusedCertificates(
+  aws: Aws,
+  clusterName: string,
+  inUse: ReadonlySet<string>,
+  keepSecrets: ReadonlySet<string>,
+  mode: 'plan' | 'apply',
+  logger: Logger,
+): Promise<CertificateChange[]> {
+  const ours = await observeCertificates(aws, clusterName);
+  const unused = ours.filter((c) => !inUse.has(c.arn) && !(c.secret !== null && keepSecrets.has(c.secret)));
+  const changes: CertificateChange[] = [];
+  for (const cert of unused) {
+    const users = await certificateUsers(aws, cert.arn);
+    if (users === null) continue;
+    // Our own load balancers are accounted for by `inUse`; ACM's word counts for the others.
+    const foreign = await foreignLoadBalancers(aws, clusterName, users);
+    if (foreign.length > 0) {
+      logger.warn({ arn: cert.arn, secret: cert.secret, usedBy: foreign }, 'kept an unused certificate: a load balancer outside the cluster still uses it');
+      continue;
+    }
+    changes.push({
+      fingerprint: cert.fingerprint,
+      arn: cert.arn,
+      change: {
+        action: 'delete',
+        kind: 'certificate',
+        id: cert.tags['albatross.dev/resource'] ?? cert.arn,
+        summary: `${cert.arn}${cert.secret === null ? '' : ` (was Secret ${cert.secret})`}: no listener needs it`,
+      },
+    });
+    if (mode === 'apply') {
+      const outcome = await deleteCertificate(aws, cert.arn, clusterName);
+      logger.info({ arn: cert.arn, secret: cert.secret, outcome }, 'deleted unused certificate');
+    }
+  }
+  return changes;
+}
+
+/**
+ * The load balancers among `arns` that exist and do not carry our cluster tag. ACM's
+ * `InUseBy` can name a load balancer deleted moments ago (and the emulator keeps such names
+ * for good), so one that is gone counts as no user.
+ */
+async function foreignLoadBalancers(aws: Aws, clusterName: string, arns: readonly string[]): Promise<string[]> {
+  const foreign: string[] = [];
+  for (const arn of arns) {
+    try {
+      const res = await aws.send(aws.elbv2, new DescribeTagsCommand({ ResourceArns: [arn] }));
+      const tags = tagsFromSdk(res.TagDescriptions?.[0]?.Tags);
+      if (tags[OwnershipTag.cluster] !== clusterName) foreign.push(arn);
+    } catch (err) {
+      if (err instanceof AwsCallError && /NotFound/.test(err.awsCode)) continue;
+      throw err;
+    }
+  }
+  return foreign;
+}
+
+/**
+ * Adds ISSUED ACM certificates for HTTPS hosts that nothing else covers. Reads ACM (through
+ * `candidates`, which a caller memoises per run) only when some listener needs it. Hosts
+ * still uncovered are reported against their Ingress.
  */
 export async function discoverCertificates(
-  aws: Aws,
-  stacks: readonly DesiredStack[],
-): Promise<{ stacks: DesiredStack[]; errors: IngressError[] }> {
-  if (!stacks.some((s) => s.listeners.some((l) => (l.discoverHosts ?? []).length > 0))) return { stacks: [...stacks], errors: [] };
-  const candidates: DiscoveryCandidate[] = await listIssuedCertificates(aws);
+  stack: DesiredStack,
+  candidates: () => Promise<readonly DiscoveryCandidate[]>,
+): Promise<{ stack: DesiredStack; errors: IngressError[] }> {
+  if (!stack.listeners.some((l) => (l.discoverHosts ?? []).length > 0)) return { stack, errors: [] };
+  const found = await candidates();
   const errors: IngressError[] = [];
-  const out = stacks.map((stack) => ({
-    ...stack,
-    listeners: stack.listeners.map((listener) => {
-      const hosts = listener.discoverHosts ?? [];
-      if (hosts.length === 0) return listener;
-      const found = new Set(listener.certificates.map((c) => (c.kind === 'arn' ? c.arn : '')));
-      const added: string[] = [];
-      for (const { host, ingress } of hosts) {
-        const pick = pickDiscoveredCertificate(host, candidates);
-        if (pick === null) {
-          errors.push({
-            ingress,
-            group: stack.group,
-            severity: 'degraded',
-            message: `Ingress ${ingress}: host ${host} on HTTPS port ${listener.port} has no certificate: no spec.tls Secret and no alb.ingress.kubernetes.io/certificate-arn covers it, and no ISSUED ACM certificate names it`,
-          });
-        } else if (!found.has(pick.arn)) {
-          found.add(pick.arn);
-          added.push(pick.arn);
-        }
+  const listeners = stack.listeners.map((listener) => {
+    const hosts = listener.discoverHosts ?? [];
+    if (hosts.length === 0) return listener;
+    const have = new Set(listener.certificates.map((c) => (c.kind === 'arn' ? c.arn : '')));
+    const added: string[] = [];
+    for (const { host, ingress } of hosts) {
+      const pick = pickDiscoveredCertificate(host, found);
+      if (pick === null) {
+        errors.push({
+          ingress,
+          group: stack.group,
+          severity: 'degraded',
+          message: `Ingress ${ingress}: host ${host} on HTTPS port ${listener.port} has no certificate: no spec.tls Secret and no alb.ingress.kubernetes.io/certificate-arn covers it, and no ISSUED ACM certificate names it`,
+        });
+      } else if (!have.has(pick.arn)) {
+        have.add(pick.arn);
+        added.push(pick.arn);
       }
-      return { ...listener, certificates: [...listener.certificates, ...added.map((arn) => ({ kind: 'arn' as const, arn }))] };
-    }),
-  }));
-  return { stacks: out, errors };
+    }
+    return { ...listener, certificates: [...listener.certificates, ...added.map((arn) => ({ kind: 'arn' as const, arn }))] };
+  });
+  return { stack: { ...stack, listeners }, errors };
 }

@@ -1,1 +1,2 @@
 export * from './reconcile.js';
+export * from './cluster.js';

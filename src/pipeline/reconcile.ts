@@ -1,173 +1,264 @@
-// The whole reconcile pipeline for one cluster: translate the snapshot, observe AWS,
-// diff per group, and (for apply) execute. The CLI and the controller both call this.
-import pLimit from 'p-limit';
+// One Ingress group, end to end: translate it from the ClusterView, observe only what it owns in
+// AWS, import its certificates, diff, and (for apply) execute. The CLI loops over every group
+// with it (cluster.ts); the controller calls it from its work queue.
 import type { Logger } from 'pino';
 import { applyOperations } from '../apply/execute.js';
 import { ApplyState } from '../apply/state.js';
 import type { Aws } from '../aws/clients.js';
+import { failureOf } from '../aws/retry.js';
+import { listIssuedCertificates, parseTlsSecret, type DiscoveryCandidate } from '../certificates/index.js';
+import type { ClusterView } from '../cluster/view.js';
+import { referencesOf } from '../cluster/references.js';
 import type { ActualStack } from '../model/actual.js';
-import type { DesiredStack, IngressError } from '../model/resources.js';
-import { observeCluster } from '../observe/cluster.js';
+import type { Failure } from '../model/errors.js';
+import type { DesiredStack, IngressError, ObjectKey } from '../model/resources.js';
+import { observeGroup, type AttributeInterest } from '../observe/group.js';
 import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } from '../observe/network.js';
 import { describeOperation, type Change } from '../plan/describe.js';
 import { diffStack, type StackContext } from '../plan/diff.js';
-import type { Operation } from '../plan/operations.js';
-import type { Snapshot } from '../snapshot/snapshot.js';
-import { translate } from '../translate/index.js';
-import { observeCertificates } from '../certificates/acm.js';
-import {
-  certificateChanges,
-  deleteUnusedCertificates,
-  discoverCertificates,
-  importCertificates,
-  planCertificates,
-  TlsSecrets,
-} from './certificates.js';
+import { translateGroup } from '../translate/translate.js';
+import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
 
-/** Groups reconciled at once; each runs up to 4 AWS calls at a time itself. */
-const groupConcurrency = 3;
-
-export interface ReconcileOptions {
+/** What a group reconcile needs besides the view; build it with `reconcileDeps`. */
+export interface ReconcileDeps {
+  readonly aws: Aws;
   readonly clusterName: string;
-  /** @default the one VPC holding subnets tagged for load balancers */
-  readonly vpcId?: string | undefined;
   /** `plan` reads only; `apply` makes AWS match. */
   readonly mode: 'plan' | 'apply';
   readonly logger: Logger;
+  /** The VPC and its subnets, looked up once and shared by the groups. */
+  readonly network: () => Promise<Network>;
+  /** Our imported certificates, shared by the groups of one run. */
+  readonly certificates: CertificateRegistry;
+  /** ISSUED ACM certificates for discovery by host, listed once on first use. */
+  readonly issuedCertificates: () => Promise<readonly DiscoveryCandidate[]>;
   /** The clock certificates are checked against. @default now */
   readonly now?: Date;
+  /** Abandons the reconcile's AWS calls and waits at once (lost leadership, shutdown). */
+  readonly signal?: AbortSignal;
 }
 
+export interface ReconcileDepsOptions {
+  readonly clusterName: string;
+  /** @default the VPC whose subnets are tagged for load balancers */
+  readonly vpcId?: string | undefined;
+  readonly mode: 'plan' | 'apply';
+  readonly logger: Logger;
+  readonly now?: Date;
+  readonly signal?: AbortSignal;
+}
+
+/** Dependencies for one run: network and certificate lookups are made at most once. */
+export function reconcileDeps(aws: Aws, options: ReconcileDepsOptions): ReconcileDeps {
+  let network: Promise<Network> | null = null;
+  let issued: Promise<DiscoveryCandidate[]> | null = null;
+  return {
+    aws,
+    clusterName: options.clusterName,
+    mode: options.mode,
+    logger: options.logger,
+    network: async () => await (network ??= discoverNetwork(aws, { vpcId: options.vpcId })),
+    certificates: new CertificateRegistry(aws, options.clusterName, options.logger),
+    issuedCertificates: async () => await (issued ??= listIssuedCertificates(aws)),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
+}
+
+export interface ReconcileGroupOptions {
+  /**
+   * The caller's word that a group with no member in the view is gone for good, so that its
+   * resources are deleted. Give it only with a complete view (all files read; caches synced).
+   * Without it, a group with no member is left as it is.
+   */
+  readonly deleteIfEmpty: boolean;
+}
+
+/** What one group reconcile did or would do. */
 export interface GroupResult {
   readonly name: string;
-  readonly ingresses: readonly string[];
+  /** Members applied (or, for a group left as it is, every member), in group order. */
+  readonly ingresses: readonly ObjectKey[];
   readonly loadBalancer: { readonly arn: string; readonly dnsName: string } | null;
-  /** Planned changes (plan) or changes made (apply). */
+  /** Planned changes (plan) or changes made (apply), certificates first. */
   readonly changes: readonly Change[];
-  /** For apply: the change that failed, if any; the group stopped there. */
-  readonly failure: string | null;
-  /** The group is left as it is in AWS because none of its Ingresses is valid. */
-  readonly frozen: boolean;
-}
-
-export interface ReconcileResult {
-  readonly groups: readonly GroupResult[];
+  /** Why the group stopped; `null` when it converged (apply) or could be planned (plan). */
+  readonly failure: Failure | null;
+  /** Why the group is left as it is in AWS, when it is; `null` otherwise. */
+  readonly leftAsIs: string | null;
+  /** Problems with the group's Ingresses. They never stop the rest of the group. */
   readonly errors: readonly IngressError[];
-}
-
-export async function reconcile(snapshot: Snapshot, aws: Aws, options: ReconcileOptions): Promise<ReconcileResult> {
-  const { logger, clusterName } = options;
-  // Certificates first: a Secret that fails validation must keep what it served before.
-  const observedCertificates = await observeCertificates(aws, clusterName);
-  const secrets = new TlsSecrets(snapshot, observedCertificates, options.now ?? new Date());
-  const desired = translate(snapshot, { clusterName, tls: secrets.resolve });
-  const errors: IngressError[] = [...desired.errors];
-  const observed = await observeCluster(aws, clusterName, {
-    loadBalancers: new Set(desired.stacks.filter((s) => Object.keys(s.loadBalancer.attributes).length > 0).map((s) => s.group)),
-    targetGroups: new Set(
-      desired.stacks.flatMap((s) => s.targetGroups.filter((t) => Object.keys(t.attributes).length > 0).map((t) => `${s.group}\n${t.id}`)),
-    ),
-  });
-  const discovered = await discoverCertificates(aws, desired.stacks);
-  errors.push(...discovered.errors);
-  const network = discovered.stacks.length > 0 ? await discoverNetwork(aws, { vpcId: options.vpcId }) : null;
-
-  const desiredByGroup = new Map(discovered.stacks.map((s) => [s.group, s]));
-  const frozenGroups = new Set(desired.frozenGroups);
-  const groupNames = [...new Set([...desiredByGroup.keys(), ...observed.stacks.keys(), ...frozenGroups])].sort();
-
-  // Certificates on listeners that keep what they have (groups left as they are, groups
-  // with a frozen Ingress) must stay; Secrets only listeners refer to are imported.
-  const keepsListeners = (g: string): boolean =>
-    (frozenGroups.has(g) && !desiredByGroup.has(g)) || (desiredByGroup.get(g)?.frozenIngresses.length ?? 0) > 0;
-  const untouchedArns = new Set(groupNames.filter(keepsListeners).flatMap((g) => observed.stacks.get(g)?.listeners.flatMap((l) => l.certificateArns) ?? []));
-  const referenced = new Set(
-    discovered.stacks.flatMap((s) => s.listeners.flatMap((l) => l.certificates.flatMap((c) => (c.kind === 'imported' ? [c.fingerprint] : [])))),
-  );
-  const certificates = planCertificates(secrets, observedCertificates, referenced, untouchedArns);
-  const certificateArns = options.mode === 'apply' ? await importCertificates(aws, clusterName, certificates.plan, logger) : certificates.plan.arns;
-
-  // Groups are independent: a few at a time, each one's steps in order.
-  const limit = pLimit(groupConcurrency);
-  const groups = await Promise.all(groupNames.map((name) => limit(() => aws.calls.forGroup(name, () => reconcileGroup(name)))));
-  const settled = groups.every((g) => g.failure === null);
-  if (options.mode === 'apply' && settled) await deleteUnusedCertificates(aws, clusterName, certificates.deletable, logger);
-  return { groups: withCertificateChanges(groups, certificateChanges(certificates), observed.stacks, settled || options.mode === 'plan'), errors };
-
-  async function reconcileGroup(name: string): Promise<GroupResult> {
-    const stack = desiredByGroup.get(name) ?? null;
-    const actual = observed.stacks.get(name) ?? null;
-    const ingresses = stack?.ingresses ?? [];
-    const lbOf = (a: ActualStack | null): GroupResult['loadBalancer'] =>
-      a?.loadBalancer == null ? null : { arn: a.loadBalancer.arn, dnsName: a.loadBalancer.dnsName };
-    if (frozenGroups.has(name) && stack === null) {
-      // Every member is invalid: leave AWS exactly as it is until one is fixed or deleted.
-      const members = [...new Set(desired.errors.filter((e) => e.group === name).map((e) => e.ingress))];
-      return { name, ingresses: members, loadBalancer: lbOf(actual), changes: [], failure: null, frozen: true };
-    }
-    const log = logger.child({ group: name });
-    let context: StackContext | null = null;
-    if (stack !== null) {
-      const resolved = await resolveContext(aws, stack, network!, clusterName);
-      if (!resolved.ok) {
-        errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.message}`, severity: 'excluded' as const })));
-        return { name, ingresses, loadBalancer: lbOf(actual), changes: [], failure: resolved.message, frozen: true };
-      }
-      context = { ...resolved.value, importedCertificateArns: certificateArns };
-      const bare = stack.listeners.find((l) => l.protocol === 'HTTPS' && l.certificates.length === 0);
-      if (bare !== undefined) {
-        // Every host's certificate failed: AWS needs one to serve HTTPS at all.
-        const message = `HTTPS listener on port ${bare.port} has no certificate to serve; the group is left as it is`;
-        return { name, ingresses, loadBalancer: lbOf(actual), changes: [], failure: message, frozen: true };
-      }
-    }
-    const operations: Operation[] = diffStack(stack, actual, context);
-    if (options.mode === 'plan' || operations.length === 0) {
-      return { name, ingresses, loadBalancer: lbOf(actual), changes: operations.map(describeOperation), failure: null, frozen: false };
-    }
-    const state = new ApplyState(actual, certificateArns);
-    const outcome = await applyOperations(aws, state, operations, { logger: log });
-    const failed = outcome.failure === null ? null : describeOperation(outcome.failure.operation);
-    const failure =
-      outcome.failure === null || failed === null ? null : `${failed.action} ${failed.kind} ${failed.id}: ${(outcome.failure.error as Error).message}`;
-    if (failure !== null) log.error({ error: failure }, 'apply stopped');
-    return {
-      name,
-      ingresses,
-      loadBalancer: state.loadBalancerArn === null ? null : { arn: state.loadBalancerArn, dnsName: state.loadBalancerDnsName ?? '' },
-      changes: outcome.done.map(describeOperation),
-      failure,
-      frozen: false,
-    };
-  }
+  /**
+   * Certificate ARNs the group's listeners use after this reconcile (what it has in AWS
+   * too, when it did not converge), and those it had before: for the certificate cleanup.
+   */
+  readonly certificates: { readonly inUse: readonly string[]; readonly before: readonly string[] };
 }
 
 /**
- * Certificates are cluster-wide; their changes are shown with the first group whose
- * listeners use them (imports, renewals) or used them (deletions). A certificate no group
- * ever used is shown under a `(certificates)` entry.
+ * Reconciles one group: translate, observe (by its ownership tags only), import the
+ * certificates its listeners use, diff, and apply. Never throws: anything that goes wrong is
+ * the result's `failure`, whose `retryable` and `retryAfterMs` say when to try again.
  */
-function withCertificateChanges(
-  groups: readonly GroupResult[],
-  changes: ReturnType<typeof certificateChanges>,
-  observed: ReadonlyMap<string, ActualStack>,
-  include: boolean,
-): GroupResult[] {
-  if (!include || changes.length === 0) return [...groups];
-  const out = groups.map((g) => ({ ...g, changes: [...g.changes] }));
-  const orphans: Change[] = [];
-  for (const { fingerprint, arn, change } of changes) {
-    const owner = out.find((g) =>
-      change.action === 'delete'
-        ? (observed.get(g.name)?.listeners ?? []).some((l) => arn !== null && l.certificateArns.includes(arn))
-        : g.changes.some((c) => (fingerprint !== null && c.summary.includes(fingerprint.slice(0, 16))) || (arn !== null && c.summary.includes(arn))) ||
-          (observed.get(g.name)?.listeners ?? []).some((l) => arn !== null && l.certificateArns.includes(arn)),
-    );
-    if (owner === undefined) orphans.push(change);
-    else owner.changes.unshift(change);
+export async function reconcileGroup(view: ClusterView, name: string, deps: ReconcileDeps, options: ReconcileGroupOptions): Promise<GroupResult> {
+  const log = deps.logger.child({ group: name });
+  const members = view.group(name);
+  const memberKeys = members === undefined ? [] : [...members.members.map((m) => m.key), ...members.rejected.map((r) => r.ingress)];
+  try {
+    return await reconcile(view, name, deps, options, log);
+  } catch (err) {
+    const failure = failureOf(err);
+    if (failure.code !== 'aborted') log.error({ code: failure.code, retryable: failure.retryable }, failure.message);
+    return { ...empty(name, memberKeys), failure };
   }
-  if (orphans.length > 0) out.push({ name: '(certificates)', ingresses: [], loadBalancer: null, changes: orphans, failure: null, frozen: false });
-  return out;
+}
+
+function empty(name: string, ingresses: readonly ObjectKey[]): GroupResult {
+  return { name, ingresses, loadBalancer: null, changes: [], failure: null, leftAsIs: null, errors: [], certificates: { inUse: [], before: [] } };
+}
+
+async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, options: ReconcileGroupOptions, log: Logger): Promise<GroupResult> {
+  const aws = deps.signal === undefined ? deps.aws : deps.aws.withSignal(deps.signal);
+  const { clusterName } = deps;
+  const group = view.group(name);
+  const memberKeys = group === undefined ? [] : [...group.members.map((m) => m.key), ...group.rejected.map((r) => r.ingress)];
+  if (group === undefined && !options.deleteIfEmpty) {
+    return { ...empty(name, []), leftAsIs: 'no member Ingress in view; kept until its absence is confirmed' };
+  }
+
+  // Certificates first: a Secret that fails validation must keep what it served before.
+  const usesSecrets = (group?.members ?? []).some((m) => referencesOf(m.ingress).secrets.size > 0);
+  const observedCertificates = usesSecrets ? await deps.certificates.observed() : [];
+  const secrets = new TlsSecrets(view, observedCertificates, deps.now ?? new Date());
+  const translation = translateGroup(view, name, { clusterName, tls: secrets.resolve });
+  for (const broken of secrets.broken) deps.certificates.brokenSecrets.add(broken);
+  const errors: IngressError[] = [...translation.errors];
+
+  let stack: DesiredStack | null = translation.stack;
+  if (stack !== null) {
+    const discovered = await discoverCertificates(stack, deps.issuedCertificates);
+    stack = discovered.stack;
+    errors.push(...discovered.errors);
+  }
+  const actual = await observeGroup(aws, clusterName, name, interestOf(stack));
+  const before = (actual?.listeners ?? []).flatMap((l) => l.certificateArns);
+  const loadBalancer = lbOf(actual);
+  const leaveAsIs = (reason: string, failure: Failure | null = null): GroupResult => ({
+    name,
+    ingresses: stack?.ingresses ?? memberKeys,
+    loadBalancer,
+    changes: [],
+    failure,
+    leftAsIs: reason,
+    errors,
+    certificates: { inUse: before, before },
+  });
+
+  if (stack === null && memberKeys.length > 0) {
+    // Every member is invalid: leave AWS exactly as it is until one is fixed or deleted.
+    return leaveAsIs('no member Ingress is valid');
+  }
+
+  let context: StackContext | null = null;
+  const changes: Change[] = [];
+  let certificateArns = new Map<string, string>();
+  if (stack !== null) {
+    const resolved = await resolveContext(aws, stack, await deps.network(), clusterName);
+    if (!resolved.ok) {
+      errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.message}`, severity: 'excluded' as const })));
+      return leaveAsIs(resolved.message, { code: 'aws-state', message: resolved.message, retryable: true });
+    }
+    const bare = stack.listeners.find((l) => l.protocol === 'HTTPS' && l.certificates.length === 0);
+    if (bare !== undefined) {
+      // Every host's certificate failed: AWS needs one to serve HTTPS at all.
+      const message = `HTTPS listener on port ${bare.port} has no certificate to serve; the group is left as it is`;
+      return leaveAsIs(message, { code: 'input', message, retryable: false });
+    }
+
+    const referenced = new Set(stack.listeners.flatMap((l) => l.certificates.flatMap((c) => (c.kind === 'imported' ? [c.fingerprint] : []))));
+    const bundles = secrets.wanted().filter((b) => referenced.has(b.fingerprint));
+    if (bundles.length > 0) {
+      const ensured = await deps.certificates.ensure(bundles, fingerprintWantedElsewhere(view, deps.now ?? new Date()), deps.mode);
+      certificateArns = ensured.arns;
+      changes.push(...ensured.changes.map((c) => c.change));
+      const failed = ensured.failures[0];
+      if (failed !== undefined) {
+        log.error({ code: failed.code }, failed.message);
+        return { name, ingresses: stack.ingresses, loadBalancer, changes, failure: failed, leftAsIs: null, errors, certificates: { inUse: before, before } };
+      }
+    }
+    context = { ...resolved.value, importedCertificateArns: certificateArns };
+  }
+
+  const operations = diffStack(stack, actual, context);
+  const desiredArns = (stack?.listeners ?? []).flatMap((l) =>
+    l.certificates.flatMap((c) => {
+      const arn = c.kind === 'arn' ? c.arn : certificateArns.get(c.fingerprint);
+      return arn === undefined ? [] : [arn];
+    }),
+  );
+  // Listeners kept for frozen Ingresses keep their certificates too.
+  const inUse = (stack?.frozenIngresses.length ?? 0) > 0 ? [...new Set([...before, ...desiredArns])] : desiredArns;
+  const ingresses = stack?.ingresses ?? [];
+  if (deps.mode === 'plan' || operations.length === 0) {
+    return { name, ingresses, loadBalancer, changes: [...changes, ...operations.map(describeOperation)], failure: null, leftAsIs: null, errors, certificates: { inUse, before } };
+  }
+
+  const state = new ApplyState(actual, certificateArns);
+  const outcome = await applyOperations(aws, state, operations, { logger: log });
+  changes.push(...outcome.done.map(describeOperation));
+  let failure: Failure | null = null;
+  if (outcome.failure !== null) {
+    const failed = describeOperation(outcome.failure.operation);
+    failure = failureOf(outcome.failure.error, failed === null ? undefined : `${failed.action} ${failed.kind} ${failed.id}`);
+    if (failure.code === 'aborted') throw outcome.failure.error;
+    log.error({ code: failure.code, retryable: failure.retryable }, `apply stopped: ${failure.message}`);
+  }
+  return {
+    name,
+    ingresses,
+    loadBalancer: state.loadBalancerArn === null ? null : { arn: state.loadBalancerArn, dnsName: state.loadBalancerDnsName ?? '' },
+    changes,
+    failure,
+    leftAsIs: null,
+    errors,
+    certificates: { inUse: failure === null ? inUse : [...new Set([...before, ...desiredArns])], before },
+  };
+}
+
+function lbOf(actual: ActualStack | null): GroupResult['loadBalancer'] {
+  return actual?.loadBalancer == null ? null : { arn: actual.loadBalancer.arn, dnsName: actual.loadBalancer.dnsName };
+}
+
+/** Attributes are read only where the group sets some; a group being deleted needs none. */
+function interestOf(stack: DesiredStack | null): AttributeInterest {
+  if (stack === null) return { loadBalancer: false, targetGroups: new Set() };
+  return {
+    loadBalancer: Object.keys(stack.loadBalancer.attributes).length > 0,
+    targetGroups: new Set(stack.targetGroups.filter((t) => Object.keys(t.attributes).length > 0).map((t) => t.id)),
+  };
+}
+
+/**
+ * Whether some Secret of the cluster other than `secret` holds content with this fingerprint
+ * right now, so a renewal must not overwrite the certificate holding it. Secrets are parsed
+ * on first ask only (renewals are rare), once each.
+ */
+function fingerprintWantedElsewhere(view: ClusterView, now: Date): (fingerprint: string, secret: ObjectKey) => boolean {
+  let bySecret: Map<ObjectKey, string> | null = null;
+  return (fingerprint, secret) => {
+    if (bySecret === null) {
+      bySecret = new Map();
+      const keys = new Set(view.grouping().groups.flatMap((g) => g.members.flatMap((m) => [...referencesOf(m.ingress).secrets])));
+      for (const key of keys) {
+        const slash = key.indexOf('/');
+        const parsed = parseTlsSecret(view.secret(key.slice(0, slash), key.slice(slash + 1)), [], now, key);
+        if (parsed.ok) bySecret.set(key, parsed.bundle.fingerprint);
+      }
+    }
+    for (const [key, f] of bySecret) if (key !== secret && f === fingerprint) return true;
+    return false;
+  };
 }
 
 type Resolved<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -183,9 +274,3 @@ async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, c
   }
   return { ok: true, value: { vpcId: network.vpcId, subnetIds: subnets.value, securityGroupIds } };
 }
-
-/** True when the run changed nothing and found nothing wrong. */
-export function isClean(result: ReconcileResult): boolean {
-  return result.errors.length === 0 && result.groups.every((g) => g.failure === null);
-}
-

@@ -51,7 +51,7 @@ export interface BackendContext {
   readonly namespace: string;
   readonly annotations: Annotations;
   readonly targetGroupAnnotations: TargetGroupAnnotations;
-  readonly services: ReadonlyMap<string, V1Service>;
+  readonly services: Pick<ReadonlyMap<string, V1Service>, 'get'>;
 }
 
 export const MissingBody = {

@@ -114,7 +114,8 @@ export interface MemberModel {
 }
 
 export interface MemberContext {
-  readonly services: ReadonlyMap<string, V1Service>;
+  /** Services by `namespace/name`. */
+  readonly services: Pick<ReadonlyMap<string, V1Service>, 'get'>;
   /** Validates `spec.tls` Secrets; without it, TLS entries are reported as unreadable. */
   readonly tls?: TlsResolver | undefined;
 }

@@ -20,8 +20,10 @@ export const LoadBalancerLimits = { rules: 100, targetGroups: 100 } as const;
 
 export interface StackContext {
   readonly clusterName: string;
-  readonly services: ReadonlyMap<string, V1Service>;
-  readonly endpointSlices: readonly V1EndpointSlice[];
+  /** Services by `namespace/name`. */
+  readonly services: Pick<ReadonlyMap<string, V1Service>, 'get'>;
+  /** The EndpointSlices of one Service. */
+  readonly endpointSlicesFor: (namespace: string, service: string) => readonly V1EndpointSlice[];
   readonly tls?: TlsResolver | undefined;
 }
 
@@ -109,7 +111,7 @@ export function buildGroupStack(group: IngressGroup, ctx: StackContext): GroupOu
       .sort(compareStrings)
       .flatMap((id) => {
         const draft = merged.targetGroups.get(id);
-        return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, group.name, draft, ctx.endpointSlices, userTags)];
+        return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, group.name, draft, ctx.endpointSlicesFor(draft.namespace, draft.serviceName), userTags)];
       });
     return {
       stack: {

@@ -1,11 +1,18 @@
-// Snapshot -> DesiredState: our Ingresses, grouped, each group translated on its own.
+// ClusterView -> desired stacks: one group at a time (`translateGroup`, what a reconcile
+// runs), or every group at once (`translate`, for whole-cluster tests and benchmarks).
 // Pure: no I/O, and bad input never throws; it becomes IngressError values.
-import type { V1Service } from '@kubernetes/client-node';
-import type { DesiredStack, DesiredState, IngressError, TlsResolver } from '../model/resources.js';
-import { selectOurIngresses } from '../ingress/class.js';
-import { groupIngresses } from '../ingress/group.js';
-import { objectKey, type Snapshot } from '../snapshot/snapshot.js';
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { DesiredStack, DesiredState, IngressError, ObjectKey, TlsResolver } from '../model/resources.js';
+import type { IngressGroup } from '../ingress/group.js';
 import { buildGroupStack } from './stack.js';
+
+/** What translate reads of the cluster: a subset of the `ClusterView`. */
+export interface TranslateSource {
+  grouping(): { readonly groups: readonly IngressGroup[]; readonly errors: readonly IngressError[] };
+  group(name: string): IngressGroup | undefined;
+  service(namespace: string, name: string): V1Service | undefined;
+  endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[];
+}
 
 export interface TranslateOptions {
   /** Goes into the `albatross.dev/cluster` tag and the hashes of generated names. */
@@ -17,18 +24,40 @@ export interface TranslateOptions {
   readonly tls?: TlsResolver;
 }
 
-export function translate(snapshot: Snapshot, options: TranslateOptions): DesiredState {
-  const ours = selectOurIngresses(list(snapshot.ingresses), list(snapshot.ingressClasses));
-  const grouping = groupIngresses(ours);
-  const services = new Map<string, V1Service>();
-  for (const service of list(snapshot.services)) services.set(objectKey(service), service);
-  const ctx = { clusterName: options.clusterName, services, endpointSlices: list(snapshot.endpointSlices), tls: options.tls };
+/** One group translated. */
+export interface GroupTranslation {
+  readonly group: string;
+  /** Members of the group in the view, valid or not, in group order. */
+  readonly members: readonly ObjectKey[];
+  /**
+   * The desired stack; `null` when the group has no member in the view (`members` is empty)
+   * or when it is frozen: no member is valid, or the group is over an ALB limit.
+   */
+  readonly stack: DesiredStack | null;
+  readonly errors: readonly IngressError[];
+}
 
+export function translateGroup(source: TranslateSource, name: string, options: TranslateOptions): GroupTranslation {
+  const group = source.group(name);
+  if (group === undefined) return { group: name, members: [], stack: null, errors: [] };
+  const outcome = buildGroupStack(group, {
+    clusterName: options.clusterName,
+    services: { get: (key: string) => serviceByKey(source, key) },
+    endpointSlicesFor: (namespace, service) => source.endpointSlicesFor(namespace, service),
+    tls: options.tls,
+  });
+  const members = [...group.members.map((m) => m.key), ...group.rejected.map((r) => r.ingress)];
+  return { group: name, members, stack: outcome.stack, errors: outcome.errors };
+}
+
+/** Every group of the view; Ingresses whose group cannot be told are reported in `errors`. */
+export function translate(source: TranslateSource, options: TranslateOptions): DesiredState {
+  const grouping = source.grouping();
   const stacks: DesiredStack[] = [];
   const frozenGroups: string[] = [];
   const errors: IngressError[] = [...grouping.errors];
   for (const group of grouping.groups) {
-    const outcome = buildGroupStack(group, ctx);
+    const outcome = translateGroup(source, group.name, options);
     errors.push(...outcome.errors);
     if (outcome.stack === null) frozenGroups.push(group.name);
     else stacks.push(outcome.stack);
@@ -36,7 +65,7 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Desire
   return { stacks, frozenGroups, errors };
 }
 
-/** Objects read from files may be anything; only objects are considered. */
-function list<T>(items: readonly T[] | undefined): T[] {
-  return Array.isArray(items) ? items.filter((i): i is T => typeof i === 'object' && i !== null) : [];
+function serviceByKey(source: TranslateSource, key: string): V1Service | undefined {
+  const slash = key.indexOf('/');
+  return source.service(key.slice(0, slash), key.slice(slash + 1));
 }

@@ -5,9 +5,11 @@ import type {
   V1IngressBackend,
   V1IngressClass,
   V1IngressRule,
+  V1Secret,
   V1Service,
 } from '@kubernetes/client-node';
-import type { Snapshot } from '../../src/snapshot/snapshot.js';
+import { clusterViewFromObjects } from '../../src/cluster/files.js';
+import type { ClusterStore } from '../../src/cluster/view.js';
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
@@ -199,14 +201,20 @@ export interface SnapshotOptions {
   readonly services?: readonly V1Service[];
   /** @default [endpointSlice()] */
   readonly endpointSlices?: readonly V1EndpointSlice[];
+  /** @default [] */
+  readonly secrets?: readonly V1Secret[];
 }
 
-export function snapshot(options: SnapshotOptions = {}): Snapshot {
-  return {
-    ingresses: options.ingresses ?? [],
-    ingressClasses: options.ingressClasses ?? [ingressClass()],
-    services: options.services ?? [service()],
-    endpointSlices: options.endpointSlices ?? [endpointSlice()],
-    secrets: [],
-  };
+/** A cluster view holding the given objects, checked as the file loader checks them. */
+export function snapshot(options: SnapshotOptions = {}): ClusterStore {
+  return clusterViewFromObjects(
+    [
+      ...(options.ingresses ?? []),
+      ...(options.ingressClasses ?? [ingressClass()]),
+      ...(options.services ?? [service()]),
+      ...(options.endpointSlices ?? [endpointSlice()]),
+      ...(options.secrets ?? []),
+    ],
+    'test objects',
+  );
 }

@@ -6,6 +6,7 @@ import {
   deleteCertificate,
   importCertificate,
   listIssuedCertificates,
+  describeCertificates,
   observeCertificates,
   parseTlsSecret,
   pickDiscoveredCertificate,
@@ -65,7 +66,8 @@ test('an imported certificate is found again by its cluster tag, of any key type
   const found = await observeCertificates(aws, cluster);
 
   expect(found.map((c) => c.arn).sort()).toEqual([ecArn, rsaArn].sort());
-  const byArn = new Map(found.map((c) => [c.arn, c]));
+  // The Tagging API gives tags only; ACM's own details come from describing them.
+  const byArn = new Map((await describeCertificates(aws, found)).map((c) => [c.arn, c]));
   expect(byArn.get(ecArn)).toMatchObject({ fingerprint: ec.fingerprint, secret: 'shop/ec-tls', keyAlgorithm: 'EC_prime256v1', status: 'ISSUED' });
   expect(byArn.get(ecArn)?.notAfter?.getTime()).toBe(ec.notAfter.getTime());
   expect(byArn.get(rsaArn)).toMatchObject({ fingerprint: rsa.fingerprint, keyAlgorithm: 'RSA_3072' });
@@ -93,7 +95,7 @@ test('a renewed Secret is re-imported into the same ARN and its tags end up inta
   expect(found.map((c) => c.arn)).toEqual([arn]);
   expect(found[0]?.tags).toEqual(certificateTags(cluster, renewed, { team: 'web' }));
   expect(found[0]?.fingerprint).toBe(renewed.fingerprint);
-  const described = await aws.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
+  const described = await aws.send(aws.acm, new DescribeCertificateCommand({ CertificateArn: arn }));
   expect(described.Certificate?.NotAfter?.getTime()).toBe(renewed.notAfter.getTime());
   expect(planCertificateImports([renewed], found).unchanged.map((u) => u.arn)).toEqual([arn]);
 });
@@ -121,7 +123,8 @@ test('deleteCertificate deletes ours and never one without our cluster tag', asy
   const theirs = bundleFor(leafFor('theirs.example.com'), 'theirs-tls', 'theirs.example.com');
   const mineArn = await importCertificate(aws, mine, certificateTags(cluster, mine));
   const otherClusterArn = await importCertificate(aws, theirs, certificateTags(`someone-else-${runId}`, theirs));
-  const untagged = await aws.acm.send(
+  const untagged = await aws.send(
+    aws.acm,
     new ImportCertificateCommand({ Certificate: Buffer.from(theirs.certificatePem), PrivateKey: Buffer.from(theirs.privateKeyPem), CertificateChain: Buffer.from(theirs.chainPem) }),
   );
   const untaggedArn = untagged.CertificateArn ?? '';

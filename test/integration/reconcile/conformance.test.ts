@@ -54,15 +54,13 @@ describe('Ingress conformance scenarios (no class name: the default IngressClass
         },
       ],
     });
-    const world = {
-      ...snapshot({
-        ingresses: [hostRules, pathRules],
-        ingressClasses: [ingressClass({ isDefault: true })],
-        services: services.map((name) => service({ name, namespace: ns, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] })),
-        endpointSlices: services.map((name, i) => endpointSlice({ service: name, namespace: ns, endpoints: [{ addresses: [`10.0.7.${i + 10}`] }] })),
-      }),
+    const world = snapshot({
+      ingresses: [hostRules, pathRules],
+      ingressClasses: [ingressClass({ isDefault: true })],
+      services: services.map((name) => service({ name, namespace: ns, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] })),
+      endpointSlices: services.map((name, i) => endpointSlice({ service: name, namespace: ns, endpoints: [{ addresses: [`10.0.7.${i + 10}`] }] })),
       secrets: [tlsSecret(cert.certPem, cert.keyPem, { namespace: ns, name: 'conformance-tls' })],
-    };
+    });
     const result = await cluster.run(world);
     expect(result.errors).toEqual([]);
     for (const group of result.groups)

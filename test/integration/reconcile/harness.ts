@@ -14,8 +14,9 @@ import {
 import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
 import { Aws } from '../../../src/aws/clients.js';
 import { silentLogger } from '../../../src/observability/logger.js';
-import { reconcile, type ReconcileResult } from '../../../src/pipeline/reconcile.js';
-import type { Snapshot } from '../../../src/snapshot/snapshot.js';
+import type { ClusterView } from '../../../src/cluster/view.js';
+import { reconcileCluster, type ReconcileResult } from '../../../src/pipeline/cluster.js';
+import { reconcileDeps } from '../../../src/pipeline/reconcile.js';
 import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
 
 export interface TestCluster {
@@ -23,8 +24,8 @@ export interface TestCluster {
   readonly vpcId: string;
   readonly aws: Aws;
   readonly elbv2: ElasticLoadBalancingV2Client;
-  /** Runs the pipeline; `aws.calls` holds only this run's calls afterwards. */
-  run(snapshot: Snapshot, mode?: 'plan' | 'apply'): Promise<ReconcileResult>;
+  /** Runs the pipeline over every group, as the CLI does; `aws.calls` holds only this run's calls afterwards. */
+  run(view: ClusterView, mode?: 'plan' | 'apply'): Promise<ReconcileResult>;
   close(): void;
 }
 
@@ -40,9 +41,9 @@ export async function testCluster(label: string): Promise<TestCluster> {
     vpcId: network.vpcId,
     aws,
     elbv2,
-    async run(snapshot, mode = 'apply') {
+    async run(view, mode = 'apply') {
       aws.calls.reset();
-      return await reconcile(snapshot, aws, { clusterName, vpcId: network.vpcId, mode, logger: silentLogger() });
+      return await reconcileCluster(view, reconcileDeps(aws, { clusterName, vpcId: network.vpcId, mode, logger: silentLogger() }));
     },
     close() {
       aws.destroy();

@@ -2,7 +2,9 @@
 // on re-import, and can be told to fail.
 import { TextDecoder } from 'node:util';
 import {
+  certificateUsers,
   deleteCertificate,
+  describeCertificates,
   importCertificate,
   listIssuedCertificates,
   observeCertificates,
@@ -24,6 +26,8 @@ interface FakeCertificate {
   sanSummaries?: boolean;
   hasMoreSans?: boolean;
   status?: string;
+  /** Load balancers using it, as DescribeCertificate's `InUseBy`. */
+  inUseBy?: string[];
 }
 
 interface Sent {
@@ -61,7 +65,9 @@ class FakeAcm {
   }
 
   install(aws: Aws): void {
-    (aws.acm as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => await this.handle(command as { input: Record<string, unknown> });
+    const send = async (command: unknown): Promise<unknown> => await this.handle(command as { input: Record<string, unknown> });
+    (aws.acm as unknown as { send: typeof send }).send = send;
+    (aws.tagging as unknown as { send: typeof send }).send = send;
   }
 
   private async handle(command: { input: Record<string, unknown> }): Promise<unknown> {
@@ -93,13 +99,36 @@ class FakeAcm {
           NextToken: page?.next,
         };
       }
+      case 'GetResources': {
+        // The Resource Groups Tagging API over the certificates: every filter must match.
+        const filters = (input['TagFilters'] as { Key: string; Values: string[] }[] | undefined) ?? [];
+        const types = (input['ResourceTypeFilters'] as string[] | undefined) ?? [];
+        const matching = types.includes('acm')
+          ? [...this.certificates.values()].filter((c) => filters.every((f) => f.Values.includes(c.tags[f.Key] ?? '\u0000')))
+          : [];
+        const token = input['PaginationToken'] as string | undefined;
+        const page = this.pages?.[token === undefined ? 0 : Number(token)];
+        const listed = page === undefined ? matching : matching.filter((c) => page.arns.includes(c.arn));
+        return {
+          ResourceTagMappingList: listed.map((c) => ({ ResourceARN: c.arn, Tags: Object.entries(c.tags).map(([Key, Value]) => ({ Key, Value })) })),
+          PaginationToken: page?.next ?? '',
+        };
+      }
       case 'ListTagsForCertificate':
         if (existing === undefined) throw awsError('ResourceNotFoundException');
         return { Tags: Object.entries(existing.tags).map(([Key, Value]) => ({ Key, Value })) };
       case 'DescribeCertificate':
         if (existing === undefined) throw awsError('ResourceNotFoundException');
         return {
-          Certificate: { CertificateArn: existing.arn, DomainName: existing.domainName, SubjectAlternativeNames: existing.sans, Status: existing.status ?? 'ISSUED' },
+          Certificate: {
+            CertificateArn: existing.arn,
+            DomainName: existing.domainName,
+            SubjectAlternativeNames: existing.sans,
+            Status: existing.status ?? 'ISSUED',
+            KeyAlgorithm: existing.keyAlgorithm ?? 'EC_prime256v1',
+            NotAfter: new Date('2030-01-01T00:00:00Z'),
+            InUseBy: existing.inUseBy ?? [],
+          },
         };
       case 'ImportCertificate': {
         if (arn === undefined) {
@@ -158,10 +187,10 @@ afterEach(() => aws.destroy());
 const ours = { 'albatross.dev/cluster': 'prod' };
 
 describe('observeCertificates', () => {
-  it('lists every key type and keeps only certificates tagged with the cluster', async () => {
+  it('finds ours by the cluster tag through the Tagging API, in one call whatever else ACM holds', async () => {
     acm.add({ arn: 'arn:2', tags: { ...ours, 'albatross.dev/fingerprint': 'f2', 'albatross.dev/secret': 'shop/cart-tls' }, keyAlgorithm: 'EC_secp384r1' });
     acm.add({ arn: 'arn:1', tags: { 'albatross.dev/cluster': 'staging' } });
-    acm.add({ arn: 'arn:3', tags: {} });
+    for (let i = 0; i < 100; i++) acm.add({ arn: `arn:foreign-${i}`, tags: {} });
 
     const found = await observeCertificates(aws, 'prod');
 
@@ -170,36 +199,46 @@ describe('observeCertificates', () => {
         arn: 'arn:2',
         fingerprint: 'f2',
         secret: 'shop/cart-tls',
-        keyAlgorithm: 'EC_secp384r1',
-        status: 'ISSUED',
-        notAfter: new Date('2030-01-01T00:00:00Z'),
+        keyAlgorithm: null,
+        status: null,
+        notAfter: null,
         tags: { ...ours, 'albatross.dev/fingerprint': 'f2', 'albatross.dev/secret': 'shop/cart-tls' },
       },
     ]);
-    const list = acm.sent.find((s) => s.operation === 'ListCertificates');
-    expect(list?.input['Includes']).toEqual({
-      keyTypes: ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1'],
-    });
-    // No DescribeCertificate: the list's summaries have what is needed.
-    expect(acm.operations().sort()).toEqual(['ListCertificates', 'ListTagsForCertificate', 'ListTagsForCertificate', 'ListTagsForCertificate']);
+    expect(acm.sent).toEqual([
+      { operation: 'GetResources', input: { ResourceTypeFilters: ['acm'], TagFilters: [{ Key: 'albatross.dev/cluster', Values: ['prod'] }] } },
+    ]);
   });
 
-  it('reads no tags of certificates ACM issued, and skips one deleted meanwhile', async () => {
-    acm.add({ arn: 'arn:amazon', tags: ours, type: 'AMAZON_ISSUED' });
-    acm.add({ arn: 'arn:mine', tags: ours });
-    acm.failNext('ListTagsForCertificate', awsError('ResourceNotFoundException'));
-
-    expect(await observeCertificates(aws, 'prod')).toEqual([]);
-    expect(acm.sent.filter((s) => s.operation === 'ListTagsForCertificate').map((s) => s.input['CertificateArn'])).toEqual(['arn:mine']);
-  });
-
-  it('follows NextToken and stops when a token repeats', async () => {
+  it('follows PaginationToken and stops when a token repeats', async () => {
     acm.add({ arn: 'arn:1', tags: ours });
     acm.add({ arn: 'arn:2', tags: ours });
     acm.pages = [{ arns: ['arn:1'], next: '1' }, { arns: ['arn:2'], next: '1' }];
 
     expect((await observeCertificates(aws, 'prod')).map((c) => c.arn)).toEqual(['arn:1', 'arn:2']);
-    expect(acm.sent.filter((s) => s.operation === 'ListCertificates').map((s) => s.input['NextToken'])).toEqual([undefined, '1']);
+    expect(acm.sent.map((s) => s.input['PaginationToken'])).toEqual([undefined, '1']);
+  });
+});
+
+describe('describeCertificates', () => {
+  it('fills in key algorithm, status and expiry, and leaves out a certificate deleted meanwhile', async () => {
+    acm.add({ arn: 'arn:1', tags: ours, keyAlgorithm: 'RSA_2048' });
+    const known = [
+      { arn: 'arn:1', fingerprint: 'f1', secret: 'shop/a', keyAlgorithm: null, status: null, notAfter: null, tags: ours },
+      { arn: 'arn:gone', fingerprint: 'f2', secret: 'shop/b', keyAlgorithm: null, status: null, notAfter: null, tags: ours },
+    ];
+
+    expect(await describeCertificates(aws, known)).toEqual([
+      { arn: 'arn:1', fingerprint: 'f1', secret: 'shop/a', keyAlgorithm: 'RSA_2048', status: 'ISSUED', notAfter: new Date('2030-01-01T00:00:00Z'), tags: ours },
+    ]);
+  });
+});
+
+describe('certificateUsers', () => {
+  it("names the load balancers ACM says use it, and null for a certificate that is gone", async () => {
+    acm.add({ arn: 'arn:1', tags: ours, inUseBy: ['arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/theirs/1'] });
+    expect(await certificateUsers(aws, 'arn:1')).toEqual(['arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/theirs/1']);
+    expect(await certificateUsers(aws, 'arn:gone')).toBeNull();
   });
 });
 

@@ -14,35 +14,17 @@
 //          only member is broken (frozen), an invalid group name
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Service } from '@kubernetes/client-node';
 import type { DesiredState } from '../../../src/model/resources.js';
-import type { Snapshot } from '../../../src/snapshot/snapshot.js';
+import { clusterViewFromFiles } from '../../../src/cluster/files.js';
 import { translate } from '../../../src/translate/index.js';
 import { describeAction, routeOnStack } from './alb-router.js';
 
 const dir = join(process.cwd(), 'test/unit/translate/golden');
 const update = process.env['UPDATE_GOLDEN'] === '1';
 
-interface KubeObject {
-  readonly kind?: string;
-  readonly metadata?: { readonly namespace?: string };
-}
-
-/** Sorts a List's items into a Snapshot; namespaced objects default to `default`, as kubectl does. */
-function snapshotOf(items: readonly KubeObject[]): Snapshot {
-  const ns = <T>(o: KubeObject): T => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata?.namespace ?? 'default' } }) as T;
-  return {
-    ingresses: items.filter((o) => o.kind === 'Ingress').map((o) => ns<V1Ingress>(o)),
-    ingressClasses: items.filter((o) => o.kind === 'IngressClass') as V1IngressClass[],
-    services: items.filter((o) => o.kind === 'Service').map((o) => ns<V1Service>(o)),
-    endpointSlices: items.filter((o) => o.kind === 'EndpointSlice').map((o) => ns<V1EndpointSlice>(o)),
-    secrets: [],
-  };
-}
-
-function translateFile(name: string): DesiredState {
-  const list = JSON.parse(readFileSync(join(dir, `${name}.input.json`), 'utf8')) as { items: KubeObject[] };
-  return translate(snapshotOf(list.items), { clusterName: 'prod' });
+/** The golden input read by the real file loader, as `albatross plan -f` reads it. */
+async function translateFile(name: string): Promise<DesiredState> {
+  return translate(await clusterViewFromFiles([join(dir, `${name}.input.json`)]), { clusterName: 'prod' });
 }
 
 const names = readdirSync(dir)
@@ -55,8 +37,8 @@ describe('golden stacks', () => {
     expect(names.length).toBeGreaterThan(0);
   });
 
-  test.each(names)('%s', (name) => {
-    const actual = `${JSON.stringify(translateFile(name), null, 2)}\n`;
+  test.each(names)('%s', async (name) => {
+    const actual = `${JSON.stringify(await translateFile(name), null, 2)}\n`;
     const file = join(dir, `${name}.json`);
     if (update || !existsSync(file)) {
       if (!update) throw new Error(`${file} is missing; run with UPDATE_GOLDEN=1 to write it`);
@@ -68,8 +50,8 @@ describe('golden stacks', () => {
 });
 
 describe('golden stacks route as Kubernetes means', () => {
-  test('shop', () => {
-    const state = translateFile('shop');
+  test('shop', async () => {
+    const state = await translateFile('shop');
     const shop = state.stacks.find((s) => s.group === 'shop');
     if (shop === undefined) throw new Error('no shop stack');
     const on443 = (host: string, path: string): string => describeAction(routeOnStack(shop, 443, { host, path }));
@@ -84,8 +66,8 @@ describe('golden stacks route as Kubernetes means', () => {
     expect(describeAction(routeOnStack(shop, 80, { host: 'shop.example.com', path: '/' }))).toBe('redirect:HTTPS:443');
   });
 
-  test('blog', () => {
-    const state = translateFile('blog');
+  test('blog', async () => {
+    const state = await translateFile('blog');
     const blog = state.stacks[0];
     if (blog === undefined) throw new Error('no blog stack');
     const get = (path: string, headers: Record<string, string> = {}): string =>

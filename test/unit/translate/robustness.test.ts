@@ -1,8 +1,11 @@
-// Manifests read from files can hold anything. Whatever is in the snapshot, translate
-// returns a DesiredState and never throws.
+// Manifests read from files can hold anything. Whatever they hold, the loader either refuses
+// them with an input error naming the object, or translate returns a DesiredState; neither
+// ever fails in another way.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Snapshot } from '../../../src/snapshot/snapshot.js';
+import { clusterViewFromObjects } from '../../../src/cluster/files.js';
+import type { ClusterStore } from '../../../src/cluster/view.js';
+import { AlbatrossError } from '../../../src/model/errors.js';
 import { translate } from '../../../src/translate/index.js';
 
 const dir = join(process.cwd(), 'test/unit/translate/golden');
@@ -29,15 +32,16 @@ function mutate(value: unknown, rand: () => number, rate: number): unknown {
   return value;
 }
 
-function toSnapshot(items: readonly unknown[]): Snapshot {
-  const kind = (k: string): unknown[] => items.filter((o) => typeof o === 'object' && o !== null && (o as { kind?: unknown }).kind === k);
-  return {
-    ingresses: kind('Ingress'),
-    ingressClasses: kind('IngressClass'),
-    services: kind('Service'),
-    endpointSlices: kind('EndpointSlice'),
-    secrets: [],
-  } as unknown as Snapshot;
+/** The view of `items`, or `null` when the loader refuses them (with an input error). */
+function load(items: readonly unknown[]): ClusterStore | null {
+  try {
+    return clusterViewFromObjects(items);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AlbatrossError);
+    expect((err as AlbatrossError).code).toBe('input');
+    expect((err as AlbatrossError).message).toMatch(/^input: object \d+/);
+    return null;
+  }
 }
 
 describe('translate never throws', () => {
@@ -50,12 +54,17 @@ describe('translate never throws', () => {
       const kindOf = (item as { kind: string }).kind;
       return typeof m === 'object' && m !== null && !Array.isArray(m) ? { ...m, kind: kindOf } : { kind: kindOf, spec: m };
     });
-    const state = translate(toSnapshot(mutated), { clusterName: 'fuzz' });
+    const view = load(mutated);
+    if (view === null) return;
+    const state = translate(view, { clusterName: 'fuzz' });
     expect(Array.isArray(state.stacks)).toBe(true);
   });
 
-  test('a snapshot of non-objects', () => {
-    const state = translate({ ingresses: [null, 1, 'x'], ingressClasses: [null], services: [7], endpointSlices: [[]], secrets: [] } as unknown as Snapshot, { clusterName: 'x' });
-    expect(state).toEqual({ stacks: [], frozenGroups: [], errors: [] });
+  test('documents that are not objects are refused, each named', () => {
+    expect(() => clusterViewFromObjects([null, 1, 'x'])).toThrow(
+      'input: object 1: a Kubernetes object must be a map with apiVersion and kind, not null\n' +
+        'input: object 2: a Kubernetes object must be a map with apiVersion and kind, not 1\n' +
+        'input: object 3: a Kubernetes object must be a map with apiVersion and kind, not "x"',
+    );
   });
 });

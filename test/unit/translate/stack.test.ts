@@ -200,12 +200,14 @@ describe('broken members', () => {
     ]);
   });
 
-  test('garbage from a file never throws', () => {
-    const junk = { metadata: { name: 'j', namespace: 'x' }, spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ pathType: 'Prefix' }] } }, {}, { host: 'ok.com' }] } };
-    const state = run([junk as V1Ingress, { spec: { ingressClassName: 'alb', rules: 'nope' } } as unknown as V1Ingress]);
-    expect(state.errors.map((e) => e.message)).toEqual([
-      'Ingress x/j: rules[0].http.paths[0]: path "" must start with "/" for pathType Prefix',
-    ]);
+  test('garbage from a file is refused where it is read, naming each object and field', () => {
+    const junk = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'j', namespace: 'x' }, spec: { ingressClassName: 'alb', rules: [{ http: { paths: [{ pathType: 'Prefix' }] } }, {}, { host: 'ok.com' }] } };
+    const nameless = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', spec: { ingressClassName: 'alb', rules: 'nope' } };
+    expect(() => run([junk as V1Ingress, nameless as unknown as V1Ingress])).toThrow(
+      'test objects: object 1 (Ingress x/j): spec.rules[0].http.paths[0].backend is required\n' +
+        'test objects: object 2 (Ingress): metadata is required\n' +
+        'test objects: object 2 (Ingress): spec.rules must be a list, not "nope"',
+    );
   });
 });
 

@@ -1,0 +1,133 @@
+// Checks objects read from files against the shapes the Kubernetes API server would enforce,
+// once, at the boundary: past it, readers get honest types. Only the fields Albatross reads are
+// checked; anything else in an object is left as it is.
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { ClusterObject } from './view.js';
+
+/** The kinds Albatross reads, by `apiVersion` group and kind. */
+const kinds = {
+  'networking.k8s.io/Ingress': 'Ingress',
+  'networking.k8s.io/IngressClass': 'IngressClass',
+  '/Service': 'Service',
+  'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
+  '/Secret': 'Secret',
+} as const satisfies Record<string, ClusterObject['kind']>;
+
+type Check = (value: unknown, path: string, problems: string[]) => void;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+const string: Check = (v, path, problems) => {
+  if (typeof v !== 'string') problems.push(`${path} must be a string, not ${show(v)}`);
+};
+const boolean: Check = (v, path, problems) => {
+  if (typeof v !== 'boolean') problems.push(`${path} must be true or false, not ${show(v)}`);
+};
+const integer: Check = (v, path, problems) => {
+  if (typeof v !== 'number' || !Number.isInteger(v)) problems.push(`${path} must be a whole number, not ${show(v)}`);
+};
+const intOrString: Check = (v, path, problems) => {
+  if (typeof v !== 'string' && (typeof v !== 'number' || !Number.isInteger(v))) problems.push(`${path} must be a port number or name, not ${show(v)}`);
+};
+const list =
+  (item: Check): Check =>
+  (v, path, problems) => {
+    if (!Array.isArray(v)) {
+      problems.push(`${path} must be a list, not ${show(v)}`);
+      return;
+    }
+    v.forEach((entry, i) => item(entry, `${path}[${i}]`, problems));
+  };
+const stringMap: Check = (v, path, problems) => {
+  if (!isRecord(v)) {
+    problems.push(`${path} must be a map of strings, not ${show(v)}`);
+    return;
+  }
+  for (const [k, value] of Object.entries(v)) if (typeof value !== 'string') problems.push(`${path}.${k} must be a string, not ${show(value)}`);
+};
+/** An object whose listed fields, when present, pass their checks; `required` fields must be present. */
+const object =
+  (fields: Record<string, Check>, required: readonly string[] = []): Check =>
+  (v, path, problems) => {
+    if (!isRecord(v)) {
+      problems.push(`${path} must be an object, not ${show(v)}`);
+      return;
+    }
+    for (const name of required) if (v[name] === undefined || v[name] === null) problems.push(`${path === '' ? name : `${path}.${name}`} is required`);
+    for (const [name, check] of Object.entries(fields)) {
+      const value = v[name];
+      if (value !== undefined && value !== null) check(value, path === '' ? name : `${path}.${name}`, problems);
+    }
+  };
+
+const metadata = object({ name: string, namespace: string, labels: stringMap, annotations: stringMap, resourceVersion: string }, ['name']);
+const serviceBackend = object({ name: string, port: object({ name: string, number: integer }) }, ['name']);
+const backend = object({ service: serviceBackend, resource: object({ kind: string, name: string }) });
+
+const checks: Record<ClusterObject['kind'], Check> = {
+  Ingress: object(
+    {
+      metadata,
+      spec: object({
+        ingressClassName: string,
+        defaultBackend: backend,
+        tls: list(object({ hosts: list(string), secretName: string })),
+        rules: list(object({ host: string, http: object({ paths: list(object({ path: string, pathType: string, backend }, ['backend'])) }, ['paths']) })),
+      }),
+    },
+    ['metadata'],
+  ),
+  IngressClass: object({ metadata, spec: object({ controller: string, parameters: object({ apiGroup: string, kind: string, name: string, scope: string, namespace: string }) }) }, ['metadata']),
+  Service: object(
+    { metadata, spec: object({ type: string, ports: list(object({ name: string, port: integer, targetPort: intOrString, protocol: string, appProtocol: string }, ['port'])) }) },
+    ['metadata'],
+  ),
+  EndpointSlice: object(
+    {
+      metadata,
+      addressType: string,
+      endpoints: list(object({ addresses: list(string), conditions: object({ ready: boolean, serving: boolean, terminating: boolean }) }, ['addresses'])),
+      ports: list(object({ name: string, port: integer, protocol: string })),
+    },
+    ['metadata', 'addressType'],
+  ),
+  Secret: object({ metadata, type: string, data: stringMap, stringData: stringMap }, ['metadata']),
+};
+
+/** The outcome of checking one object: a kind Albatross reads, one it ignores, or problems. */
+export type Validated = { readonly ok: true; readonly object: ClusterObject | null } | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * Checks one object. Kinds Albatross does not read are accepted as `null`. A namespaced object
+ * without a namespace gets `default`, as kubectl assumes.
+ */
+export function validateObject(value: unknown): Validated {
+  if (!isRecord(value)) return { ok: false, problems: [`a Kubernetes object must be a map with apiVersion and kind, not ${show(value)}`] };
+  const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const kind = kinds[`${group}/${String(value.kind)}` as keyof typeof kinds] as ClusterObject['kind'] | undefined;
+  if (kind === undefined) return { ok: true, object: null };
+  const problems: string[] = [];
+  checks[kind](value, '', problems);
+  if (problems.length > 0) return { ok: false, problems };
+  const meta = value.metadata as { namespace?: string };
+  const withNamespace = kind === 'IngressClass' ? value : { ...value, metadata: { ...meta, namespace: meta.namespace ?? 'default' } };
+  return { ok: true, object: typed(kind, withNamespace) };
+}
+
+/** The checks above are what make these casts true. */
+function typed(kind: ClusterObject['kind'], value: unknown): ClusterObject {
+  switch (kind) {
+    case 'Ingress':
+      return { kind, object: value as V1Ingress };
+    case 'IngressClass':
+      return { kind, object: value as V1IngressClass };
+    case 'Service':
+      return { kind, object: value as V1Service };
+    case 'EndpointSlice':
+      return { kind, object: value as V1EndpointSlice };
+    case 'Secret':
+      return { kind, object: value as V1Secret };
+  }
+}

@@ -1,3 +1,0 @@
-export * from './cluster.js';
-export * from './network.js';
-export * from './tags.js';

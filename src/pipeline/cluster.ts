@@ -1,0 +1,68 @@
+// The whole cluster in one pass, as the CLI runs it: every group in the view or in AWS is
+// reconciled on its own (a few at once), then, once every group converged, the cluster-wide
+// step deletes imported certificates nothing uses. The files are the cluster's complete state,
+// so a group with no member left is deleted.
+import pLimit from 'p-limit';
+import type { ClusterView } from '../cluster/view.js';
+import type { IngressError } from '../model/resources.js';
+import { listGroups } from '../observe/group.js';
+import { compareStrings } from '../ingress/group.js';
+import type { Change } from '../plan/describe.js';
+import { deleteUnusedCertificates } from './certificates.js';
+import { reconcileGroup, type GroupResult, type ReconcileDeps } from './reconcile.js';
+
+/** Groups reconciled at once; each runs up to 4 AWS calls at a time itself. */
+const groupConcurrency = 3;
+
+export interface ReconcileResult {
+  /** By group name; certificate deletions no group used before come last, under `(certificates)`. */
+  readonly groups: readonly GroupResult[];
+  /** Every Ingress problem: those whose group cannot be told, then each group's. */
+  readonly errors: readonly IngressError[];
+}
+
+/**
+ * Reconciles every group of the view and every group of the cluster in AWS (found by the
+ * cluster tag). One group's failure never stops the others. The certificate cleanup runs
+ * only when every group converged.
+ */
+export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const grouping = view.grouping();
+  const inAws = await listGroups(deps.aws, deps.clusterName);
+  const names = [...new Set([...grouping.groups.map((g) => g.name), ...inAws])].sort(compareStrings);
+  const limit = pLimit(groupConcurrency);
+  const groups = await Promise.all(names.map((name) => limit(() => reconcileGroup(view, name, deps, { deleteIfEmpty: true }))));
+  const errors = [...grouping.errors, ...groups.flatMap((g) => g.errors)];
+  if (!groups.every((g) => g.failure === null)) return { groups, errors };
+
+  const inUse = new Set(groups.flatMap((g) => g.certificates.inUse));
+  const deletions = await deleteUnusedCertificates(deps.aws, deps.clusterName, inUse, deps.certificates.brokenSecrets, deps.mode, deps.logger);
+  if (deletions.length === 0) return { groups, errors };
+  // A deletion shows with the group whose listeners used the certificate.
+  const extra = new Map<string, Change[]>();
+  const orphans: Change[] = [];
+  for (const { arn, change } of deletions) {
+    const owner = groups.find((g) => arn !== null && g.certificates.before.includes(arn));
+    if (owner === undefined) orphans.push(change);
+    else extra.set(owner.name, [...(extra.get(owner.name) ?? []), change]);
+  }
+  const withDeletions = groups.map((g) => (extra.has(g.name) ? { ...g, changes: [...(extra.get(g.name) ?? []), ...g.changes] } : g));
+  if (orphans.length > 0) {
+    withDeletions.push({
+      name: '(certificates)',
+      ingresses: [],
+      loadBalancer: null,
+      changes: orphans,
+      failure: null,
+      leftAsIs: null,
+      errors: [],
+      certificates: { inUse: [], before: [] },
+    });
+  }
+  return { groups: withDeletions, errors };
+}
+
+/** True when the run found nothing wrong: no Ingress error, no group failure. */
+export function isClean(result: ReconcileResult): boolean {
+  return result.errors.length === 0 && result.groups.every((g) => g.failure === null);
+}

@@ -1,2 +1,0 @@
-export * from './snapshot.js';
-export * from './files.js';
