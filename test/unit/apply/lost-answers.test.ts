@@ -7,7 +7,7 @@ import { ApplyState } from '../../../src/apply/state.js';
 import { deleteTargetGroup, deregisterTargets } from '../../../src/apply/target-groups.js';
 import { AwsCallError } from '../../../src/aws/clients.js';
 import type { OperationOf } from '../../../src/plan/operations.js';
-import { awsError, connectionReset, fakeAws } from './fake-aws.js';
+import { awsError, connectionReset, fakeAws } from '../fake-aws.js';
 
 const ruleA = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/lb/1/2/a';
 const ruleB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/lb/1/2/b';

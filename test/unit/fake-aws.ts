@@ -1,6 +1,6 @@
 // A recording stand-in for the SDK clients behind an `Aws`: every command goes to a handler
 // that answers or throws as AWS would, and the calls are kept in order for assertions.
-import { Aws } from '../../../src/aws/clients.js';
+import { Aws } from '../../src/aws/clients.js';
 
 export interface RecordedCall {
   readonly operation: string;
