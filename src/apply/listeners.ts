@@ -41,20 +41,40 @@ export async function createListener(aws: Aws, state: ApplyState, op: OperationO
   const arn = res.Listeners?.[0]?.ListenerArn;
   if (arn !== undefined) state.listenerArns.set(spec.port, arn);
   const sni = spec.protocol === 'HTTPS' ? spec.certificates.slice(1).map((ref) => state.certificateArn(ref)) : [];
-  if (arn !== undefined && sni.length > 0) {
-    await aws.send(aws.elbv2, new AddListenerCertificatesCommand({ ListenerArn: arn, Certificates: sni.map((CertificateArn) => ({ CertificateArn })) }));
-  }
+  if (arn !== undefined && sni.length > 0) await addCertificates(aws, arn, sni);
+}
+
+/**
+ * Adds certificates to a listener. Before a retry it reads the listener's list: when an
+ * attempt whose answer was lost added them, that is the answer (the emulator would add them
+ * twice; AWS documents no error for a certificate already there).
+ */
+async function addCertificates(aws: Aws, listenerArn: string, certificateArns: readonly string[]): Promise<void> {
+  await aws.send(aws.elbv2, new AddListenerCertificatesCommand({ ListenerArn: listenerArn, Certificates: certificateArns.map((CertificateArn) => ({ CertificateArn })) }), {
+    recover: async () => {
+      const present = await listenerCertificateArns(aws, listenerArn);
+      return certificateArns.every((a) => present.has(a)) ? { Certificates: certificateArns.map((CertificateArn) => ({ CertificateArn })), $metadata: {} } : undefined;
+    },
+  });
+}
+
+async function listenerCertificateArns(aws: Aws, listenerArn: string): Promise<Set<string | undefined>> {
+  const current = await aws.send(aws.elbv2, new DescribeListenerCertificatesCommand({ ListenerArn: listenerArn }));
+  return new Set((current.Certificates ?? []).map((c) => c.CertificateArn));
 }
 
 /** Attaches the SNI certificates the listener lacks, reading its list first. */
 export async function addListenerCertificates(aws: Aws, state: ApplyState, op: OperationOf<'addListenerCertificates'>): Promise<void> {
-  const current = await aws.send(aws.elbv2, new DescribeListenerCertificatesCommand({ ListenerArn: op.arn }));
-  const present = new Set((current.Certificates ?? []).map((c) => c.CertificateArn));
+  const present = await listenerCertificateArns(aws, op.arn);
   const missing = [...new Set(op.certificates.map((ref) => state.certificateArn(ref)))].filter((arn) => !present.has(arn));
   if (missing.length === 0) return;
-  await aws.send(aws.elbv2, new AddListenerCertificatesCommand({ ListenerArn: op.arn, Certificates: missing.map((CertificateArn) => ({ CertificateArn })) }));
+  await addCertificates(aws, op.arn, missing);
 }
 
+/**
+ * Removing a certificate that is not there is no error on AWS (the API reference lists only
+ * ListenerNotFound and OperationNotPermitted) nor on the emulator, so a retry is harmless.
+ */
 export async function removeListenerCertificates(aws: Aws, op: OperationOf<'removeListenerCertificates'>): Promise<void> {
   await aws.send(
     aws.elbv2,
@@ -62,6 +82,9 @@ export async function removeListenerCertificates(aws: Aws, op: OperationOf<'remo
   );
 }
 
+/**
+ * ModifyListener sets what it is given whole; a retry after a lost answer sets the same.
+ */
 export async function modifyListener(aws: Aws, state: ApplyState, op: OperationOf<'modifyListener'>): Promise<void> {
   const { spec } = op;
   await aws.send(
@@ -76,6 +99,7 @@ export async function modifyListener(aws: Aws, state: ApplyState, op: OperationO
   );
 }
 
+/** Deletes a listener; ListenerNotFound (AWS API reference, DeleteListener) means an earlier attempt did. */
 export async function deleteListener(aws: Aws, op: OperationOf<'deleteListener'>): Promise<void> {
   await alreadyDone(() => aws.send(aws.elbv2, new DeleteListenerCommand({ ListenerArn: op.arn })), ['ListenerNotFound']);
 }

@@ -35,6 +35,10 @@ export async function createLoadBalancer(aws: Aws, state: ApplyState, op: Operat
   state.listenerArns.clear();
 }
 
+/**
+ * SetSubnets, SetSecurityGroups, SetIpAddressType and ModifyLoadBalancerAttributes set values
+ * whole, so a retry after a lost answer sets the same again (checked on the emulator too).
+ */
 export async function setSubnets(aws: Aws, op: OperationOf<'setSubnets'>): Promise<void> {
   await aws.send(aws.elbv2, new SetSubnetsCommand({ LoadBalancerArn: op.arn, Subnets: [...op.subnetIds] }));
 }
@@ -60,6 +64,10 @@ export async function modifyLoadBalancerAttributes(aws: Aws, state: ApplyState, 
   );
 }
 
+/**
+ * Deletes a load balancer. AWS succeeds for one already deleted (API reference,
+ * DeleteLoadBalancer); LoadBalancerNotFound, which the SDK also models, counts as done.
+ */
 export async function deleteLoadBalancer(aws: Aws, state: ApplyState, op: OperationOf<'deleteLoadBalancer'>): Promise<void> {
   await alreadyDone(() => aws.send(aws.elbv2, new DeleteLoadBalancerCommand({ LoadBalancerArn: op.arn })), ['LoadBalancerNotFound']);
   if (state.loadBalancerArn === op.arn) {

@@ -88,14 +88,60 @@ export function findRule(aws: Aws, listenerArn: string, tags: Tags): () => Promi
 }
 
 /**
+ * Whether an AWS error carries one of `codes`. Codes are written as the AWS API reference
+ * names them (`RuleNotFound`); SDK v3 reports ELBv2's as exception names with an
+ * `Exception` suffix (`RuleNotFoundException`), EC2's as they are (`InvalidGroup.NotFound`).
+ */
+export function hasAwsCode(err: unknown, codes: readonly string[]): boolean {
+  if (!(err instanceof AwsCallError)) return false;
+  return codes.includes(err.awsCode) || codes.includes(err.awsCode.replace(/Exception$/, ''));
+}
+
+/**
  * Runs a change whose retry may meet its own earlier success: adding a permission that is
  * there, removing one that is gone, deleting what no longer exists. Those answers count as done.
+ *
+ * @param doneCodes AWS error codes (as the API reference names them) that mean "already so".
+ * @throws whatever `change` throws with any other code.
  */
 export async function alreadyDone(change: () => Promise<unknown>, doneCodes: readonly string[]): Promise<void> {
   try {
     await change();
   } catch (err) {
-    if (err instanceof AwsCallError && doneCodes.includes(err.awsCode)) return;
+    if (hasAwsCode(err, doneCodes)) return;
     throw err;
   }
+}
+
+/** One rule's wanted priority. */
+export interface PriorityMove {
+  readonly arn: string;
+  readonly priority: number;
+}
+
+/**
+ * The moves not yet in effect, given each rule's priority as read from AWS (`undefined` for a
+ * rule that was not found). Used after SetRulePriorities was refused with PriorityInUse: a
+ * retry of a call whose answer was lost meets the rule already at its priority, and the
+ * emulator refuses re-setting a rule's own priority.
+ */
+export function movesLeft(moves: readonly PriorityMove[], current: ReadonlyMap<string, number | undefined>): PriorityMove[] {
+  return moves.filter((m) => current.get(m.arn) !== m.priority);
+}
+
+/** A target as DescribeTargetHealth reports it. */
+export interface ObservedTarget {
+  readonly id: string;
+  readonly port: number | undefined;
+  /** `draining` once deregistered, until the deregistration delay has passed. */
+  readonly state: string | undefined;
+}
+
+/**
+ * Targets of `wanted` that are still registered: listed by DescribeTargetHealth and not
+ * draining (AWS lists a deregistered target as `draining` for the deregistration delay).
+ * A target listed without a port matches any port.
+ */
+export function stillRegistered<T extends { readonly ip: string; readonly port: number }>(wanted: readonly T[], observed: readonly ObservedTarget[]): T[] {
+  return wanted.filter((t) => observed.some((o) => o.id === t.ip && (o.port === undefined || o.port === t.port) && o.state !== 'draining'));
 }

@@ -5,6 +5,10 @@ import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { OperationOf } from '../plan/operations.js';
 
+/**
+ * Adding a tag that is there overwrites it with the same value and removing one that is gone
+ * is no error (ELBv2 AddTags/RemoveTags, EC2 CreateTags/DeleteTags), so retries are harmless.
+ */
 export async function updateTags(aws: Aws, op: OperationOf<'updateTags'>): Promise<void> {
   const add = tagsToSdk(op.add);
   if (op.service === 'ec2') {

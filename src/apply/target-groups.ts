@@ -3,6 +3,7 @@ import {
   CreateTargetGroupCommand,
   DeleteTargetGroupCommand,
   DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
   ModifyTargetGroupAttributesCommand,
   ModifyTargetGroupCommand,
   RegisterTargetsCommand,
@@ -11,7 +12,7 @@ import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { HealthCheckSpec, TargetSpec } from '../model/resources.js';
 import type { OperationOf } from '../plan/operations.js';
-import { alreadyDone, findTargetGroup } from './recover.js';
+import { alreadyDone, findTargetGroup, hasAwsCode, stillRegistered } from './recover.js';
 import type { ApplyState } from './state.js';
 
 export function healthCheckToSdk(hc: HealthCheckSpec, grpc: boolean): {
@@ -57,6 +58,10 @@ export async function createTargetGroup(aws: Aws, state: ApplyState, op: Operati
   if (arn !== undefined) state.targetGroupArns.set(spec.id, arn);
 }
 
+/**
+ * ModifyTargetGroup, ModifyTargetGroupAttributes and RegisterTargets set values, so a retry
+ * after a lost answer sets the same again; registering a registered target is no error.
+ */
 export async function modifyTargetGroupHealthCheck(aws: Aws, op: OperationOf<'modifyTargetGroupHealthCheck'>): Promise<void> {
   await aws.send(aws.elbv2, new ModifyTargetGroupCommand({ TargetGroupArn: op.arn, HealthCheckEnabled: true, ...healthCheckToSdk(op.healthCheck, op.grpc) }));
 }
@@ -82,10 +87,26 @@ export async function registerTargets(aws: Aws, state: ApplyState, op: Operation
   );
 }
 
+/**
+ * Deregisters targets. InvalidTarget (AWS API reference, DeregisterTargets) also answers a
+ * target that is no longer registered, which is what a retry meets when the first attempt's
+ * answer was lost; so on InvalidTarget the targets are read back, and the change is done when
+ * none of them is registered any more.
+ *
+ * @throws AwsCallError InvalidTarget when a target is still registered after all.
+ */
 export async function deregisterTargets(aws: Aws, op: OperationOf<'deregisterTargets'>): Promise<void> {
-  await aws.send(aws.elbv2, new DeregisterTargetsCommand({ TargetGroupArn: op.arn, Targets: targetsToSdk(op.targets) }));
+  try {
+    await aws.send(aws.elbv2, new DeregisterTargetsCommand({ TargetGroupArn: op.arn, Targets: targetsToSdk(op.targets) }));
+  } catch (err) {
+    if (!hasAwsCode(err, ['InvalidTarget'])) throw err;
+    const health = await aws.send(aws.elbv2, new DescribeTargetHealthCommand({ TargetGroupArn: op.arn }));
+    const observed = (health.TargetHealthDescriptions ?? []).map((d) => ({ id: d.Target?.Id ?? '', port: d.Target?.Port, state: d.TargetHealth?.State }));
+    if (stillRegistered(op.targets, observed).length > 0) throw err;
+  }
 }
 
+/** Deletes a target group; TargetGroupNotFound (the emulator's answer; AWS succeeds) means an earlier attempt did. */
 export async function deleteTargetGroup(aws: Aws, op: OperationOf<'deleteTargetGroup'>): Promise<void> {
   await alreadyDone(() => aws.send(aws.elbv2, new DeleteTargetGroupCommand({ TargetGroupArn: op.arn })), ['TargetGroupNotFound']);
 }

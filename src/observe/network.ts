@@ -29,7 +29,27 @@ export interface Network {
   readonly subnets: readonly SubnetInfo[];
 }
 
-export async function discoverNetwork(aws: Aws, options: { readonly vpcId?: string | undefined }): Promise<Network> {
+export interface DiscoverNetworkOptions {
+  /** The VPC to use; when absent it is found by the subnets' role tags. */
+  readonly vpcId?: string | undefined;
+  /**
+   * The cluster's name. Where tagged subnets sit in several VPCs, the VPC whose subnets carry
+   * `kubernetes.io/cluster/<name>` is chosen. @default no preference
+   */
+  readonly clusterName?: string | undefined;
+}
+
+/**
+ * Finds the cluster's VPC and reads all its subnets. Without `vpcId`, the VPC is the one whose
+ * subnets carry a load balancer role tag (`kubernetes.io/role/elb` or
+ * `kubernetes.io/role/internal-elb`); where those sit in several VPCs, the one whose tagged
+ * subnets also carry `kubernetes.io/cluster/<clusterName>` (the tag EKS and the AWS Load
+ * Balancer Controller's docs put on a cluster's subnets, value `owned` or `shared`).
+ *
+ * @throws AlbatrossError `aws-state` when no subnet is tagged, or when the tagged subnets sit
+ *   in several VPCs and not exactly one of them is the cluster's; the message names the VPCs.
+ */
+export async function discoverNetwork(aws: Aws, options: DiscoverNetworkOptions): Promise<Network> {
   const describe = (filters: { Name: string; Values: string[] }[]): Promise<Subnet[]> =>
     collectPages(
       (NextToken) => aws.send(aws.ec2, new DescribeSubnetsCommand({ Filters: filters, ...(NextToken === undefined ? {} : { NextToken }) })),
@@ -38,17 +58,11 @@ export async function discoverNetwork(aws: Aws, options: { readonly vpcId?: stri
     );
   let vpcId = options.vpcId;
   if (vpcId === undefined) {
-    const tagged = await describe([{ Name: 'tag-key', Values: Object.values(SubnetRoleTag) }]);
-    const vpcs = [...new Set(tagged.map((s) => s.VpcId ?? ''))].sort();
-    if (vpcs.length !== 1) {
-      throw new AlbatrossError(
-        'aws-state',
-        vpcs.length === 0
-          ? `no subnet carries the tag ${SubnetRoleTag['internet-facing']} or ${SubnetRoleTag.internal}, so the VPC cannot be found; pass --vpc-id or tag the cluster's subnets`
-          : `subnets tagged for load balancers are in several VPCs (${vpcs.join(', ')}); pass --vpc-id to choose one`,
-      );
-    }
-    vpcId = vpcs[0]!;
+    // One value per filter and call: the emulator answers a filter with two values with
+    // nothing, where AWS would OR them.
+    const tagged: Subnet[] = [];
+    for (const tag of Object.values(SubnetRoleTag)) tagged.push(...(await describe([{ Name: 'tag-key', Values: [tag] }])));
+    vpcId = chooseVpc(tagged, options.clusterName);
   }
   const subnets = await describe([{ Name: 'vpc-id', Values: [vpcId] }]);
   return {
@@ -65,6 +79,43 @@ export async function discoverNetwork(aws: Aws, options: { readonly vpcId?: stri
       };
     }),
   };
+}
+
+/**
+ * The VPC of the subnets tagged for load balancers: the only one, else the only one whose
+ * tagged subnets carry the cluster's tag (`owned` or `shared`).
+ *
+ * @throws AlbatrossError `aws-state` naming the VPCs when there is no such single VPC.
+ */
+export function chooseVpc(tagged: readonly Subnet[], clusterName: string | undefined): string {
+  const vpcs = [...new Set(tagged.map((s) => s.VpcId ?? ''))].filter((v) => v !== '').sort();
+  const only = vpcs.length === 1 ? vpcs[0] : undefined;
+  if (only !== undefined) return only;
+  if (vpcs.length === 0) {
+    throw new AlbatrossError(
+      'aws-state',
+      `no subnet carries the tag ${SubnetRoleTag['internet-facing']} or ${SubnetRoleTag.internal}, so the VPC cannot be found; pass --vpc-id or tag the cluster's subnets`,
+    );
+  }
+  if (clusterName === undefined) {
+    throw new AlbatrossError('aws-state', `subnets tagged for load balancers are in several VPCs (${vpcs.join(', ')}); pass --vpc-id to choose one`);
+  }
+  const clusterTag = `${clusterTagPrefix}${clusterName}`;
+  const ours = [
+    ...new Set(
+      tagged.filter((s) => (s.Tags ?? []).some((t) => t.Key === clusterTag && (t.Value === 'owned' || t.Value === 'shared'))).map((s) => s.VpcId ?? ''),
+    ),
+  ]
+    .filter((v) => v !== '')
+    .sort();
+  const ourOnly = ours.length === 1 ? ours[0] : undefined;
+  if (ourOnly !== undefined) return ourOnly;
+  throw new AlbatrossError(
+    'aws-state',
+    ours.length === 0
+      ? `subnets tagged for load balancers are in several VPCs (${vpcs.join(', ')}) and none of them carries ${clusterTag}=owned or shared; pass --vpc-id to choose one, or tag the cluster's subnets with ${clusterTag}`
+      : `subnets tagged for load balancers and ${clusterTag} are in several VPCs (${ours.join(', ')}); pass --vpc-id to choose one`,
+  );
 }
 
 export type Resolution<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };

@@ -1,6 +1,7 @@
 // The pipeline end to end against the emulator: create, converge, update in place, repair
 // drift, delete, and never touch what is not ours.
-import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ACMClient, DeleteCertificateCommand, RequestCertificateCommand } from '@aws-sdk/client-acm';
+import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateLoadBalancerCommand,
   CreateRuleCommand,
@@ -8,6 +9,7 @@ import {
   DeleteLoadBalancerCommand,
   DeleteRuleCommand,
   DeregisterTargetsCommand,
+  DescribeListenerCertificatesCommand,
   DescribeLoadBalancersCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -19,7 +21,8 @@ import {
   DescribeTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { endpointSlice, ingress, service, snapshot } from '../../unit/factories.js';
-import { awsClientConfig } from '../emulator/emulator.js';
+import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
 import { readAlb, route, testCluster, type TestCluster } from './harness.js';
 
 const shop = (overrides: { cartPath?: string; cartService?: string; extraPaths?: { path: string; service: string; port: number }[]; annotations?: Record<string, string> } = {}) =>
@@ -275,6 +278,205 @@ describe('reconcile against the emulator', () => {
 
     await cluster.run(shop());
     expect(cluster.aws.calls.changingOperations()).toEqual([]);
+  });
+
+  it('converges through create, change and delete while every other changing request loses its first answer', async () => {
+    // given: every other request of each changing operation reaches AWS and takes effect, but
+    // its first answer never arrives; retries are answered.
+    const lost = new Set<string>();
+    const seen = new WeakSet<object>();
+    const count = new Map<string, number>();
+    for (const client of [cluster.aws.elbv2, cluster.aws.ec2]) {
+      (client.middlewareStack as unknown as { add: (mw: unknown, o: unknown) => void }).add(
+        (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: object }) => {
+          const result = await next(args);
+          const operation = (context.commandName ?? '').replace(/Command$/, '');
+          if (/^(Describe|List|Get)/.test(operation) || seen.has(args.input)) return result;
+          seen.add(args.input);
+          const n = (count.get(operation) ?? 0) + 1;
+          count.set(operation, n);
+          if (n % 2 === 1) {
+            lost.add(operation);
+            throw Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
+          }
+          return result;
+        },
+        { step: 'finalizeRequest', name: 'loseResponses' },
+      );
+    }
+    const acm = new ACMClient(awsClientConfig());
+    const ec2 = new EC2Client(awsClientConfig());
+    const cert = async (name: string) => (await acm.send(new RequestCertificateCommand({ DomainName: `${name}.${cluster.clusterName}.example.com` }))).CertificateArn!;
+    const [certA, certB, certC, certD, certE] = [await cert('a'), await cert('b'), await cert('c'), await cert('d'), await cert('e')];
+    const network = await bootstrapNetwork({ endpoint: endpoint(), region: region(), clusterName: cluster.clusterName, credentials: awsClientConfig().credentials });
+    const edgeName = `edge-${cluster.clusterName}`;
+    const edge = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: edgeName,
+        Description: 'edge',
+        VpcId: cluster.vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'Name', Value: edgeName }] }],
+      }),
+    );
+    const world = (o: {
+      paths: { path: string; service: string; port: number }[];
+      annotations: Record<string, string>;
+      web: string[];
+      defaultBackend?: boolean;
+    }) =>
+      snapshot({
+        ingresses: [
+          ingress({
+            name: 'storefront',
+            namespace: 'shop',
+            annotations: { 'group.name': 'shop', ...o.annotations },
+            host: 'shop.example.com',
+            paths: o.paths,
+            ...(o.defaultBackend === true ? { defaultBackend: { service: 'web', port: 80 } } : {}),
+          }),
+        ],
+        services: [
+          service({ name: 'web', namespace: 'shop' }),
+          service({ name: 'cart', namespace: 'shop', ports: [{ port: 8080, targetPort: 9000 }] }),
+          service({ name: 'search', namespace: 'shop', ports: [{ port: 8080, targetPort: 9000 }] }),
+        ],
+        endpointSlices: [
+          endpointSlice({ service: 'web', namespace: 'shop', endpoints: [{ addresses: o.web }] }),
+          endpointSlice({ service: 'cart', namespace: 'shop', ports: [{ port: 9000 }], endpoints: [{ addresses: ['10.0.1.20'] }] }),
+          endpointSlice({ service: 'search', namespace: 'shop', ports: [{ port: 9000 }], endpoints: [{ addresses: ['10.0.1.30'] }] }),
+        ],
+      });
+    const https = { 'listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]' };
+    const converges = async (snap: ReturnType<typeof world>) => {
+      const result = await cluster.run(snap);
+      expect(result.errors).toEqual([]);
+      expect(result.groups.map((g) => g.failure)).toEqual(result.groups.map(() => null));
+      await cluster.run(snap);
+      expect(cluster.aws.calls.changingOperations()).toEqual([]);
+    };
+
+    // when: created
+    await converges(
+      world({
+        paths: [
+          { path: '/', service: 'web', port: 80 },
+          { path: '/cart', service: 'cart', port: 8080 },
+          { path: '/help', service: 'search', port: 8080 },
+          { path: '/old', service: 'search', port: 8080 },
+        ],
+        annotations: {
+          ...https,
+          'certificate-arn': [certA, certB, certE].join(','),
+          'healthcheck-path': '/healthz',
+          'target-group-attributes': 'deregistration_delay.timeout_seconds=30',
+          'load-balancer-attributes': 'idle_timeout.timeout_seconds=60',
+          'inbound-cidrs': '10.0.0.0/8',
+          tags: 'team=shop,env=dev',
+        },
+        web: ['10.0.1.10', '10.0.2.10'],
+      }),
+    );
+
+    // when: changed: a rule's target, rule order, a path, health check, attributes, targets,
+    // certificates, default action, tags, inbound rules, IP address type, subnets
+    await converges(
+      world({
+        paths: [
+          { path: '/', service: 'web', port: 80 },
+          { path: '/help', service: 'search', port: 8080 },
+          { path: '/cart', service: 'web', port: 80 },
+          { path: '/new', service: 'search', port: 8080 },
+        ],
+        annotations: {
+          ...https,
+          'certificate-arn': [certC, certB, certD].join(','),
+          'healthcheck-path': '/ready',
+          'target-group-attributes': 'deregistration_delay.timeout_seconds=60',
+          'load-balancer-attributes': 'idle_timeout.timeout_seconds=120',
+          'inbound-cidrs': '192.168.0.0/16',
+          tags: 'team=web,owner=ops',
+          'ip-address-type': 'dualstack',
+          subnets: network.publicSubnetIds.slice(0, 2).join(','),
+        },
+        web: ['10.0.1.10', '10.0.3.10'],
+        defaultBackend: true,
+      }),
+    );
+    const alb = (await readAlb(cluster, 'shop'))!;
+    expect(route(alb, 80, 'shop.example.com', '/cart')).toMatch(/^forward k8s-shop-web-/);
+    expect(route(alb, 443, 'shop.example.com', '/new')).toMatch(/^forward k8s-shop-search-/);
+    expect(route(alb, 80, 'shop.example.com', '/old')).toMatch(/^forward k8s-shop-web-/);
+    expect(route(alb, 80, 'elsewhere.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
+    const sni = await cluster.elbv2.send(new DescribeListenerCertificatesCommand({ ListenerArn: alb.listeners.get(443)!.arn }));
+    expect((sni.Certificates ?? []).map((c) => `${c.IsDefault === true ? 'default ' : ''}${c.CertificateArn}`).sort()).toEqual(
+      [`default ${certC}`, certB, certD].sort(),
+    );
+    const web = (await ourTargetGroups(cluster)).find((t) => t.TargetGroupName!.startsWith('k8s-shop-web-'))!;
+    expect(web.HealthCheckPath).toBe('/ready');
+    const health = await cluster.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: web.TargetGroupArn }));
+    expect(health.TargetHealthDescriptions!.map((d) => d.Target!.Id).sort()).toEqual(['10.0.1.10', '10.0.3.10']);
+    const lb = (await cluster.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [alb.arn] }))).LoadBalancers![0]!;
+    expect([lb.IpAddressType, lb.AvailabilityZones!.map((z) => z.SubnetId).sort()]).toEqual(['dualstack', network.publicSubnetIds.slice(0, 2).sort()]);
+
+    // when: the named security group replaces ours, HTTPS goes, and Service search is no longer used
+    await converges(
+      world({
+        paths: [
+          { path: '/', service: 'web', port: 80 },
+          { path: '/cart', service: 'web', port: 80 },
+        ],
+        annotations: { 'security-groups': edgeName, tags: 'team=web,owner=ops' },
+        web: ['10.0.1.10', '10.0.3.10'],
+      }),
+    );
+    const smaller = (await readAlb(cluster, 'shop'))!;
+    expect([...smaller.listeners.keys()]).toEqual([80]);
+    expect((await ourTargetGroups(cluster)).map((t) => t.TargetGroupName!.replace(/-[0-9a-f]+$/, '')).sort()).toEqual(['k8s-shop-web']);
+
+    // when: deleted
+    await converges(snapshot({ ingresses: [] }));
+
+    // then
+    expect(await readAlb(cluster, 'shop')).toBeNull();
+    expect(await ourTargetGroups(cluster)).toEqual([]);
+    const sgs = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:albatross.dev/cluster', Values: [cluster.clusterName] }] }));
+    expect(sgs.SecurityGroups).toEqual([]);
+    // Every changing operation apply makes lost an answer at least once.
+    expect([...lost].sort()).toEqual([
+      'AddListenerCertificates',
+      'AddTags',
+      'AuthorizeSecurityGroupIngress',
+      'CreateListener',
+      'CreateLoadBalancer',
+      'CreateRule',
+      'CreateSecurityGroup',
+      'CreateTags',
+      'CreateTargetGroup',
+      'DeleteListener',
+      'DeleteLoadBalancer',
+      'DeleteRule',
+      'DeleteSecurityGroup',
+      'DeleteTags',
+      'DeleteTargetGroup',
+      'DeregisterTargets',
+      'ModifyListener',
+      'ModifyLoadBalancerAttributes',
+      'ModifyRule',
+      'ModifyTargetGroup',
+      'ModifyTargetGroupAttributes',
+      'RegisterTargets',
+      'RemoveListenerCertificates',
+      'RemoveTags',
+      'RevokeSecurityGroupIngress',
+      'SetIpAddressType',
+      'SetRulePriorities',
+      'SetSecurityGroups',
+      'SetSubnets',
+    ]);
+    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: edge.GroupId! }));
+    for (const arn of [certA, certB, certC, certD, certE]) await acm.send(new DeleteCertificateCommand({ CertificateArn: arn }));
+    acm.destroy();
+    ec2.destroy();
   });
 
   it('uses the security groups the annotation names by Name tag, and creates none of its own', async () => {
