@@ -3,7 +3,7 @@
 import type { DiscoveryV1EndpointPort, V1Endpoint, V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import { isObject, objectsIn, stringsIn } from '../ingress/input.js';
 import type { TargetSpec } from '../model/resources.js';
-import { isIPv4 } from '../ingress/annotations.js';
+import { isIPv4 } from 'node:net';
 
 export const ServiceNameLabel = 'kubernetes.io/service-name';
 
