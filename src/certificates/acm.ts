@@ -16,6 +16,7 @@ import pLimit from 'p-limit';
 import { AwsCallError, type Aws } from '../aws/clients.js';
 import { tagsFromSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
 import { collectPages } from '../aws/pagination.js';
+import { compareStrings } from '../model/compare.js';
 import { AlbatrossError } from '../model/errors.js';
 import { OwnershipTag } from '../model/ids.js';
 import type { Tags } from '../model/resources.js';
@@ -92,7 +93,7 @@ export async function observeCertificates(aws: Aws, clusterName: string, concurr
       }),
     ),
   );
-  return found.filter((c): c is ImportedCertificate => c !== null).sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+  return found.filter((c): c is ImportedCertificate => c !== null).sort((a, b) => compareStrings(a.arn, b.arn));
 }
 
 /**

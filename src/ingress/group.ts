@@ -2,6 +2,7 @@
 // otherwise an Ingress is a group of its own named `namespace/name`. Members are ordered by
 // `group.order`, then by `namespace/name`; groups by name.
 import type { V1Ingress } from '@kubernetes/client-node';
+import { compareStrings } from '../model/compare.js';
 import type { IngressError, ObjectKey } from '../model/resources.js';
 import { objectKey } from '../snapshot/snapshot.js';
 import { annotationsOf, parseGroupName, parseGroupOrder } from './annotations.js';
@@ -63,9 +64,4 @@ export function groupIngresses(ingresses: readonly V1Ingress[]): Grouping {
       })),
     errors,
   };
-}
-
-/** Code-unit order, independent of locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
