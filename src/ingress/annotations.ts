@@ -46,7 +46,6 @@ export const Annotation = {
   successCodes: 'success-codes',
   targetGroupAttributes: 'target-group-attributes',
 } as const;
-export type AnnotationName = (typeof Annotation)[keyof typeof Annotation];
 
 /** Annotation values as strings. Manifests read from files may carry numbers or booleans. */
 export type Annotations = Readonly<Record<string, string>>;

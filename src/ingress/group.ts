@@ -17,8 +17,6 @@ export interface GroupMember {
 
 export interface IngressGroup {
   readonly name: string;
-  /** `true` when named by `group.name`; `false` for the implicit group of a lone Ingress. */
-  readonly explicit: boolean;
   /** In group order. */
   readonly members: readonly GroupMember[];
   /** Members left out because their group annotations are invalid. */
@@ -34,7 +32,7 @@ export interface Grouping {
 
 export function groupIngresses(ingresses: readonly V1Ingress[]): Grouping {
   const errors: IngressError[] = [];
-  const byName = new Map<string, { explicit: boolean; members: GroupMember[]; rejected: IngressError[] }>();
+  const byName = new Map<string, { members: GroupMember[]; rejected: IngressError[] }>();
   for (const ingress of ingresses) {
     const key = objectKey(ingress);
     const annotations = annotationsOf(ingress);
@@ -46,7 +44,7 @@ export function groupIngresses(ingresses: readonly V1Ingress[]): Grouping {
     const groupName = name.value ?? key;
     let group = byName.get(groupName);
     if (group === undefined) {
-      group = { explicit: name.value !== undefined, members: [], rejected: [] };
+      group = { members: [], rejected: [] };
       byName.set(groupName, group);
     }
     const order = parseGroupOrder(annotations);
@@ -58,7 +56,6 @@ export function groupIngresses(ingresses: readonly V1Ingress[]): Grouping {
       .sort(([a], [b]) => compareStrings(a, b))
       .map(([name, g]) => ({
         name,
-        explicit: g.explicit,
         members: g.members.sort((a, b) => a.order - b.order || compareStrings(a.key, b.key)),
         rejected: g.rejected.sort((a, b) => compareStrings(a.ingress, b.ingress)),
       })),
