@@ -17,6 +17,7 @@ import pLimit from 'p-limit';
 import { AwsCallError, type Aws } from '../aws/clients.js';
 import { tagsFromSdk, tagsToSdk } from '../aws/elbv2-shapes.js';
 import { collectPages } from '../aws/pagination.js';
+import { compareStrings } from '../model/compare.js';
 import { AlbatrossError } from '../model/errors.js';
 import { OwnershipTag } from '../model/ids.js';
 import type { Tags } from '../model/resources.js';
@@ -100,7 +101,7 @@ export async function observeCertificates(aws: Aws, clusterName: string): Promis
         },
       ];
     })
-    .sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+    .sort((a, b) => compareStrings(a.arn, b.arn));
 }
 
 /**

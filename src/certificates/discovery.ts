@@ -1,5 +1,6 @@
 // Which certificate names cover which hosts, and which ACM certificate to pick for a host
 // when an Ingress names none. Pure: the ACM reads are in acm.ts.
+import { compareStrings } from '../model/compare.js';
 
 /** Lower case, without the one trailing dot a fully qualified name may carry. */
 function normalizeName(name: string): string {
@@ -57,7 +58,7 @@ export function pickDiscoveredCertificate<C extends DiscoveryCandidate>(host: st
     (a, b) =>
       Number(b.exact) - Number(a.exact) ||
       (b.candidate.notAfter?.getTime() ?? 0) - (a.candidate.notAfter?.getTime() ?? 0) ||
-      (a.candidate.arn < b.candidate.arn ? -1 : a.candidate.arn > b.candidate.arn ? 1 : 0),
+      compareStrings(a.candidate.arn, b.candidate.arn),
   );
   return fitting[0]?.candidate ?? null;
 }

@@ -1,6 +1,7 @@
 // Which Secret bundles to import into ACM, which to re-import into an existing ARN (a
 // renewal) and which are already there. Pure: acm.ts reads and writes ACM.
 import { createHash } from 'node:crypto';
+import { compareStrings } from '../model/compare.js';
 import { OwnershipTag } from '../model/ids.js';
 import type { ObjectKey, Tags } from '../model/resources.js';
 import type { TlsBundle } from './secret.js';
@@ -92,9 +93,9 @@ export interface CertificateImportPlan {
  * - otherwise, import.
  */
 export function planCertificateImports(bundles: readonly TlsBundle[], observed: readonly ImportedCertificate[]): CertificateImportPlan {
-  const byArn = (a: { arn: string }, b: { arn: string }): number => compare(a.arn, b.arn);
+  const byArn = (a: { arn: string }, b: { arn: string }): number => compareStrings(a.arn, b.arn);
   const wanted = new Map<string, TlsBundle[]>();
-  for (const bundle of [...bundles].sort((a, b) => compare(a.fingerprint, b.fingerprint) || compare(a.secret, b.secret))) {
+  for (const bundle of [...bundles].sort((a, b) => compareStrings(a.fingerprint, b.fingerprint) || compareStrings(a.secret, b.secret))) {
     const list = wanted.get(bundle.fingerprint) ?? [];
     if (!list.some((b) => b.secret === bundle.secret)) list.push(bundle);
     wanted.set(bundle.fingerprint, list);
@@ -148,8 +149,4 @@ export function planCertificateImports(bundles: readonly TlsBundle[], observed: 
     unused: sorted.filter((c) => !used.has(c.arn)),
     arns,
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,4 +2,3 @@ export * from './secret.js';
 export * from './discovery.js';
 export * from './imports.js';
 export * from './acm.js';
-export * from './policy.js';

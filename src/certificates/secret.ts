@@ -1,9 +1,13 @@
 // Reads a `kubernetes.io/tls` Secret into a certificate bundle ready for ACM, checking
 // everything ACM or a browser would reject before any AWS call. Messages name the Secret and
 // the problem, never key material.
-import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+// @peculiar/x509 registers its algorithms through tsyringe, which needs the Reflect metadata
+// polyfill loaded first; imports run in the order written.
+import 'reflect-metadata';
+import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { V1Secret } from '@kubernetes/client-node';
+import { PemConverter, SubjectAlternativeNameExtension, X509Certificate as CertificateStructure } from '@peculiar/x509';
 import type { ObjectKey } from '../model/resources.js';
 import { objectKey } from '../model/ids.js';
 import { certificateCovers } from './discovery.js';
@@ -102,7 +106,7 @@ export class TlsBundle {
       notBefore: isoSeconds(this.notBefore),
       notAfter: isoSeconds(this.notAfter),
       keyAlgorithm: this.keyAlgorithm,
-      chainLength: pemBlocks(this.chainPem).length,
+      chainLength: PemConverter.decode(this.chainPem).length,
     };
   }
 
@@ -154,9 +158,8 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
 
   const [leaf, ...chain] = certs.certs;
   if (leaf === undefined) return fail(`${TLS_CERT_KEY} holds no certificate`);
-  const keySpki = spki(privateKey.key);
-  if (!spki(leaf.publicKey).equals(keySpki)) {
-    const matching = chain.findIndex((c) => spki(c.publicKey).equals(keySpki));
+  if (!leaf.checks.checkPrivateKey(privateKey.key)) {
+    const matching = chain.findIndex((c) => c.checks.checkPrivateKey(privateKey.key));
     return fail(
       matching >= 0
         ? `${TLS_CERT_KEY} is out of order: ${TLS_PRIVATE_KEY_KEY} belongs to certificate ${matching + 2} (${describe(chain[matching])}); the server certificate must come first, then each issuer`
@@ -169,7 +172,7 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
     const cert = all[i];
     const issuer = all[i + 1];
     if (cert === undefined || issuer === undefined) continue;
-    if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) {
+    if (!cert.checks.checkIssued(issuer.checks) || !cert.checks.verify(issuer.checks.publicKey)) {
       return fail(
         `${TLS_CERT_KEY} is out of order: certificate ${i + 1} (${describe(cert)}) was not issued by certificate ${i + 2} (${describe(issuer)}); ` +
           'put the server certificate first, then each issuer in turn',
@@ -178,8 +181,8 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
   }
 
   // Only the leaf's dates are checked: chains in the wild carry expired cross-signs on purpose.
-  const notBefore = leaf.validFromDate;
-  const notAfter = leaf.validToDate;
+  const notBefore = leaf.checks.validFromDate;
+  const notAfter = leaf.checks.validToDate;
   if (notAfter.getTime() <= now.getTime()) return fail(`certificate for ${describe(leaf)} expired on ${isoSeconds(notAfter)}`);
   if (notBefore.getTime() > now.getTime()) return fail(`certificate for ${describe(leaf)} is not valid before ${isoSeconds(notBefore)}`);
 
@@ -194,13 +197,13 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
     ok: true,
     bundle: new TlsBundle({
       secret: key,
-      certificatePem: leaf.toString(),
-      chainPem: chain.map((c) => c.toString()).join(''),
+      certificatePem: leaf.checks.toString(),
+      chainPem: chain.map((c) => c.checks.toString()).join(''),
       privateKeyPem: privateKey.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
       names,
       notBefore,
       notAfter,
-      subject: subjectOf(leaf),
+      subject: leaf.structure.subject,
       keyAlgorithm: algorithm.value,
     }),
   };
@@ -224,23 +227,39 @@ function secretValue(secret: V1Secret, name: string): Checked<{ value: string }>
   return value.trim() === '' ? { ok: false, problem: `data["${name}"] is empty` } : { ok: true, value };
 }
 
+/** One certificate of `tls.crt`, read twice from the same DER. */
+interface Certificate {
+  /** Node's view, for the cryptographic checks: key match, issuer, signature, dates. */
+  readonly checks: X509Certificate;
+  /** The decoded ASN.1 structure, for names: subject attributes and SAN entries. */
+  readonly structure: CertificateStructure;
+}
+
 interface PemBlock {
   readonly label: string;
-  /** The whole block, BEGIN and END lines included. */
-  readonly text: string;
-  readonly body: string;
+  readonly headers: readonly { readonly key: string; readonly value: string }[];
+  readonly der: Buffer;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
-function pemBlocks(text: string): PemBlock[] {
-  return [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1] ?? '', text: m[0], body: m[2] ?? '' }));
+/**
+ * The PEM blocks of a Secret value, in order; text around them is ignored, as OpenSSL does.
+ * `null` when a block's armour is there but its headers or base64 do not decode.
+ */
+function pemBlocks(text: string): PemBlock[] | null {
+  // Pasted PEM often carries blanks at line ends: OpenSSL skips them, the PEM grammar does not.
+  const normalized = text.replace(/[ \t]+$/gm, '');
+  try {
+    return PemConverter.decodeWithHeaders(normalized).map((b) => ({ label: b.type, headers: b.headers, der: Buffer.from(b.rawData) }));
+  } catch {
+    return null;
+  }
 }
 
-function parseCertificates(text: string): Checked<{ certs: X509Certificate[] }> {
+function parseCertificates(text: string): Checked<{ certs: Certificate[] }> {
   const blocks = pemBlocks(text);
+  if (blocks === null) return { ok: false, problem: `${TLS_CERT_KEY} is not valid PEM` };
   if (blocks.length === 0) return { ok: false, problem: `${TLS_CERT_KEY} holds no PEM certificate` };
-  const certs: X509Certificate[] = [];
+  const certs: Certificate[] = [];
   for (const [i, block] of blocks.entries()) {
     if (block.label.endsWith('PRIVATE KEY')) {
       return { ok: false, problem: `${TLS_CERT_KEY} holds a private key (PEM block ${i + 1}); only certificates belong there` };
@@ -249,7 +268,7 @@ function parseCertificates(text: string): Checked<{ certs: X509Certificate[] }> 
       return { ok: false, problem: `${TLS_CERT_KEY} PEM block ${i + 1} is a ${block.label}, not a CERTIFICATE` };
     }
     try {
-      certs.push(new X509Certificate(block.text));
+      certs.push({ checks: new X509Certificate(block.der), structure: new CertificateStructure(block.der) });
     } catch {
       return { ok: false, problem: `${TLS_CERT_KEY} certificate ${i + 1} is not a valid X.509 certificate` };
     }
@@ -257,21 +276,32 @@ function parseCertificates(text: string): Checked<{ certs: X509Certificate[] }> 
   return { ok: true, certs };
 }
 
+/** The DER encodings Node reads for each PEM label of an unencrypted private key. */
+const privateKeyTypes: Readonly<Record<string, 'pkcs8' | 'pkcs1' | 'sec1'>> = {
+  'PRIVATE KEY': 'pkcs8',
+  'RSA PRIVATE KEY': 'pkcs1',
+  'EC PRIVATE KEY': 'sec1',
+};
+
 function parsePrivateKey(text: string): Checked<{ key: KeyObject }> {
   // Error texts from the parser are not passed on: they are generic, and nothing read from
   // tls.key may reach a message.
-  const blocks = pemBlocks(text).filter((b) => b.label.endsWith('PRIVATE KEY'));
+  const blocks = (pemBlocks(text) ?? []).filter((b) => b.label.endsWith('PRIVATE KEY'));
   if (blocks.length === 0) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds no PEM private key` };
   if (blocks.length > 1) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds ${blocks.length} private keys; it must hold exactly one` };
   const block = blocks[0];
   if (block === undefined) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds no PEM private key` };
-  if (block.label.startsWith('ENCRYPTED') || /Proc-Type:\s*4,\s*ENCRYPTED/.test(block.body)) {
+  // PKCS#8 says so in its label; the older OpenSSL forms say so in a Proc-Type header.
+  if (block.label.startsWith('ENCRYPTED') || block.headers.some((h) => h.key === 'Proc-Type' && h.value.includes('ENCRYPTED'))) {
     return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} is encrypted; ACM needs the private key unencrypted` };
   }
+  const invalid = { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} is not a valid private key (PEM: PKCS#1, PKCS#8 or SEC1)` } as const;
+  const type = privateKeyTypes[block.label];
+  if (type === undefined) return invalid;
   try {
-    return { ok: true, key: createPrivateKey({ key: block.text, format: 'pem' }) };
+    return { ok: true, key: createPrivateKey({ key: block.der, format: 'der', type }) };
   } catch {
-    return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} is not a valid private key (PEM: PKCS#1, PKCS#8 or SEC1)` };
+    return invalid;
   }
 }
 
@@ -298,64 +328,25 @@ function keyAlgorithm(key: KeyObject): Checked<{ value: KeyAlgorithm }> {
   };
 }
 
-/** The public half of a key as DER: what two keys of one pair have in common. */
-function spki(key: KeyObject): Buffer {
-  return (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
-}
-
-/** Splits Node's `subjectAltName` text (`DNS:a, DNS:"b, c", IP Address:1.2.3.4`) into entries. */
-function subjectAltNames(cert: X509Certificate): { type: string; value: string }[] {
-  const text = cert.subjectAltName;
-  if (text === undefined || text === '') return [];
-  const entries: { type: string; value: string }[] = [];
-  // Node quotes a value as a JSON string when it holds a separator or a quote.
-  const entry = /([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g;
-  for (const m of text.matchAll(entry)) {
-    const raw = m[2] ?? '';
-    let value = raw;
-    if (raw.startsWith('"')) {
-      try {
-        value = String(JSON.parse(raw));
-      } catch {
-        value = raw;
-      }
-    }
-    entries.push({ type: m[1] ?? '', value });
-  }
-  return entries;
-}
-
-/** Node's subject text, one `KEY=value` per line, as pairs. */
-function subjectFields(cert: X509Certificate): { key: string; value: string }[] {
-  return cert.subject
-    .split('\n')
-    .filter((line) => line.includes('='))
-    .map((line) => ({ key: line.slice(0, line.indexOf('=')), value: line.slice(line.indexOf('=') + 1) }));
-}
-
 /** SAN DNS names when there are any; otherwise the CN, as the only name (RFC 6125). */
-function certificateNames(cert: X509Certificate): string[] {
-  const dns = subjectAltNames(cert)
-    .filter((e) => e.type === 'DNS')
-    .map((e) => e.value);
+function certificateNames(cert: Certificate): string[] {
+  const dns = (cert.structure.getExtension(SubjectAlternativeNameExtension)?.names.items ?? []).filter((n) => n.type === 'dns').map((n) => n.value);
   if (dns.length > 0) return dns;
-  const cn = subjectFields(cert).find((f) => f.key === 'CN')?.value;
+  const cn = commonName(cert);
   return cn === undefined || cn === '' ? [] : [cn];
 }
 
-function subjectOf(cert: X509Certificate): string {
-  return subjectFields(cert)
-    .map((f) => `${f.key}=${f.value}`)
-    .join(', ');
+function commonName(cert: Certificate): string | undefined {
+  return cert.structure.subjectName.getField('CN')[0];
 }
 
 /** How messages name a certificate: its CN, else its first DNS name, else its serial number. */
-function describe(cert: X509Certificate | undefined): string {
+function describe(cert: Certificate | undefined): string {
   if (cert === undefined) return 'unknown';
-  const cn = subjectFields(cert).find((f) => f.key === 'CN')?.value;
+  const cn = commonName(cert);
   if (cn !== undefined) return `CN=${cn}`;
   const first = certificateNames(cert)[0];
-  return first !== undefined ? first : `serial ${cert.serialNumber}`;
+  return first !== undefined ? first : `serial ${cert.checks.serialNumber}`;
 }
 
 /** `2026-01-01T00:00:00Z`: certificate times have whole seconds. */

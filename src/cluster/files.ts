@@ -5,6 +5,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { loadAllYaml } from '@kubernetes/client-node';
+import { compareStrings } from '../model/compare.js';
 import { AlbatrossError } from '../model/errors.js';
 import { validateObject } from './validate.js';
 import { ClusterStore } from './view.js';
@@ -69,7 +70,7 @@ async function manifestFiles(path: string): Promise<string[]> {
   if (!info.isDirectory()) return [path];
   const entries = await readdir(path, { withFileTypes: true });
   const found: string[] = [];
-  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const entry of entries.sort((a, b) => compareStrings(a.name, b.name))) {
     const full = join(path, entry.name);
     if (entry.isDirectory()) found.push(...(await manifestFiles(full)));
     else if (manifestExtensions.has(extname(entry.name))) found.push(full);

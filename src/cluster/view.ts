@@ -4,6 +4,7 @@
 import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Secret, V1Service } from '@kubernetes/client-node';
 import { selectOurIngresses } from '../ingress/class.js';
 import { groupIngresses, type Grouping, type IngressGroup } from '../ingress/group.js';
+import { compareStrings } from '../model/compare.js';
 import { objectKey } from '../model/ids.js';
 import type { ObjectKey } from '../model/resources.js';
 import { referencesOf, type IngressReferences } from './references.js';
@@ -121,12 +122,12 @@ export class ClusterStore implements ClusterView {
   }
 
   ingresses(): readonly V1Ingress[] {
-    this.sortedIngresses ??= [...this.ingressMap.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, i]) => i);
+    this.sortedIngresses ??= [...this.ingressMap.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, i]) => i);
     return this.sortedIngresses;
   }
 
   ingressClasses(): readonly V1IngressClass[] {
-    return [...this.classMap.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, c]) => c);
+    return [...this.classMap.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, c]) => c);
   }
 
   ingressClass(name: string): V1IngressClass | undefined {
@@ -139,7 +140,7 @@ export class ClusterStore implements ClusterView {
 
   endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[] {
     const slices = this.sliceMap.get(`${namespace}/${service}`);
-    return slices === undefined ? [] : [...slices.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, s]) => s);
+    return slices === undefined ? [] : [...slices.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, s]) => s);
   }
 
   secret(namespace: string, name: string): V1Secret | undefined {
@@ -230,7 +231,3 @@ export type ClusterObject =
   | { readonly kind: 'Service'; readonly object: V1Service }
   | { readonly kind: 'EndpointSlice'; readonly object: V1EndpointSlice }
   | { readonly kind: 'Secret'; readonly object: V1Secret };
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -2,6 +2,7 @@
 // names, formats and limits of the AWS Load Balancer Controller. Each returns `undefined`
 // when the annotation is absent (defaults are applied by the caller, which knows whether a
 // value is inherited from another group member) and an error message when it is invalid.
+import { isIP } from 'node:net';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import {
   IpAddressType,
@@ -45,7 +46,6 @@ export const Annotation = {
   successCodes: 'success-codes',
   targetGroupAttributes: 'target-group-attributes',
 } as const;
-export type AnnotationName = (typeof Annotation)[keyof typeof Annotation];
 
 /** Annotation values as strings. Manifests read from files may carry numbers or booleans. */
 export type Annotations = Readonly<Record<string, string>>;
@@ -190,44 +190,19 @@ export const parseInboundCidrs: Parser<string[]> = listParser(Annotation.inbound
   isCidr(cidr) ? null : `has ${quote(cidr)}, which is not a CIDR; use for example 10.0.0.0/16 or 2600:1f14::/56`,
 );
 
+/**
+ * Whether `value` is a CIDR block AWS takes: an IPv4 or IPv6 address in standard notation
+ * and a prefix length of at most 32 or 128 bits.
+ */
 export function isCidr(value: string): boolean {
   const slash = value.indexOf('/');
   if (slash < 0) return false;
   const address = value.slice(0, slash);
   const bits = value.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(bits)) return false;
-  if (isIPv4(address)) return Number(bits) <= 32;
-  if (isIPv6(address)) return Number(bits) <= 128;
-  return false;
-}
-
-export function isIPv4(value: string): boolean {
-  const parts = value.split('.');
-  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255 && (p === '0' || !p.startsWith('0')));
-}
-
-export function isIPv6(value: string): boolean {
-  let address = value;
-  let groupsWanted = 8;
-  // An embedded IPv4 tail (::ffff:10.0.0.1) stands for two groups.
-  const lastColon = address.lastIndexOf(':');
-  if (address.includes('.')) {
-    if (!isIPv4(address.slice(lastColon + 1))) return false;
-    address = address.slice(0, lastColon + 1) + '0';
-    groupsWanted = 7;
-  }
-  const halves = address.split('::');
-  if (halves.length > 2) return false;
-  const groups = (s: string): string[] | null => {
-    if (s === '') return [];
-    const g = s.split(':');
-    return g.every((x) => /^[0-9a-fA-F]{1,4}$/.test(x)) ? g : null;
-  };
-  const head = groups(halves[0] ?? '');
-  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
-  if (head === null || tail === null) return false;
-  const count = head.length + tail.length;
-  return halves.length === 2 ? count < groupsWanted : count === groupsWanted;
+  // A zone index (fe80::1%eth0) names one host's interface; isIP allows it, AWS does not.
+  const family = address.includes('%') ? 0 : isIP(address);
+  if (family === 0 || !/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 export const parseLoadBalancerAttributes: Parser<Record<string, string>> = mapParser(Annotation.loadBalancerAttributes);

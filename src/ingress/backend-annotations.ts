@@ -4,6 +4,7 @@
 // the AWS Load Balancer Controller, so manifests written for it read the same here.
 import type { ConditionSpec, FixedResponseAction, RedirectAction } from '../model/resources.js';
 import { annotationKey, isCidr, type Annotations } from './annotations.js';
+import { isObject } from './input.js';
 import { fail, ok, oneOf, quote, type Result } from './result.js';
 
 export const actionsAnnotation = (name: string): string => annotationKey(`actions.${name}`);
@@ -37,10 +38,6 @@ export interface ExtraConditions {
 export const noExtraConditions: ExtraConditions = { hosts: [], paths: [], others: [] };
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Field lookup: exact key first, then case-insensitive, as Go's JSON decoding does. */
 function field(obj: Json, key: string): unknown {

@@ -2,6 +2,7 @@
 // otherwise an Ingress is a group of its own named `namespace/name`. Members are ordered by
 // `group.order`, then by `namespace/name`; groups by name.
 import type { V1Ingress } from '@kubernetes/client-node';
+import { compareStrings } from '../model/compare.js';
 import type { IngressError, ObjectKey } from '../model/resources.js';
 import { objectKey } from '../model/ids.js';
 import { annotationsOf, parseGroupName, parseGroupOrder } from './annotations.js';
@@ -16,8 +17,6 @@ export interface GroupMember {
 
 export interface IngressGroup {
   readonly name: string;
-  /** `true` when named by `group.name`; `false` for the implicit group of a lone Ingress. */
-  readonly explicit: boolean;
   /** In group order. */
   readonly members: readonly GroupMember[];
   /** Members left out because their group annotations are invalid. */
@@ -33,7 +32,7 @@ export interface Grouping {
 
 export function groupIngresses(ingresses: readonly V1Ingress[]): Grouping {
   const errors: IngressError[] = [];
-  const byName = new Map<string, { explicit: boolean; members: GroupMember[]; rejected: IngressError[] }>();
+  const byName = new Map<string, { members: GroupMember[]; rejected: IngressError[] }>();
   for (const ingress of ingresses) {
     const key = objectKey(ingress);
     const annotations = annotationsOf(ingress);
@@ -45,7 +44,7 @@ export function groupIngresses(ingresses: readonly V1Ingress[]): Grouping {
     const groupName = name.value ?? key;
     let group = byName.get(groupName);
     if (group === undefined) {
-      group = { explicit: name.value !== undefined, members: [], rejected: [] };
+      group = { members: [], rejected: [] };
       byName.set(groupName, group);
     }
     const order = parseGroupOrder(annotations);
@@ -57,15 +56,9 @@ export function groupIngresses(ingresses: readonly V1Ingress[]): Grouping {
       .sort(([a], [b]) => compareStrings(a, b))
       .map(([name, g]) => ({
         name,
-        explicit: g.explicit,
         members: g.members.sort((a, b) => a.order - b.order || compareStrings(a.key, b.key)),
         rejected: g.rejected.sort((a, b) => compareStrings(a.ingress, b.ingress)),
       })),
     errors,
   };
-}
-
-/** Code-unit order, independent of locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,7 +3,7 @@
 
 /** The non-null object entries of `value` when it is a list; otherwise none. */
 export function objectsIn<T>(value: unknown): T[] {
-  return Array.isArray(value) ? value.filter((v): v is T => typeof v === 'object' && v !== null && !Array.isArray(v)) : [];
+  return Array.isArray(value) ? value.filter((v): v is T => isObject(v)) : [];
 }
 
 /** The string entries of `value` when it is a list; otherwise none. */
@@ -11,6 +11,7 @@ export function stringsIn(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
+/** Whether `value` is a JSON-style object: not null, not a list. */
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

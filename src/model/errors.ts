@@ -12,8 +12,6 @@ export const ErrorCode = [
   'aws-unavailable',
   /** AWS state that Albatross cannot work with (no VPC, no subnets, a limit reached). */
   'aws-state',
-  /** A group that cannot be built at all (for example over 100 rules). */
-  'group',
   /** Work abandoned on purpose (shutdown, lost leadership): neither a success nor a fault. */
   'aborted',
   'internal',

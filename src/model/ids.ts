@@ -9,7 +9,6 @@ export const OwnershipTag = {
   /** On listener rules only: the Ingress (`namespace/name`) whose path the rule serves. */
   ingress: 'albatross.dev/ingress',
 } as const;
-export type OwnershipTagKey = (typeof OwnershipTag)[keyof typeof OwnershipTag];
 
 export const ResourceId = {
   loadBalancer: 'loadbalancer',

@@ -144,8 +144,6 @@ export type ConditionSpec =
   | { readonly field: 'http-header'; readonly name: string; readonly values: readonly string[] }
   | { readonly field: 'query-string'; readonly values: readonly { readonly key?: string; readonly value: string }[] };
 
-export type ConditionField = ConditionSpec['field'];
-
 export interface RuleSpec {
   readonly id: string;
   readonly listenerPort: number;

@@ -28,7 +28,7 @@ import type {
   ActualStack,
   ActualTargetGroup,
 } from '../model/actual.js';
-import { compareStrings } from '../ingress/group.js';
+import { compareStrings } from '../model/compare.js';
 import { OwnershipTag } from '../model/ids.js';
 import type { IpAddressType, ProtocolVersion, SecurityGroupRuleSpec, TargetProtocol, TargetType } from '../model/resources.js';
 import { describeElbv2Tags } from './tags.js';

@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { ClusterView } from '../cluster/view.js';
 import type { IngressError } from '../model/resources.js';
 import { listGroups } from '../observe/group.js';
-import { compareStrings } from '../ingress/group.js';
+import { compareStrings } from '../model/compare.js';
 import type { Change } from '../plan/describe.js';
 import { deleteUnusedCertificates } from './certificates.js';
 import { reconcileGroup, type GroupResult, type ReconcileDeps } from './reconcile.js';

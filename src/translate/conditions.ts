@@ -2,6 +2,7 @@
 // values and wildcards, and splitting a rule that exceeds them into several rules with the
 // same action whose conditions together match exactly what the original matched.
 import { createHash } from 'node:crypto';
+import { compareStrings } from '../model/compare.js';
 import type { ConditionSpec } from '../model/resources.js';
 import { fail, ok, type Result } from '../ingress/result.js';
 
@@ -21,17 +22,13 @@ const fieldOrder: Record<ConditionSpec['field'], number> = {
   'query-string': 5,
 };
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Sorts conditions: host-header, path-pattern, http-request-method, source-ip, http-header (by name), query-string. */
 export function sortConditions(conditions: readonly ConditionSpec[]): ConditionSpec[] {
   return [...conditions].sort(
     (a, b) =>
       (fieldOrder[a.field] - fieldOrder[b.field]) ||
-      compare(a.field === 'http-header' ? a.name : '', b.field === 'http-header' ? b.name : '') ||
-      compare(JSON.stringify(a.values), JSON.stringify(b.values)),
+      compareStrings(a.field === 'http-header' ? a.name : '', b.field === 'http-header' ? b.name : '') ||
+      compareStrings(JSON.stringify(a.values), JSON.stringify(b.values)),
   );
 }
 

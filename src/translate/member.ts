@@ -2,6 +2,7 @@
 // its backends into actions and target groups. Everything that can be judged without the
 // other members is judged here; agreement with them is checked in `merge.ts`.
 import type { V1HTTPIngressPath, V1IngressRule, V1Service } from '@kubernetes/client-node';
+import { compareStrings } from '../model/compare.js';
 import type { ActionSpec, CertificateRef, IpAddressType, ObjectKey, Scheme, SubnetSelection, TlsResolver } from '../model/resources.js';
 import { certificateCovers } from '../certificates/discovery.js';
 import {
@@ -249,7 +250,7 @@ function parseExclusive(annotations: Annotations, take: <T>(parsed: Result<T | u
   set(Annotation.securityGroups, parseSecurityGroups(annotations), asSet);
   set(Annotation.inboundCidrs, parseInboundCidrs(annotations), asSet);
   set(Annotation.loadBalancerAttributes, parseLoadBalancerAttributes(annotations), (v) =>
-    JSON.stringify(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    JSON.stringify(Object.entries(v).sort(([a], [b]) => compareStrings(a, b))),
   );
   set(Annotation.manageBackendSecurityGroupRules, parseManageBackendSecurityGroupRules(annotations), scalar);
   set(Annotation.sslPolicy, parseSslPolicy(annotations), scalar);

@@ -1,6 +1,7 @@
 // Members of a group share one load balancer, so they must agree on what configures it. In
 // group order, a member that contradicts an earlier one is left out, with a message naming
 // both Ingresses, the annotation and both values; members that are silent inherit.
+import { compareStrings } from '../model/compare.js';
 import type { ActionSpec, ListenerProtocol, ObjectKey } from '../model/resources.js';
 import { Annotation, annotationKey } from '../ingress/annotations.js';
 import { quote } from '../ingress/result.js';
@@ -146,7 +147,7 @@ function settingsDifference(
   }
   const attrs = (d: TargetGroupDraft): string =>
     Object.entries(d.settings.attributes)
-      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+      .sort(([x], [y]) => compareStrings(x, y))
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
   if (attrs(mine) !== attrs(theirs))

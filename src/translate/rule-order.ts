@@ -2,6 +2,7 @@
 // is what Kubernetes means: exact hosts, then wildcard hosts (more labels first), then rules
 // without host; within a host the longest path first, Exact before Prefix at equal length;
 // remaining ties by group order, then by position in the Ingress.
+import { compareStrings } from '../model/compare.js';
 import type { ConditionSpec } from '../model/resources.js';
 import type { Route } from './member.js';
 import { HostTier } from './paths.js';
@@ -26,17 +27,13 @@ export function routePlace(route: Route): RoutePlace {
   return { tier: HostTier.none, labels: 0, host: '' };
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export function compareRoutes(a: Route, b: Route): number {
   const pa = routePlace(a);
   const pb = routePlace(b);
   return (
     pa.tier - pb.tier ||
     (pa.tier === HostTier.wildcard ? pb.labels - pa.labels : 0) ||
-    compareText(pa.host, pb.host) ||
+    compareStrings(pa.host, pb.host) ||
     b.path.length - a.path.length ||
     kindRank[a.path.kind] - kindRank[b.path.kind] ||
     a.member - b.member ||

@@ -2,8 +2,9 @@
 // Service port carries the resolved target port; endpoints not ready are left out.
 import type { DiscoveryV1EndpointPort, V1Endpoint, V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import { isObject, objectsIn, stringsIn } from '../ingress/input.js';
+import { compareStrings } from '../model/compare.js';
 import type { TargetSpec } from '../model/resources.js';
-import { isIPv4 } from '../ingress/annotations.js';
+import { isIPv4 } from 'node:net';
 
 export const ServiceNameLabel = 'kubernetes.io/service-name';
 
@@ -34,9 +35,7 @@ export function serviceTargets(
 function compareIps(a: string, b: string): number {
   const key = (ip: string): string =>
     isIPv4(ip) ? `4${ip.split('.').map((o) => o.padStart(3, '0')).join('.')}` : `6${ip.toLowerCase()}`;
-  const ka = key(a);
-  const kb = key(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return compareStrings(key(a), key(b));
 }
 
 /** The target group's nominal port: the first target's, else the numeric targetPort, else the Service port. */

@@ -17,6 +17,7 @@ export interface Issued {
 export interface IssueOptions {
   /** openssl `-subj` form. @default `/CN=<first SAN>` */
   readonly subject?: string;
+  /** DNS names; an entry with a type prefix (`IP:10.0.0.1`, `email:a@b.c`) is taken as written. */
   readonly sans?: readonly string[];
   readonly key?: KeySpec;
   /** Signs with this CA; self-signed without. */
@@ -50,7 +51,7 @@ export class Pki {
     const extensions = [
       options.ca === true ? 'basicConstraints=critical,CA:TRUE' : 'basicConstraints=CA:FALSE',
       options.ca === true ? 'keyUsage=critical,keyCertSign,cRLSign' : 'keyUsage=critical,digitalSignature,keyEncipherment',
-      ...(sans.length > 0 ? [`subjectAltName=${sans.map((s) => `DNS:${s}`).join(',')}`] : []),
+      ...(sans.length > 0 ? [`subjectAltName=${sans.map((s) => (/^[A-Za-z]+:/.test(s) ? s : `DNS:${s}`)).join(',')}`] : []),
     ];
     if (options.issuer === undefined) {
       execFileSync(

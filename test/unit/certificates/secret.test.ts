@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import { parseTlsSecret, type TlsBundle, type TlsBundleResult } from '../../../src/certificates/secret.js';
 import { chain, Pki, tlsSecret, type Issued } from './pki.js';
@@ -84,6 +84,31 @@ describe('parseTlsSecret: valid bundles', () => {
     expect(problem(parseTlsSecret(tlsSecret(other.certPem, other.keyPem), ['cn.example.com'], now()))).toBe(
       'Secret shop/cart-tls: certificate names (san.example.com) do not cover host cn.example.com',
     );
+  });
+  it('takes names from the DNS entries of the subjectAltName only, and shows escaped subject attributes as they are', () => {
+    const mixed = pki.issue({ subject: '/CN=odd.example.com/O=Acme, Inc', sans: ['IP:10.0.0.1', 'odd.example.com', 'email:ops@example.com', '*.odd.example.com'] });
+    const bundle = ok(parseTlsSecret(tlsSecret(mixed.certPem, mixed.keyPem), ['odd.example.com'], now()));
+    expect(bundle.names).toEqual(['odd.example.com', '*.odd.example.com']);
+    expect(bundle.subject).toBe('CN=odd.example.com, O=Acme\\, Inc');
+  });
+
+  it('accepts PEM with blanks at the ends of its lines', () => {
+    const bundle = ok(parseTlsSecret(tlsSecret(fullChain().replace(/\n/g, '  \n'), leaf.keyPem.replace(/\n/g, '\t\n')), ['a.example.com'], now()));
+    expect(bundle.names).toEqual(['a.example.com', '*.b.example.com']);
+    expect(bundle.toJSON().chainLength).toBe(1);
+  });
+
+  it("covers exactly the hosts OpenSSL's own host check accepts", () => {
+    const cnOnly = pki.issue({ subject: '/CN=legacy.example.com' });
+    const hosts = ['a.example.com', 'A.Example.com', 'x.b.example.com', '*.b.example.com', 'b.example.com', 'y.x.b.example.com', 'legacy.example.com', 'other.example.com'];
+    for (const issued of [leaf, cnOnly]) {
+      const cert = new X509Certificate(issued.certPem);
+      const key = issued === leaf ? fullChain() : issued.certPem;
+      for (const host of hosts) {
+        const openssl = cert.checkHost(host, { partialWildcards: false }) !== undefined;
+        expect([host, parseTlsSecret(tlsSecret(key, issued.keyPem), [host], now()).ok]).toEqual([host, openssl]);
+      }
+    }
   });
 });
 
@@ -221,6 +246,21 @@ describe('parseTlsSecret: problems', () => {
     const encrypted = createPrivateKey(leaf.keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }).toString();
     expect(problem(parseTlsSecret(tlsSecret(fullChain(), encrypted), [], now()))).toBe(
       'Secret shop/cart-tls: tls.key is encrypted; ACM needs the private key unencrypted',
+    );
+  });
+
+  it('reports a key encrypted in the older OpenSSL form, with a Proc-Type header', () => {
+    const encrypted = createPrivateKey(leaf.keyPem).export({ type: 'sec1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }).toString();
+    expect(encrypted).toContain('Proc-Type: 4,ENCRYPTED');
+    expect(problem(parseTlsSecret(tlsSecret(fullChain(), encrypted), [], now()))).toBe(
+      'Secret shop/cart-tls: tls.key is encrypted; ACM needs the private key unencrypted',
+    );
+  });
+
+  it('reports a private key in a PEM form ACM does not read', () => {
+    const openssh = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+    expect(problem(parseTlsSecret(tlsSecret(fullChain(), openssh), [], now()))).toBe(
+      'Secret shop/cart-tls: tls.key is not a valid private key (PEM: PKCS#1, PKCS#8 or SEC1)',
     );
   });
 

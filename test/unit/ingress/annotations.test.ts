@@ -164,6 +164,16 @@ describe('helpers', () => {
     ['2600:1f14::/129', false],
     ['1:2:3:4:5:6:7:8:9/64', false],
     ['010.0.0.0/8', false],
+    ['1:2:3:4:5:6:1.2.3.4/96', true],
+    ['::ffff:010.0.0.1/128', false],
+    ['1::2::3/64', false],
+    ['fe80::1%eth0/64', false],
+    ['256.0.0.0/8', false],
+    ['10.0.0/24', false],
+    ['10.0.0.0/', false],
+    ['10.0.0.0/-1', false],
+    [' 10.0.0.0/8', false],
+    ['[2600:1f14::]/56', false],
   ])('isCidr(%s) = %s', (cidr, expected) => {
     expect(isCidr(cidr)).toBe(expected);
   });

@@ -56,9 +56,9 @@ describe('grouping', () => {
       ingress({ namespace: 'shop', name: 'api', annotations: { 'group.name': 'shop' } }),
     ]);
     expect(result.errors).toEqual([]);
-    expect(result.groups.map((g) => [g.name, g.explicit, g.members.map((m) => m.key)])).toEqual([
-      ['blog/posts', false, ['blog/posts']],
-      ['shop', true, ['shop/api', 'shop/cart']],
+    expect(result.groups.map((g) => [g.name, g.members.map((m) => m.key)])).toEqual([
+      ['blog/posts', ['blog/posts']],
+      ['shop', ['shop/api', 'shop/cart']],
     ]);
   });
 

@@ -1,5 +1,0 @@
-export * from './diff.js';
-export * from './equality.js';
-export * from './operations.js';
-export * from './priorities.js';
-export * from './describe.js';
