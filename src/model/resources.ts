@@ -234,6 +234,22 @@ export interface IngressError {
   readonly severity: 'excluded' | 'degraded';
 }
 
+/**
+ * Something about one Ingress its owner should know, that does not stop it from being
+ * applied: a path that is never served, a redirect left out because it would loop. Unlike an
+ * `IngressError` it does not change the exit code.
+ */
+export interface IngressWarning {
+  readonly ingress: ObjectKey;
+  /** Group the Ingress belongs to. */
+  readonly group: string;
+  /**
+   * `Ingress namespace/name: ...`, naming the annotation or field, the value, and what
+   * Albatross does instead.
+   */
+  readonly message: string;
+}
+
 /** The outcome of translating every group of a snapshot. */
 export interface DesiredState {
   readonly stacks: readonly DesiredStack[];
@@ -243,4 +259,6 @@ export interface DesiredState {
    */
   readonly frozenGroups: readonly string[];
   readonly errors: readonly IngressError[];
+  /** Per-Ingress warnings of every group, in group order; they never change the exit code. */
+  readonly warnings: readonly IngressWarning[];
 }

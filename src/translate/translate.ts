@@ -1,7 +1,7 @@
 // Snapshot -> DesiredState: our Ingresses, grouped, each group translated on its own.
 // Pure: no I/O, and bad input never throws; it becomes IngressError values.
 import type { V1Service } from '@kubernetes/client-node';
-import type { DesiredStack, DesiredState, IngressError, TlsResolver } from '../model/resources.js';
+import type { DesiredStack, DesiredState, IngressError, IngressWarning, TlsResolver } from '../model/resources.js';
 import { selectOurIngresses } from '../ingress/class.js';
 import { groupIngresses } from '../ingress/group.js';
 import { objectKey, type Snapshot } from '../snapshot/snapshot.js';
@@ -27,13 +27,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Desire
   const stacks: DesiredStack[] = [];
   const frozenGroups: string[] = [];
   const errors: IngressError[] = [...grouping.errors];
+  const warnings: IngressWarning[] = [];
   for (const group of grouping.groups) {
     const outcome = buildGroupStack(group, ctx);
     errors.push(...outcome.errors);
+    warnings.push(...outcome.warnings);
     if (outcome.stack === null) frozenGroups.push(group.name);
     else stacks.push(outcome.stack);
   }
-  return { stacks, frozenGroups, errors };
+  return { stacks, frozenGroups, errors, warnings };
 }
 
 /** Objects read from files may be anything; only objects are considered. */

@@ -56,6 +56,6 @@ describe('translate never throws', () => {
 
   test('a snapshot of non-objects', () => {
     const state = translate({ ingresses: [null, 1, 'x'], ingressClasses: [null], services: [7], endpointSlices: [[]], secrets: [] } as unknown as Snapshot, { clusterName: 'x' });
-    expect(state).toEqual({ stacks: [], frozenGroups: [], errors: [] });
+    expect(state).toEqual({ stacks: [], frozenGroups: [], errors: [], warnings: [] });
   });
 });
