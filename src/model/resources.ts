@@ -218,6 +218,12 @@ export interface DesiredStack {
    * currently invalid (see `IngressError`).
    */
   readonly frozenIngresses: readonly ObjectKey[];
+  /**
+   * Every member of the group, applied or frozen, in group order. The diff places a frozen
+   * Ingress's rules among the others by precedence, and by this order where precedence ties.
+   * @default `ingresses` followed by `frozenIngresses`
+   */
+  readonly groupOrder?: readonly ObjectKey[];
 }
 
 /** A problem with one Ingress, reported to its owner. It never stops the rest of the group. */

@@ -45,6 +45,8 @@ interface Settled {
   readonly errors: readonly IngressError[];
   /** Listeners whose default action was a redirect to itself, replaced by a 404. */
   readonly defaultLoops: readonly IngressWarning[];
+  /** Every member, applied or left out, in group order. */
+  readonly order: readonly ObjectKey[];
 }
 
 /**
@@ -113,7 +115,8 @@ function settleMembers(group: IngressGroup, ctx: StackContext): Settled {
       continue;
     }
     for (const [key, problems] of conflicts) leaveOut(key, problems);
-    return { merged, listeners, rules, left, errors, defaultLoops };
+    const order = [...group.members.map((m) => m.key), ...group.rejected.map((e) => e.ingress)];
+    return { merged, listeners, rules, left, errors, defaultLoops, order };
   }
 }
 
@@ -163,6 +166,7 @@ function assembleStack(groupName: string, settled: Settled, ctx: StackContext): 
       rules: rules.rules,
       targetGroups,
       frozenIngresses: [...settled.left].sort(compareStrings),
+      groupOrder: settled.order,
     },
     errors,
     warnings,
