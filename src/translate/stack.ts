@@ -152,6 +152,7 @@ function assembleStack(groupName: string, settled: Settled, ctx: StackContext): 
           merged.exclusive[Annotation.inboundCidrs]?.value ?? defaultInboundCidrs(loadBalancer.ipAddressType),
           userTags,
         );
+  for (const m of merged.members) for (const p of ignoredSettings(m, loadBalancer.securityGroups.length > 0)) warnings.push(warning(m.key, groupName, p));
   const targetGroups = used.ids.sort(compareStrings).flatMap((id) => {
     const draft = merged.targetGroups.get(id);
     return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, groupName, draft, ctx.endpointSlices, userTags)];
@@ -171,6 +172,21 @@ function assembleStack(groupName: string, settled: Settled, ctx: StackContext): 
     errors,
     warnings,
   };
+}
+
+/** Group-wide annotations a member sets that change nothing, said rather than ignored. */
+function ignoredSettings(member: MemberModel, namedSecurityGroups: boolean): string[] {
+  const out: string[] = [];
+  const cidrs = member.exclusive[Annotation.inboundCidrs];
+  if (cidrs !== undefined && namedSecurityGroups)
+    out.push(
+      `annotation ${annotationKey(Annotation.inboundCidrs)}: ${JSON.stringify(cidrs.written)} has no effect because ${annotationKey(Annotation.securityGroups)} names the load balancer's security groups; allow those CIDRs in them instead`,
+    );
+  if (member.exclusive[Annotation.manageBackendSecurityGroupRules]?.value === true)
+    out.push(
+      `annotation ${annotationKey(Annotation.manageBackendSecurityGroupRules)}: "true" has no effect; Albatross never adds rules to node or pod security groups, so allow traffic from the load balancer's security group to the pods yourself`,
+    );
+  return out;
 }
 
 /**
