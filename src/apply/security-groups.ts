@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
-import { awsErrorCode, isRetryable, withRetry } from '../aws/retry.js';
 import type { SecurityGroupRuleSpec } from '../model/resources.js';
 import type { OperationOf } from '../plan/operations.js';
 import { alreadyDone, findSecurityGroup } from './recover.js';
@@ -73,9 +72,5 @@ export async function deleteSecurityGroup(aws: Aws, op: OperationOf<'deleteSecur
 }
 
 async function deleteWhenReleased(aws: Aws, groupId: string): Promise<void> {
-  await withRetry(
-    () => aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: groupId })),
-    dependencyRetry,
-    (err) => isRetryable(err) || awsErrorCode(err) === 'DependencyViolation' || (err as { awsCode?: string }).awsCode === 'DependencyViolation',
-  );
+  await aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: groupId }), { retryAlso: { codes: ['DependencyViolation'], policy: dependencyRetry } });
 }

@@ -10,6 +10,7 @@ export interface JsonOutput {
     readonly changes: readonly { readonly action: string; readonly kind: string; readonly id: string; readonly summary: string }[];
   }[];
   readonly errors: readonly { readonly ingress: string; readonly message: string }[];
+  readonly warnings: readonly { readonly ingress: string; readonly message: string }[];
 }
 
 export function toJson(result: ReconcileResult): JsonOutput {
@@ -22,6 +23,7 @@ export function toJson(result: ReconcileResult): JsonOutput {
         g.failure === null || g.leftAsIs !== null ? [] : g.ingresses.map((ingress) => ({ ingress, message: `group ${g.name}: ${g.failure?.message ?? ''}` })),
       ),
     ],
+    warnings: result.warnings.map((w) => ({ ingress: w.ingress, message: w.message })),
   };
 }
 
@@ -44,6 +46,10 @@ export function toText(result: ReconcileResult, mode: 'plan' | 'apply'): string 
   if (result.errors.length > 0) {
     lines.push('', 'Errors:');
     for (const e of result.errors) lines.push(`  ${e.message}`);
+  }
+  if (result.warnings.length > 0) {
+    lines.push('', 'Warnings:');
+    for (const w of result.warnings) lines.push(`  ${w.message}`);
   }
   lines.push(
     '',

@@ -216,6 +216,12 @@ export interface DesiredStack {
    * currently invalid (see `IngressError`).
    */
   readonly frozenIngresses: readonly ObjectKey[];
+  /**
+   * Every member of the group, applied or frozen, in group order. The diff places a frozen
+   * Ingress's rules among the others by precedence, and by this order where precedence ties.
+   * @default `ingresses` followed by `frozenIngresses`
+   */
+  readonly groupOrder?: readonly ObjectKey[];
 }
 
 /** A problem with one Ingress, reported to its owner. It never stops the rest of the group. */
@@ -232,6 +238,22 @@ export interface IngressError {
   readonly severity: 'excluded' | 'degraded';
 }
 
+/**
+ * Something about one Ingress its owner should know, that does not stop it from being
+ * applied: a path that is never served, a redirect left out because it would loop. Unlike an
+ * `IngressError` it does not change the exit code.
+ */
+export interface IngressWarning {
+  readonly ingress: ObjectKey;
+  /** Group the Ingress belongs to. */
+  readonly group: string;
+  /**
+   * `Ingress namespace/name: ...`, naming the annotation or field, the value, and what
+   * Albatross does instead.
+   */
+  readonly message: string;
+}
+
 /** The outcome of translating every group of a snapshot. */
 export interface DesiredState {
   readonly stacks: readonly DesiredStack[];
@@ -241,4 +263,6 @@ export interface DesiredState {
    */
   readonly frozenGroups: readonly string[];
   readonly errors: readonly IngressError[];
+  /** Per-Ingress warnings of every group, in group order; they never change the exit code. */
+  readonly warnings: readonly IngressWarning[];
 }

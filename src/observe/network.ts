@@ -34,9 +34,9 @@ export interface DiscoverNetworkOptions {
   readonly vpcId?: string | undefined;
   /**
    * The cluster's name. Where tagged subnets sit in several VPCs, the VPC whose subnets carry
-   * `kubernetes.io/cluster/<name>` is chosen. @default no preference
+   * `kubernetes.io/cluster/<name>` is chosen.
    */
-  readonly clusterName?: string | undefined;
+  readonly clusterName: string;
 }
 
 /**

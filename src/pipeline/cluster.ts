@@ -4,7 +4,7 @@
 // so a group with no member left is deleted.
 import pLimit from 'p-limit';
 import type { ClusterView } from '../cluster/view.js';
-import type { IngressError } from '../model/resources.js';
+import type { IngressError, IngressWarning } from '../model/resources.js';
 import { listGroups } from '../observe/group.js';
 import { compareStrings } from '../model/compare.js';
 import type { Change } from '../plan/describe.js';
@@ -19,6 +19,8 @@ export interface ReconcileResult {
   readonly groups: readonly GroupResult[];
   /** Every Ingress problem: those whose group cannot be told, then each group's. */
   readonly errors: readonly IngressError[];
+  /** Every group's warnings, in group order. A warning never changes the exit code. */
+  readonly warnings: readonly IngressWarning[];
 }
 
 /**
@@ -33,11 +35,12 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
   const limit = pLimit(groupConcurrency);
   const groups = await Promise.all(names.map((name) => limit(() => reconcileGroup(view, name, deps, { deleteIfEmpty: true }))));
   const errors = [...grouping.errors, ...groups.flatMap((g) => g.errors)];
-  if (!groups.every((g) => g.failure === null)) return { groups, errors };
+  const warnings = groups.flatMap((g) => g.warnings);
+  if (!groups.every((g) => g.failure === null)) return { groups, errors, warnings };
 
   const inUse = new Set(groups.flatMap((g) => g.certificates.inUse));
   const deletions = await deleteUnusedCertificates(deps.aws, deps.clusterName, inUse, deps.certificates.brokenSecrets, deps.mode, deps.logger);
-  if (deletions.length === 0) return { groups, errors };
+  if (deletions.length === 0) return { groups, errors, warnings };
   // A deletion shows with the group whose listeners used the certificate.
   const extra = new Map<string, Change[]>();
   const orphans: Change[] = [];
@@ -56,10 +59,11 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
       failure: null,
       leftAsIs: null,
       errors: [],
+      warnings: [],
       certificates: { inUse: [], before: [] },
     });
   }
-  return { groups: withDeletions, errors };
+  return { groups: withDeletions, errors, warnings };
 }
 
 /** True when the run found nothing wrong: no Ingress error, no group failure. */

@@ -11,7 +11,7 @@ import type { ClusterView } from '../cluster/view.js';
 import { referencesOf } from '../cluster/references.js';
 import type { ActualStack } from '../model/actual.js';
 import type { Failure } from '../model/errors.js';
-import type { DesiredStack, IngressError, ObjectKey } from '../model/resources.js';
+import type { DesiredStack, IngressError, IngressWarning, ObjectKey } from '../model/resources.js';
 import { observeGroup, type AttributeInterest } from '../observe/group.js';
 import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } from '../observe/network.js';
 import { describeOperation, type Change } from '../plan/describe.js';
@@ -57,7 +57,7 @@ export function reconcileDeps(aws: Aws, options: ReconcileDepsOptions): Reconcil
     clusterName: options.clusterName,
     mode: options.mode,
     logger: options.logger,
-    network: async () => await (network ??= discoverNetwork(aws, { vpcId: options.vpcId })),
+    network: async () => await (network ??= discoverNetwork(aws, { vpcId: options.vpcId, clusterName: options.clusterName })),
     certificates: new CertificateRegistry(aws, options.clusterName, options.logger),
     issuedCertificates: async () => await (issued ??= listIssuedCertificates(aws)),
     ...(options.now === undefined ? {} : { now: options.now }),
@@ -88,6 +88,8 @@ export interface GroupResult {
   readonly leftAsIs: string | null;
   /** Problems with the group's Ingresses. They never stop the rest of the group. */
   readonly errors: readonly IngressError[];
+  /** What translate left out or changed and said so (a redirect loop, a shadowed path). */
+  readonly warnings: readonly IngressWarning[];
   /**
    * Certificate ARNs the group's listeners use after this reconcile (what it has in AWS
    * too, when it did not converge), and those it had before: for the certificate cleanup.
@@ -114,7 +116,7 @@ export async function reconcileGroup(view: ClusterView, name: string, deps: Reco
 }
 
 function empty(name: string, ingresses: readonly ObjectKey[]): GroupResult {
-  return { name, ingresses, loadBalancer: null, changes: [], failure: null, leftAsIs: null, errors: [], certificates: { inUse: [], before: [] } };
+  return { name, ingresses, loadBalancer: null, changes: [], failure: null, leftAsIs: null, errors: [], warnings: [], certificates: { inUse: [], before: [] } };
 }
 
 async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, options: ReconcileGroupOptions, log: Logger): Promise<GroupResult> {
@@ -133,6 +135,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   const translation = translateGroup(view, name, { clusterName, tls: secrets.resolve });
   for (const broken of secrets.broken) deps.certificates.brokenSecrets.add(broken);
   const errors: IngressError[] = [...translation.errors];
+  const { warnings } = translation;
 
   let stack: DesiredStack | null = translation.stack;
   if (stack !== null) {
@@ -151,6 +154,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     failure,
     leftAsIs: reason,
     errors,
+    warnings,
     certificates: { inUse: before, before },
   });
 
@@ -184,7 +188,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       const failed = ensured.failures[0];
       if (failed !== undefined) {
         log.error({ code: failed.code }, failed.message);
-        return { name, ingresses: stack.ingresses, loadBalancer, changes, failure: failed, leftAsIs: null, errors, certificates: { inUse: before, before } };
+        return { name, ingresses: stack.ingresses, loadBalancer, changes, failure: failed, leftAsIs: null, errors, warnings, certificates: { inUse: before, before } };
       }
     }
     context = { ...resolved.value, importedCertificateArns: certificateArns };
@@ -201,7 +205,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   const inUse = (stack?.frozenIngresses.length ?? 0) > 0 ? [...new Set([...before, ...desiredArns])] : desiredArns;
   const ingresses = stack?.ingresses ?? [];
   if (deps.mode === 'plan' || operations.length === 0) {
-    return { name, ingresses, loadBalancer, changes: [...changes, ...operations.map(describeOperation)], failure: null, leftAsIs: null, errors, certificates: { inUse, before } };
+    return { name, ingresses, loadBalancer, changes: [...changes, ...operations.map(describeOperation)], failure: null, leftAsIs: null, errors, warnings, certificates: { inUse, before } };
   }
 
   const state = new ApplyState(actual, certificateArns);
@@ -222,6 +226,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     failure,
     leftAsIs: null,
     errors,
+    warnings,
     certificates: { inUse: failure === null ? inUse : [...new Set([...before, ...desiredArns])], before },
   };
 }

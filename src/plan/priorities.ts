@@ -13,19 +13,58 @@ export interface PriorityAssignment {
 }
 
 /**
- * @param current the current priority of each desired rule (`undefined` for new rules), in
- *   desired evaluation order
+ * @param current the current priority of each rule (`undefined` for new rules), in desired
+ *   evaluation order
  * @param occupied every priority in use on the listener now, including rules about to be
  *   deleted and rules that must not be touched
+ * @param pinned indexes of rules that should keep their priority above all (a frozen
+ *   Ingress's): they move only when there is no free number in the right place.
+ *   @default none
  */
-export function assignPriorities(current: readonly (number | undefined)[], occupied: ReadonlySet<number>): PriorityAssignment {
-  const keep = longestIncreasing(current);
+export function assignPriorities(
+  current: readonly (number | undefined)[],
+  occupied: ReadonlySet<number>,
+  pinned: ReadonlySet<number> = new Set(),
+): PriorityAssignment {
+  const keep = pinned.size === 0 ? longestIncreasing(current) : heaviestIncreasing(current, pinned);
   const fitted = fillRuns(current, keep, occupied);
   if (fitted !== null) return { priorities: fitted };
-  // No room between neighbours: lay every rule out afresh in free numbers.
+  // No room between neighbours: keep only the pinned rules, then, failing that, lay every
+  // rule out afresh in free numbers.
+  const pinnedOnly = fillRuns(current, longestIncreasing(current.map((p, i) => (pinned.has(i) ? p : undefined))), occupied);
+  if (pinnedOnly !== null) return { priorities: pinnedOnly };
   const fresh = fillRuns(current, new Set(), occupied);
   if (fresh === null) throw new RangeError(`no free rule priorities for ${current.length} rules`);
   return { priorities: fresh };
+}
+
+/**
+ * Indexes of a strictly increasing subsequence of the defined values that holds as many
+ * pinned indexes as possible, then as many others. O(n²); listeners hold at most a few
+ * hundred rules.
+ */
+export function heaviestIncreasing(values: readonly (number | undefined)[], pinned: ReadonlySet<number>): Set<number> {
+  // A pinned rule outweighs every unpinned one together.
+  const weight = (i: number): number => (pinned.has(i) ? values.length + 1 : 1);
+  const best = new Array<number>(values.length).fill(0);
+  const previous = new Array<number>(values.length).fill(-1);
+  let end = -1;
+  values.forEach((v, i) => {
+    if (v === undefined) return;
+    best[i] = weight(i);
+    for (let j = 0; j < i; j++) {
+      const u = values[j];
+      const through = (best[j] ?? 0) + weight(i);
+      if (u !== undefined && u < v && through > (best[i] ?? 0)) {
+        best[i] = through;
+        previous[i] = j;
+      }
+    }
+    if (end === -1 || (best[i] ?? 0) > (best[end] ?? 0)) end = i;
+  });
+  const keep = new Set<number>();
+  for (let i = end; i !== -1; i = previous[i] ?? -1) keep.add(i);
+  return keep;
 }
 
 /** Indexes of a longest strictly increasing subsequence of the defined values. */

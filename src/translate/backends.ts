@@ -58,6 +58,7 @@ export const MissingBody = {
   service: 'Backend service does not exist',
   port: 'Backend service port does not exist',
   action: 'Backend action does not exist',
+  targets: 'Backend service has no pods',
 } as const;
 
 export function fixedResponse503(messageBody: string): ActionSpec {
@@ -127,6 +128,16 @@ function resolveActionConfig(
     const service = ctx.services.get(serviceKey);
     if (service === undefined)
       return ok({ action: fixedResponse503(MissingBody.service), targetGroups: [], degraded: [`${where}: Service ${serviceKey} not found`] });
+    // An ExternalName Service is a DNS alias: it has no pods, so its target group would stay
+    // empty forever. Say so, and answer as for a missing Service.
+    if (service.spec?.type === 'ExternalName')
+      return ok({
+        action: fixedResponse503(MissingBody.targets),
+        targetGroups: [],
+        degraded: [
+          `${where}: Service ${serviceKey} is of type ExternalName (${quote(String(service.spec.externalName ?? ''))}), which has no pods for the load balancer to send requests to; the path answers a fixed 503. Use a Service with a selector`,
+        ],
+      });
     const servicePort = findServicePort(service, target.servicePort);
     if (servicePort === undefined)
       return ok({

@@ -26,10 +26,10 @@ import {
   type ListenPort,
   unsupportedProtections,
 } from '../ingress/annotations.js';
-import type { ExtraConditions } from '../ingress/backend-annotations.js';
+import { conditionsAnnotation, type ExtraConditions } from '../ingress/backend-annotations.js';
 import type { GroupMember } from '../ingress/group.js';
 import { isObject, objectsIn } from '../ingress/input.js';
-import type { Result } from '../ingress/result.js';
+import { quote, type Result } from '../ingress/result.js';
 import { resolveBackend, type ResolvedBackend, type TargetGroupDraft } from './backends.js';
 import { hostMatch, pathMatch, type HostMatch, type PathMatch } from './paths.js';
 import { parseTargetGroupAnnotations } from './target-group-settings.js';
@@ -48,6 +48,8 @@ export interface Route {
   readonly path: PathMatch;
   readonly extra: ExtraConditions;
   readonly action: ActionSpec;
+  /** `backend.service.name` as written: a Service, or the NAME of `actions.NAME`. */
+  readonly backend: string;
 }
 
 /** Annotations that configure the load balancer as a whole: group members must agree on them. */
@@ -112,6 +114,8 @@ export interface MemberModel {
   readonly targetGroups: readonly TargetGroupDraft[];
   /** Problems that degraded a path or the default backend to a fixed 503. */
   readonly degraded: readonly string[];
+  /** Parts of the Ingress that are applied but have no effect, for warnings. */
+  readonly warnings: readonly string[];
 }
 
 export interface MemberContext {
@@ -171,6 +175,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   }
 
   const routes: Route[] = [];
+  const warnings: string[] = [];
   const rules = objectsIn<V1IngressRule>(isObject(ingress.spec) ? ingress.spec.rules : undefined);
   let position = 0;
   for (const [i, rule] of rules.entries()) {
@@ -193,6 +198,11 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
         continue;
       }
       use(resolved.value);
+      const backendName = isObject(path.backend) && isObject(path.backend.service) ? String(path.backend.service.name) : '';
+      if (match.value.patterns === null && resolved.value.extra.paths.length > 0)
+        warnings.push(
+          `${where}: annotation ${conditionsAnnotation(backendName)}: path-pattern ${resolved.value.extra.paths.map(quote).join(', ')} has no effect on path ${quote(match.value.path)} (${match.value.kind}), which matches every path already`,
+        );
       routes.push({
         member: index,
         ingress: key,
@@ -202,6 +212,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
         path: match.value,
         extra: resolved.value.extra,
         action: resolved.value.action,
+        backend: backendName,
       });
     }
   }
@@ -231,6 +242,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
       routes,
       targetGroups: [...targetGroups.values()],
       degraded,
+      warnings,
     },
   };
 }

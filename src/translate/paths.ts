@@ -1,6 +1,7 @@
 // Kubernetes hosts and paths as ALB patterns. `Prefix /foo` matches by path element, so it
 // becomes `/foo` and `/foo/*`; `Exact` is the path itself; `ImplementationSpecific` is an ALB
-// pattern as written. The lengths computed here drive longest-match ordering.
+// pattern as written. The specificity computed here (exact or not, literal length) drives
+// the order rules are evaluated in.
 import { fail, ok, quote, type Result } from '../ingress/result.js';
 
 export const PathKind = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
@@ -15,8 +16,22 @@ export interface PathMatch {
   readonly path: string;
   /** ALB path patterns (ORed); `null` when the path matches every request path. */
   readonly patterns: readonly string[] | null;
-  /** The length longest-match ordering compares: Prefix without trailing slashes. */
+  /**
+   * Matches one request path only: Exact, or an ImplementationSpecific pattern without `*`
+   * or `?`. Such paths are tried before any Prefix or pattern of their host.
+   */
+  readonly exact: boolean;
+  /**
+   * The length longest-match ordering compares: Prefix without trailing slashes; a pattern
+   * by its literal part, the text before its first `*` or `?` (`/api/*` counts 5).
+   */
   readonly length: number;
+}
+
+/** The literal part of an ALB pattern: the text before its first `*` or `?`. */
+export function literalPart(pattern: string): string {
+  const wildcard = pattern.search(/[*?]/);
+  return wildcard === -1 ? pattern : pattern.slice(0, wildcard);
 }
 
 export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
@@ -30,10 +45,11 @@ export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
   const written = path ?? '';
   if (kind === 'ImplementationSpecific') {
     // An empty path: no path condition of its own (conditions.NAME may still add patterns).
-    if (written === '') return ok({ kind, path: written, patterns: [], length: 0 });
+    if (written === '') return ok({ kind, path: written, patterns: [], exact: false, length: 0 });
     if (written.length > maxPatternLength)
       return fail(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
-    return ok({ kind, path: written, patterns: [written], length: written.length });
+    const literal = literalPart(written);
+    return ok({ kind, path: written, patterns: [written], exact: literal === written, length: literal.length });
   }
   if (!written.startsWith('/')) return fail(`path ${quote(written)} must start with "/" for pathType ${kind}`);
   if (/[*?]/.test(written))
@@ -43,13 +59,13 @@ export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
   if (kind === 'Exact') {
     if (written.length > maxPatternLength)
       return fail(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
-    return ok({ kind, path: written, patterns: [written], length: written.length });
+    return ok({ kind, path: written, patterns: [written], exact: true, length: written.length });
   }
   const trimmed = written.replace(/\/+$/, '');
-  if (trimmed === '') return ok({ kind, path: written, patterns: null, length: 0 });
+  if (trimmed === '') return ok({ kind, path: written, patterns: null, exact: false, length: 0 });
   if (trimmed.length + 2 > maxPatternLength)
     return fail(`path ${quote(written)} is too long: its pattern ${quote(`${trimmed}/*`)} is over ${maxPatternLength} characters, the ALB limit`);
-  return ok({ kind, path: written, patterns: [trimmed, `${trimmed}/*`], length: trimmed.length });
+  return ok({ kind, path: written, patterns: [trimmed, `${trimmed}/*`], exact: false, length: trimmed.length });
 }
 
 /** Where a host puts a rule in evaluation order: exact hosts, then wildcards, then no host. */

@@ -1,7 +1,9 @@
 // The order ALB must evaluate one listener's rules in (first match wins) so that the result
 // is what Kubernetes means: exact hosts, then wildcard hosts (more labels first), then rules
-// without host; within a host the longest path first, Exact before Prefix at equal length;
-// remaining ties by group order, then by position in the Ingress.
+// without host. Within a host the most specific path first: paths that match one request
+// path (Exact, patterns without wildcards), then Prefix paths and patterns longest first,
+// patterns measured by their literal part, Prefix before pattern at equal length; remaining
+// ties by group order, then by position in the Ingress.
 import { compareStrings } from '../model/compare.js';
 import type { ConditionSpec } from '../model/resources.js';
 import type { Route } from './member.js';
@@ -27,6 +29,7 @@ export function routePlace(route: Route): RoutePlace {
   return { tier: HostTier.none, labels: 0, host: '' };
 }
 
+/** Negative when `a` must be evaluated before `b`. */
 export function compareRoutes(a: Route, b: Route): number {
   const pa = routePlace(a);
   const pb = routePlace(b);
@@ -34,6 +37,7 @@ export function compareRoutes(a: Route, b: Route): number {
     pa.tier - pb.tier ||
     (pa.tier === HostTier.wildcard ? pb.labels - pa.labels : 0) ||
     compareStrings(pa.host, pb.host) ||
+    Number(b.path.exact) - Number(a.path.exact) ||
     b.path.length - a.path.length ||
     kindRank[a.path.kind] - kindRank[b.path.kind] ||
     a.member - b.member ||
@@ -41,6 +45,7 @@ export function compareRoutes(a: Route, b: Route): number {
   );
 }
 
+/** Routes in evaluation order (a new array). */
 export function sortRoutes(routes: readonly Route[]): Route[] {
   return [...routes].sort(compareRoutes);
 }

@@ -1,10 +1,10 @@
-// One group -> its DesiredStack. Members are read one by one, then merged in group order;
-// members whose rules cannot be built are left out and the rest merged again, until every
-// remaining member fits. A group over ALB's per-load-balancer limits is not built at all.
+// One group -> its DesiredStack, in two steps: settle which members are applied (the others
+// are left out, frozen in AWS), then assemble the stack from them. A group over ALB's
+// per-load-balancer limits is not built at all.
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import type { DesiredStack, IngressError, ObjectKey, TlsResolver } from '../model/resources.js';
+import type { DesiredStack, IngressError, IngressWarning, ListenerSpec, ObjectKey, TlsResolver } from '../model/resources.js';
 import { Annotation, annotationKey } from '../ingress/annotations.js';
-import { degraded, excluded } from '../ingress/errors.js';
+import { degraded, excluded, warning } from '../ingress/errors.js';
 import type { IngressGroup } from '../ingress/group.js';
 import { compareStrings } from '../model/compare.js';
 import { notFound404 } from './backends.js';
@@ -12,7 +12,8 @@ import { buildListeners } from './listeners.js';
 import { buildLoadBalancer } from './load-balancer.js';
 import { buildMember, type MemberModel } from './member.js';
 import { mergeMembers, type Merged } from './merge.js';
-import { buildRules } from './rules.js';
+import { describeRedirect, redirectLoops } from './redirects.js';
+import { buildRules, type RulesOutcome } from './rules.js';
 import { buildSecurityGroup, defaultInboundCidrs } from './security-group.js';
 import { buildTargetGroup, referencedTargetGroups } from './target-groups.js';
 
@@ -32,9 +33,41 @@ export interface GroupOutcome {
   /** `null` when the group is frozen: no member can be applied, or the group is over a limit. */
   readonly stack: DesiredStack | null;
   readonly errors: readonly IngressError[];
+  /** Warnings about the members applied; none when the group is frozen. */
+  readonly warnings: readonly IngressWarning[];
 }
 
+/** The members of a group that can be applied together, and what they build. */
+interface Settled {
+  readonly merged: Merged;
+  readonly listeners: readonly ListenerSpec[];
+  readonly rules: RulesOutcome;
+  /** Members left out, by key: invalid alone, or in conflict with an earlier member. */
+  readonly left: ReadonlySet<ObjectKey>;
+  /** Why each member was left out. */
+  readonly errors: readonly IngressError[];
+  /** Listeners whose default action was a redirect to itself, replaced by a 404. */
+  readonly defaultLoops: readonly IngressWarning[];
+  /** Every member, applied or left out, in group order. */
+  readonly order: readonly ObjectKey[];
+}
+
+/**
+ * One group -> its desired stack, with per-Ingress errors and warnings as values; never
+ * throws. `stack` is `null` when no member can be applied or the group is over a limit.
+ */
 export function buildGroupStack(group: IngressGroup, ctx: StackContext): GroupOutcome {
+  const settled = settleMembers(group, ctx);
+  if (settled.merged.members.length === 0) return { stack: null, errors: settled.errors, warnings: [] };
+  return assembleStack(group.name, settled, ctx);
+}
+
+/**
+ * Decides which members are applied. Members are read one by one, then merged in group
+ * order; members whose listeners or rules cannot be built are left out and the rest merged
+ * again (dropping a member can settle others' conflicts), until every remaining member fits.
+ */
+function settleMembers(group: IngressGroup, ctx: StackContext): Settled {
   const errors: IngressError[] = [...group.rejected];
   const left = new Set<ObjectKey>(group.rejected.map((e) => e.ingress));
   const leaveOut = (key: ObjectKey, problems: readonly string[]): void => {
@@ -54,80 +87,134 @@ export function buildGroupStack(group: IngressGroup, ctx: StackContext): GroupOu
     const hard = new Map<ObjectKey, string[]>();
     const add = (key: ObjectKey, problem: string): void => void hard.set(key, [...(hard.get(key) ?? []), problem]);
     for (const [key, problem] of listenerProblems(merged)) add(key, problem);
-    const userTags = merged.tags;
     const sslRedirectPort = merged.exclusive[Annotation.sslRedirect]?.value;
-    const listeners = buildListeners({
+    const built = buildListeners({
       clusterName: ctx.clusterName,
       group: group.name,
-      userTags,
+      userTags: merged.tags,
       members: merged.members,
       protocols: merged.listenerProtocols,
       defaultAction: merged.defaultBackend?.action ?? notFound404,
       sslPolicy: merged.exclusive[Annotation.sslPolicy]?.value,
       sslRedirectPort,
     });
+    const { listeners, defaultLoops } = withoutLoopingDefaults(group.name, built, merged);
     const rules = buildRules({
       clusterName: ctx.clusterName,
       group: group.name,
-      userTags,
+      userTags: merged.tags,
       members: merged.members,
       listeners: listeners.map((l) => ({
         port: l.port,
+        protocol: l.protocol,
         defaultAction: l.defaultAction,
         withRules: !(l.protocol === 'HTTP' && sslRedirectPort !== undefined),
       })),
     });
     for (const [key, problems] of rules.problems) for (const p of problems) add(key, p);
     if (hard.size > 0) {
-      // Leave these out and merge again: dropping a member can settle others' conflicts.
       for (const [key, problems] of hard) leaveOut(key, problems);
       candidates = candidates.filter((c) => !hard.has(c.key));
       continue;
     }
-
     for (const [key, problems] of conflicts) leaveOut(key, problems);
-    const frozenIngresses = [...left].sort(compareStrings);
-    if (merged.members.length === 0) return { stack: null, errors };
-
-    const used = referencedTargetGroups([...listeners.map((l) => l.defaultAction), ...rules.rules.map((r) => r.action)]);
-    const overLimit = limitProblem(group.name, rules.rules.length, used.ids.length + used.arns.length);
-    if (overLimit !== null) {
-      for (const m of merged.members) errors.push(excluded(m.key, group.name, overLimit));
-      return { stack: null, errors };
-    }
-    for (const m of merged.members) for (const p of m.degraded) errors.push(degraded(m.key, group.name, p));
-
-    const loadBalancer = buildLoadBalancer(ctx.clusterName, group.name, merged.exclusive, userTags);
-    const securityGroup =
-      loadBalancer.securityGroups.length > 0
-        ? null
-        : buildSecurityGroup(
-            ctx.clusterName,
-            group.name,
-            listeners.map((l) => l.port),
-            merged.exclusive[Annotation.inboundCidrs]?.value ?? defaultInboundCidrs(loadBalancer.ipAddressType),
-            userTags,
-          );
-    const targetGroups = used.ids
-      .sort(compareStrings)
-      .flatMap((id) => {
-        const draft = merged.targetGroups.get(id);
-        return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, group.name, draft, ctx.endpointSlicesFor(draft.namespace, draft.serviceName), userTags)];
-      });
-    return {
-      stack: {
-        group: group.name,
-        ingresses: merged.members.map((m) => m.key),
-        loadBalancer,
-        securityGroup,
-        listeners,
-        rules: rules.rules,
-        targetGroups,
-        frozenIngresses,
-      },
-      errors,
-    };
+    const order = [...group.members.map((m) => m.key), ...group.rejected.map((e) => e.ingress)];
+    return { merged, listeners, rules, left, errors, defaultLoops, order };
   }
+}
+
+/**
+ * The stack of the settled members, unless it is over ALB's per-load-balancer limits (then
+ * the group is frozen and every member told).
+ */
+function assembleStack(groupName: string, settled: Settled, ctx: StackContext): GroupOutcome {
+  const { merged, listeners, rules } = settled;
+  const errors = [...settled.errors];
+  const used = referencedTargetGroups([...listeners.map((l) => l.defaultAction), ...rules.rules.map((r) => r.action)]);
+  const overLimit = limitProblem(groupName, rules.rules.length, used.ids.length + used.arns.length);
+  if (overLimit !== null) {
+    for (const m of merged.members) errors.push(excluded(m.key, groupName, overLimit));
+    return { stack: null, errors, warnings: [] };
+  }
+  for (const m of merged.members) for (const p of m.degraded) errors.push(degraded(m.key, groupName, p));
+  const warnings: IngressWarning[] = [...settled.defaultLoops];
+  for (const m of merged.members) {
+    for (const p of m.warnings) warnings.push(warning(m.key, groupName, p));
+    for (const p of rules.warnings.get(m.key) ?? []) warnings.push(warning(m.key, groupName, p));
+  }
+
+  const userTags = merged.tags;
+  const loadBalancer = buildLoadBalancer(ctx.clusterName, groupName, merged.exclusive, userTags);
+  const securityGroup =
+    loadBalancer.securityGroups.length > 0
+      ? null
+      : buildSecurityGroup(
+          ctx.clusterName,
+          groupName,
+          listeners.map((l) => l.port),
+          merged.exclusive[Annotation.inboundCidrs]?.value ?? defaultInboundCidrs(loadBalancer.ipAddressType),
+          userTags,
+        );
+  for (const m of merged.members) for (const p of ignoredSettings(m, loadBalancer.securityGroups.length > 0)) warnings.push(warning(m.key, groupName, p));
+  const targetGroups = used.ids.sort(compareStrings).flatMap((id) => {
+    const draft = merged.targetGroups.get(id);
+    return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, groupName, draft, ctx.endpointSlicesFor(draft.namespace, draft.serviceName), userTags)];
+  });
+  return {
+    stack: {
+      group: groupName,
+      ingresses: merged.members.map((m) => m.key),
+      loadBalancer,
+      securityGroup,
+      listeners,
+      rules: rules.rules,
+      targetGroups,
+      frozenIngresses: [...settled.left].sort(compareStrings),
+      groupOrder: settled.order,
+    },
+    errors,
+    warnings,
+  };
+}
+
+/** Group-wide annotations a member sets that change nothing, said rather than ignored. */
+function ignoredSettings(member: MemberModel, namedSecurityGroups: boolean): string[] {
+  const out: string[] = [];
+  const cidrs = member.exclusive[Annotation.inboundCidrs];
+  if (cidrs !== undefined && namedSecurityGroups)
+    out.push(
+      `annotation ${annotationKey(Annotation.inboundCidrs)}: ${JSON.stringify(cidrs.written)} has no effect because ${annotationKey(Annotation.securityGroups)} names the load balancer's security groups; allow those CIDRs in them instead`,
+    );
+  if (member.exclusive[Annotation.manageBackendSecurityGroupRules]?.value === true)
+    out.push(
+      `annotation ${annotationKey(Annotation.manageBackendSecurityGroupRules)}: "true" has no effect; Albatross never adds rules to node or pod security groups, so allow traffic from the load balancer's security group to the pods yourself`,
+    );
+  return out;
+}
+
+/**
+ * A default backend that redirects to the listener it is the default of would loop on every
+ * request no rule matches: that listener answers 404 instead, and its owner is told.
+ */
+function withoutLoopingDefaults(
+  group: string,
+  listeners: readonly ListenerSpec[],
+  merged: Merged,
+): { listeners: ListenerSpec[]; defaultLoops: IngressWarning[] } {
+  const owner = merged.members.find((m) => m.defaultBackend !== null)?.key;
+  const defaultLoops: IngressWarning[] = [];
+  const out = listeners.map((l) => {
+    if (owner === undefined || !redirectLoops(l.defaultAction, l, [])) return l;
+    defaultLoops.push(
+      warning(
+        owner,
+        group,
+        `spec.defaultBackend redirects to ${describeRedirect(l.defaultAction)}, which on listener ${l.protocol} ${l.port} is the same URL the request came with: every request would be redirected to itself forever. That listener answers requests no rule matches with a fixed 404 instead`,
+      ),
+    );
+    return { ...l, defaultAction: notFound404 };
+  });
+  return { listeners: out, defaultLoops };
 }
 
 /**

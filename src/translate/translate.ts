@@ -2,7 +2,7 @@
 // runs), or every group at once (`translate`, for whole-cluster tests and benchmarks).
 // Pure: no I/O, and bad input never throws; it becomes IngressError values.
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import type { DesiredStack, DesiredState, IngressError, ObjectKey, TlsResolver } from '../model/resources.js';
+import type { DesiredStack, DesiredState, IngressError, IngressWarning, ObjectKey, TlsResolver } from '../model/resources.js';
 import type { IngressGroup } from '../ingress/group.js';
 import { buildGroupStack } from './stack.js';
 
@@ -35,11 +35,13 @@ export interface GroupTranslation {
    */
   readonly stack: DesiredStack | null;
   readonly errors: readonly IngressError[];
+  /** Things left out or changed that the user should know of; they never change the outcome. */
+  readonly warnings: readonly IngressWarning[];
 }
 
 export function translateGroup(source: TranslateSource, name: string, options: TranslateOptions): GroupTranslation {
   const group = source.group(name);
-  if (group === undefined) return { group: name, members: [], stack: null, errors: [] };
+  if (group === undefined) return { group: name, members: [], stack: null, errors: [], warnings: [] };
   const outcome = buildGroupStack(group, {
     clusterName: options.clusterName,
     services: { get: (key: string) => serviceByKey(source, key) },
@@ -47,7 +49,7 @@ export function translateGroup(source: TranslateSource, name: string, options: T
     tls: options.tls,
   });
   const members = [...group.members.map((m) => m.key), ...group.rejected.map((r) => r.ingress)];
-  return { group: name, members, stack: outcome.stack, errors: outcome.errors };
+  return { group: name, members, stack: outcome.stack, errors: outcome.errors, warnings: outcome.warnings };
 }
 
 /** Every group of the view; Ingresses whose group cannot be told are reported in `errors`. */
@@ -56,13 +58,15 @@ export function translate(source: TranslateSource, options: TranslateOptions): D
   const stacks: DesiredStack[] = [];
   const frozenGroups: string[] = [];
   const errors: IngressError[] = [...grouping.errors];
+  const warnings: IngressWarning[] = [];
   for (const group of grouping.groups) {
     const outcome = translateGroup(source, group.name, options);
     errors.push(...outcome.errors);
+    warnings.push(...outcome.warnings);
     if (outcome.stack === null) frozenGroups.push(group.name);
     else stacks.push(outcome.stack);
   }
-  return { stacks, frozenGroups, errors };
+  return { stacks, frozenGroups, errors, warnings };
 }
 
 function serviceByKey(source: TranslateSource, key: string): V1Service | undefined {

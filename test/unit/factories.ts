@@ -105,6 +105,10 @@ export interface ServiceOptions {
   /** @default [{ name: 'http', port: 80, targetPort: 8080 }] */
   readonly ports?: readonly ServicePortOptions[];
   readonly annotations?: Readonly<Record<string, string>>;
+  /** `spec.type`; unset when absent. */
+  readonly type?: string;
+  /** `spec.externalName`, for `type: ExternalName`. */
+  readonly externalName?: string;
 }
 
 export function service(options: ServiceOptions = {}): V1Service {
@@ -118,6 +122,8 @@ export function service(options: ServiceOptions = {}): V1Service {
       ...(annotations === undefined ? {} : { annotations }),
     },
     spec: {
+      ...(options.type === undefined ? {} : { type: options.type }),
+      ...(options.externalName === undefined ? {} : { externalName: options.externalName }),
       ports: (options.ports ?? [{ name: 'http', port: 80, targetPort: 8080 }]).map((p) => ({
         ...(p.name === undefined ? {} : { name: p.name }),
         port: p.port,

@@ -179,7 +179,7 @@ describe('broken members', () => {
 
   test('Ingresses that are not ours produce nothing, not even errors', () => {
     const state = run([ingress({ className: 'nginx', annotations: { scheme: 'bogus' } })]);
-    expect(state).toEqual({ stacks: [], frozenGroups: [], errors: [] });
+    expect(state).toEqual({ stacks: [], frozenGroups: [], errors: [], warnings: [] });
   });
 
   test('an HTTPS listen port without a certificate excludes the Ingress', () => {
