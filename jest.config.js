@@ -43,15 +43,16 @@ const k8sProject = {
 };
 
 export default {
+  // Integration tests make tens of emulator calls and some start the command; a busy two-core
+  // machine (CI building kube-apiserver beside it) needs more than Jest's 5 s default. Jest
+  // reads this option only at the top level, not per project.
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // Each test makes tens of emulator calls and some start the command; a busy two-core
-      // machine (CI building kube-apiserver beside it) needs more than Jest's 5 s default.
-      testTimeout: 60_000,
       globalSetup: '<rootDir>/test/integration/emulator/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/emulator/global-teardown.ts',
     },

@@ -2,8 +2,10 @@
 // calls (total and changing), for the whole run and per group. Prints one JSON line.
 import { bootstrapNetwork } from '../localstack/bootstrap.js';
 import { Aws } from '../src/aws/clients.js';
+import type { CallCounts } from '../src/aws/calls.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { reconcile } from '../src/pipeline/reconcile.js';
+import { listGroups } from '../src/observe/group.js';
+import { reconcileDeps, reconcileGroup } from '../src/pipeline/reconcile.js';
 import { workload } from './workload.js';
 
 const endpoint = process.env.AWS_ENDPOINT_URL;
@@ -11,42 +13,41 @@ if (endpoint === undefined) throw new Error('AWS_ENDPOINT_URL must name the emul
 const region = process.env.AWS_REGION ?? 'us-east-1';
 const clusterName = `bench-${Date.now().toString(36)}`;
 const network = await bootstrapNetwork({ endpoint, region, clusterName, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-const snapshot = workload({ groups: 10, ingressesPerGroup: 10, pathsPerIngress: 3, podsPerService: 3 });
+const cluster = workload({ groups: 10, ingressesPerGroup: 10, pathsPerIngress: 3, podsPerService: 3 });
 const aws = new Aws({ region, endpoint });
 
 const runs = [];
 for (const label of ['first', 'second']) {
-  aws.calls.reset();
+  const deps = reconcileDeps(aws, { clusterName, vpcId: network.vpcId, mode: 'apply', logger: silentLogger() });
   const start = process.hrtime.bigint();
-  const result = await reconcile(snapshot, aws, { clusterName, vpcId: network.vpcId, mode: 'apply', logger: silentLogger() });
-  const wallMs = Math.round(Number(process.hrtime.bigint() - start) / 1e6);
-  const calls = aws.calls.calls;
-  const perGroup = result.groups.map((g) => {
-    const mine = calls.filter((c) => c.group === g.name);
-    return { group: g.name, calls: mine.length, changing: mine.filter((c) => c.changing).length, changes: g.changes.length };
+  // As the CLI does, group by group; each group's calls are measured on their own.
+  const { result: perGroup, calls } = await aws.calls.measure(async () => {
+    const names = [...new Set([...cluster.view.grouping().groups.map((g) => g.name), ...(await listGroups(aws, clusterName))])].sort();
+    const out: { group: string; changes: number; calls: CallCounts; errors: number; failed: boolean }[] = [];
+    for (const name of names) {
+      const { result, calls: groupCalls } = await aws.calls.measure(() => reconcileGroup(cluster.view, name, deps, { deleteIfEmpty: true }));
+      out.push({ group: name, changes: result.changes.length, calls: groupCalls, errors: result.errors.length, failed: result.failure !== null });
+    }
+    return out;
   });
-  // Objects: each created resource, each target group's registered set, and each managed
-  // security group's ingress permissions (authorised in one call after the group exists).
-  const objects = result.groups.reduce(
-    (n, g) =>
-      n +
-      g.changes.filter((c) => c.action === 'create' || (c.kind === 'targets' && c.summary.startsWith('register'))).length +
-      g.changes.filter((c) => c.kind === 'security-group' && c.action === 'create' && c.summary.includes('allowing')).length,
-    0,
-  );
+  const wallMs = Math.round(Number(process.hrtime.bigint() - start) / 1e6);
+  const perGroupCalls = perGroup.map((p) => p.calls.total);
   runs.push({
     run: label,
     wallMs,
-    calls: calls.length,
-    changingCalls: calls.filter((c) => c.changing).length,
-    clusterWideReads: calls.filter((c) => c.group === null).length,
-    objectsCreated: objects,
-    errors: result.errors.length + result.groups.filter((g) => g.failure !== null).length,
-    perGroup: { min: Math.min(...perGroup.map((p) => p.calls)), max: Math.max(...perGroup.map((p) => p.calls)), changingMax: Math.max(...perGroup.map((p) => p.changing)) },
+    calls: calls.total,
+    changingCalls: calls.changing,
+    reads: calls.reads,
+    changes: perGroup.reduce((n, p) => n + p.changes, 0),
+    errors: perGroup.reduce((n, p) => n + p.errors + (p.failed ? 1 : 0), 0),
+    perGroup: { min: Math.min(...perGroupCalls), max: Math.max(...perGroupCalls), changingMax: Math.max(...perGroup.map((p) => p.calls.changing)) },
     changingByOperation: Object.fromEntries(
-      [...new Set(calls.filter((c) => c.changing).map((c) => c.operation))].sort().map((op) => [op, calls.filter((c) => c.operation === op).length]),
+      calls
+        .entries()
+        .filter((e) => e.changing)
+        .map((e) => [e.operation, e.count]),
     ),
   });
 }
 aws.destroy();
-console.log(JSON.stringify({ ingresses: snapshot.ingresses.length, groups: 10, runs }));
+console.log(JSON.stringify({ ingresses: cluster.ingresses, groups: 10, runs }));

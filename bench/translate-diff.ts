@@ -6,7 +6,7 @@ import { translate } from '../src/translate/index.js';
 import { workload } from './workload.js';
 
 const shape = { groups: 200, ingressesPerGroup: 10, pathsPerIngress: 5, podsPerService: 3 };
-const snapshot = workload(shape);
+const cluster = workload(shape);
 const context = { vpcId: 'vpc-bench', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: [] };
 const baselineRssKb = resourceUsage().maxRSS;
 
@@ -16,7 +16,7 @@ let rules = 0;
 let errors = 0;
 for (let run = 0; run < 5; run++) {
   const start = process.hrtime.bigint();
-  const desired = translate(snapshot, { clusterName: 'bench' });
+  const desired = translate(cluster.view, { clusterName: 'bench' });
   operations = desired.stacks.reduce((n, stack) => n + diffStack(stack, null, context).length, 0);
   runs.push(Number(process.hrtime.bigint() - start) / 1e6);
   rules = desired.stacks.reduce((n, s) => n + s.rules.length, 0);
@@ -25,14 +25,14 @@ for (let run = 0; run < 5; run++) {
 const sorted = [...runs].sort((a, b) => a - b);
 console.log(
   JSON.stringify({
-    ingresses: snapshot.ingresses.length,
-    paths: snapshot.ingresses.reduce((n, i) => n + (i.spec?.rules ?? []).reduce((m, r) => m + (r.http?.paths.length ?? 0), 0), 0),
+    ingresses: cluster.ingresses,
+    paths: cluster.paths,
     groups: shape.groups,
     rules,
     operations,
     errors,
-    firstRunMs: Math.round(runs[0]!),
-    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]!),
+    firstRunMs: Math.round(runs[0] ?? 0),
+    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
     peakRssMb: Math.round(resourceUsage().maxRSS / 1024),
     baselineRssMb: Math.round(baselineRssKb / 1024),
   }),

@@ -1,7 +1,8 @@
 // Synthetic clusters for the benchmark: many groups of Ingresses with several paths each,
 // their Services and ready endpoints, shaped like a real multi-team cluster.
 import type { V1EndpointSlice, V1Ingress, V1Service } from '@kubernetes/client-node';
-import type { Snapshot } from '../src/snapshot/snapshot.js';
+import { clusterViewFromObjects } from '../src/cluster/files.js';
+import type { ClusterStore } from '../src/cluster/view.js';
 
 export interface WorkloadShape {
   readonly groups: number;
@@ -10,7 +11,14 @@ export interface WorkloadShape {
   readonly podsPerService: number;
 }
 
-export function workload(shape: WorkloadShape): Snapshot {
+/** The cluster, and how many Ingresses and paths it holds. */
+export interface Workload {
+  readonly view: ClusterStore;
+  readonly ingresses: number;
+  readonly paths: number;
+}
+
+export function workload(shape: WorkloadShape): Workload {
   const ingresses: V1Ingress[] = [];
   const services: V1Service[] = [];
   const endpointSlices: V1EndpointSlice[] = [];
@@ -61,11 +69,10 @@ export function workload(shape: WorkloadShape): Snapshot {
       });
     }
   }
+  const ingressClass = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'albatross' }, spec: { controller: 'albatross.dev/alb' } };
   return {
-    ingresses,
-    ingressClasses: [{ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'albatross' }, spec: { controller: 'albatross.dev/alb' } }],
-    services,
-    endpointSlices,
-    secrets: [],
+    view: clusterViewFromObjects([...ingresses, ingressClass, ...services, ...endpointSlices], 'workload'),
+    ingresses: ingresses.length,
+    paths: ingresses.reduce((n, i) => n + (i.spec?.rules ?? []).reduce((m, r) => m + (r.http?.paths.length ?? 0), 0), 0),
   };
 }

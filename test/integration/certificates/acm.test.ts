@@ -16,7 +16,7 @@ import {
 } from '../../../src/certificates/index.js';
 import { Aws } from '../../../src/aws/clients.js';
 import { chain, Pki, tlsSecret, type Issued } from '../../unit/certificates/pki.js';
-import { endpoint, region } from '../emulator/emulator.js';
+import { emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
 
 // The emulator is shared with other test files: every cluster name is unique to this run and
 // every check looks only at certificates tagged with it.
@@ -26,7 +26,7 @@ let pki: Pki;
 let intermediate: Issued;
 
 beforeAll(() => {
-  aws = new Aws({ region: region(), endpoint: endpoint(), retryPolicy: { retries: 0, minDelayMs: 1, maxDelayMs: 1 } });
+  aws = new Aws({ region: region(), endpoint: endpoint(), retryPolicy: { retries: 0, minDelayMs: 1, maxDelayMs: 1 }, rateLimits: emulatorRateLimits });
   pki = new Pki();
   ({ intermediate } = chain(pki, ['unused.example.com']));
 });

@@ -1,5 +1,6 @@
 // What integration tests use to reach the AWS emulator that global-setup.ts started (moto) or
 // that AWS_ENDPOINT_URL names (LocalStack, a moto started by hand).
+import type { RateLimits } from '../../../src/aws/rate-limit.js';
 import { answersAsMoto, EMULATOR_KIND_VAR } from './global-setup.js';
 
 const DEFAULT_REGION = 'us-east-1';
@@ -103,3 +104,14 @@ async function motoApi(path: string): Promise<void> {
     throw new Error(`POST ${url.href} answered HTTP ${response.status}: ${body.slice(0, 500)}`);
   }
 }
+
+/**
+ * Request budgets for tests against the emulator: far above AWS's, so that a test's many calls
+ * are never paced (the emulator has no API limits to protect).
+ */
+export const emulatorRateLimits: RateLimits = {
+  elbv2: { perSecond: 10_000, burst: 10_000 },
+  ec2: { perSecond: 10_000, burst: 10_000 },
+  acm: { perSecond: 10_000, burst: 10_000 },
+  tagging: { perSecond: 10_000, burst: 10_000 },
+};

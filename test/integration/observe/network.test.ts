@@ -4,7 +4,7 @@
 import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
 import { Aws } from '../../../src/aws/clients.js';
 import { discoverNetwork } from '../../../src/observe/network.js';
-import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
+import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
 
 let counter = 0;
 const unique = (label: string) => `${label}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
@@ -14,7 +14,7 @@ const bootstrap = (clusterName: string, inRegion = region()) =>
 describe('discoverNetwork without a VPC id', () => {
   const clients: Aws[] = [];
   const aws = (inRegion = region()) => {
-    const client = new Aws({ region: inRegion, endpoint: endpoint() });
+    const client = new Aws({ region: inRegion, endpoint: endpoint(), rateLimits: emulatorRateLimits });
     clients.push(client);
     return client;
   };

@@ -17,7 +17,7 @@ import { silentLogger } from '../../../src/observability/logger.js';
 import type { ClusterView } from '../../../src/cluster/view.js';
 import { reconcileCluster, type ReconcileResult } from '../../../src/pipeline/cluster.js';
 import { reconcileDeps } from '../../../src/pipeline/reconcile.js';
-import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
+import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
 
 export interface TestCluster {
   readonly clusterName: string;
@@ -34,7 +34,7 @@ let counter = 0;
 export async function testCluster(label: string): Promise<TestCluster> {
   const clusterName = `${label}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
   const network = await bootstrapNetwork({ endpoint: endpoint(), region: region(), clusterName, credentials: awsClientConfig().credentials });
-  const aws = new Aws({ region: region(), endpoint: endpoint(), retryPolicy: { retries: 6, minDelayMs: 5, maxDelayMs: 20 } });
+  const aws = new Aws({ region: region(), endpoint: endpoint(), retryPolicy: { retries: 6, minDelayMs: 5, maxDelayMs: 20 }, rateLimits: emulatorRateLimits });
   const elbv2 = new ElasticLoadBalancingV2Client(awsClientConfig());
   return {
     clusterName,

@@ -1,0 +1,126 @@
+// A group's reconcile reads what the group owns, never the account: a no-op reconcile makes
+// exactly the same reads in an account full of other load balancers, target groups and
+// certificates (including some tagged for another cluster with the same group name) as in an
+// empty one. Calls are counted, never timed. Runs in a region of its own, so the crowd does
+// not slow other tests that list their region.
+import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
+import { CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import pLimit from 'p-limit';
+import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import { Aws } from '../../../src/aws/clients.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { reconcileCluster } from '../../../src/pipeline/cluster.js';
+import { reconcileDeps, reconcileGroup } from '../../../src/pipeline/reconcile.js';
+import { Pki, tlsSecret } from '../../unit/certificates/pki.js';
+import { endpointSlice, ingress, service, snapshot } from '../../unit/factories.js';
+import { awsClientConfig, emulatorRateLimits, endpoint } from '../emulator/emulator.js';
+
+const region = 'ap-southeast-2';
+const clusterName = `account-size-${process.pid}-${Date.now().toString(36)}`;
+const group = 'shop';
+const foreign = { loadBalancers: 200, targetGroups: 200, certificates: 50 };
+
+let pki: Pki;
+let aws: Aws;
+let elbv2: ElasticLoadBalancingV2Client;
+let acm: ACMClient;
+
+beforeAll(() => {
+  pki = new Pki();
+  aws = new Aws({ region, endpoint: endpoint(), rateLimits: emulatorRateLimits });
+  elbv2 = new ElasticLoadBalancingV2Client({ ...awsClientConfig(), region });
+  acm = new ACMClient({ ...awsClientConfig(), region });
+});
+
+afterAll(() => {
+  pki.close();
+  aws.destroy();
+  elbv2.destroy();
+  acm.destroy();
+});
+
+it('a no-op reconcile of a group makes the same reads with 200 foreign load balancers and target groups and 50 foreign certificates', async () => {
+  const network = await bootstrapNetwork({ endpoint: endpoint(), region, clusterName, credentials: awsClientConfig().credentials });
+  const cert = pki.issue({ sans: ['shop.example.com'] });
+  const view = snapshot({
+    ingresses: [
+      {
+        ...ingress({ name: 'web', namespace: 'shop', host: 'shop.example.com', annotations: { 'group.name': group }, paths: [{ path: '/' }, { path: '/api', service: 'api' }] }),
+      },
+    ].map((i) => ({ ...i, spec: { ...i.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } })),
+    services: [service({ namespace: 'shop' }), service({ namespace: 'shop', name: 'api' })],
+    endpointSlices: [endpointSlice({ namespace: 'shop' }), endpointSlice({ namespace: 'shop', service: 'api' })],
+    secrets: [tlsSecret(cert.certPem, cert.keyPem, { namespace: 'shop', name: 'shop-tls' })],
+  });
+  const deps = () => reconcileDeps(aws, { clusterName, vpcId: network.vpcId, mode: 'apply', logger: silentLogger() });
+
+  const created = await reconcileCluster(view, deps());
+  expect(created.errors).toEqual([]);
+  expect(created.groups.map((g) => g.failure)).toEqual([null]);
+
+  const noOp = async (): Promise<{ group: string[]; cluster: string[] }> => {
+    const one = await aws.calls.measure(() => reconcileGroup(view, group, deps(), { deleteIfEmpty: true }));
+    expect(one.result.changes).toEqual([]);
+    expect(one.calls.changing).toBe(0);
+    const all = await aws.calls.measure(() => reconcileCluster(view, deps()));
+    expect(all.calls.changing).toBe(0);
+    return { group: one.calls.readOperations(), cluster: all.calls.readOperations() };
+  };
+  const empty = await noOp();
+
+  // The crowd: other teams' load balancers and target groups, some tagged for another cluster
+  // with the same group name, and certificates imported by hand.
+  const limit = pLimit(8);
+  const other = { Key: 'albatross.dev/cluster', Value: 'someone-else' };
+  await Promise.all([
+    ...Array.from({ length: foreign.loadBalancers }, (_, i) =>
+      limit(() =>
+        elbv2.send(
+          new CreateLoadBalancerCommand({
+            Name: `foreign-${i}`,
+            Subnets: network.publicSubnetIds,
+            Scheme: 'internal',
+            ...(i % 10 === 0 ? { Tags: [other, { Key: 'albatross.dev/group', Value: group }] } : {}),
+          }),
+        ),
+      ),
+    ),
+    ...Array.from({ length: foreign.targetGroups }, (_, i) =>
+      limit(() =>
+        elbv2.send(
+          new CreateTargetGroupCommand({
+            Name: `foreign-tg-${i}`,
+            Protocol: 'HTTP',
+            Port: 80,
+            VpcId: network.vpcId,
+            TargetType: 'ip',
+            ...(i % 10 === 0 ? { Tags: [other, { Key: 'albatross.dev/group', Value: group }] } : {}),
+          }),
+        ),
+      ),
+    ),
+    ...Array.from({ length: foreign.certificates }, () =>
+      limit(() => acm.send(new ImportCertificateCommand({ Certificate: Buffer.from(cert.certPem), PrivateKey: Buffer.from(cert.keyPem) }))),
+    ),
+  ]);
+
+  const crowded = await noOp();
+  expect(crowded).toEqual(empty);
+  // What the group's no-op reconcile reads: a Tagging API page each for its ELBv2 resources and
+  // our certificates, then only the group's own resources.
+  expect(empty.group).toEqual([
+    'DescribeListenerCertificates',
+    'DescribeListeners',
+    'DescribeLoadBalancers',
+    'DescribeRules',
+    'DescribeRules',
+    'DescribeSecurityGroups',
+    'DescribeSubnets',
+    'DescribeTags',
+    'DescribeTargetGroups',
+    'DescribeTargetHealth',
+    'DescribeTargetHealth',
+    'GetResources',
+    'GetResources',
+  ]);
+}, 180_000);
