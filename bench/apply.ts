@@ -2,6 +2,7 @@
 // calls (total and changing), for the whole run and per group. Prints one JSON line.
 import { bootstrapNetwork } from '../localstack/bootstrap.js';
 import { Aws } from '../src/aws/clients.js';
+import { unpaced } from './unpaced.js';
 import type { CallCounts } from '../src/aws/calls.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { listGroups } from '../src/observe/group.js';
@@ -14,7 +15,8 @@ const region = process.env.AWS_REGION ?? 'us-east-1';
 const clusterName = `bench-${Date.now().toString(36)}`;
 const network = await bootstrapNetwork({ endpoint, region, clusterName, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 const cluster = workload({ groups: 10, ingressesPerGroup: 10, pathsPerIngress: 3, podsPerService: 3 });
-const aws = new Aws({ region, endpoint });
+// The emulator has no API limits; AWS's budgets (defaultRateLimits) would pace the calls.
+const aws = new Aws({ region, endpoint, rateLimits: unpaced });
 
 const runs = [];
 for (const label of ['first', 'second']) {

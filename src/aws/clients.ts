@@ -172,7 +172,7 @@ export class Aws {
             shared.logger?.info({ operation }, 'found the resource a failed attempt had created');
             return found;
           }
-          await shared.limiter.acquire(service, signal);
+          await shared.limiter.acquire(service, isChangingOperation(operation), signal);
           if (!shared.countInSend) return (await client.send(command, signal === undefined ? {} : { abortSignal: signal })) as Output;
           try {
             const output = (await client.send(command, signal === undefined ? {} : { abortSignal: signal })) as Output;

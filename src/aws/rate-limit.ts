@@ -14,24 +14,31 @@ export interface RateLimit {
   readonly burst: number;
 }
 
+/** A read budget (Describe*, List*, Get*) and a budget for changes, as AWS meters them apart. */
+export interface ServiceRateLimits {
+  readonly reads: RateLimit;
+  readonly changes: RateLimit;
+}
+
 /**
  * Per-service budgets.
  *
  * - `elbv2`: AWS's ELBv2 bucket for Describe* calls holds 40 tokens and refills 10 a second
- *   per account and region ("Request throttling for the ELB API", Elastic Load Balancing
- *   User Guide); mutating calls have smaller per-action buckets. @default 8/s, burst 20
- * - `ec2`: EC2's non-mutating bucket holds 100 and refills 20 a second ("Request throttling
- *   for the Amazon EC2 API"). @default 10/s, burst 20
- * - `acm`: ACM's per-operation quotas are single-digit to low tens per second. @default 5/s, burst 10
- * - `tagging`: the Resource Groups Tagging API. @default 5/s, burst 10
+ *   per account and region; mutating actions have buckets of their own ("Request throttling
+ *   for the ELB API", Elastic Load Balancing User Guide). @default reads 8/s burst 30; changes 8/s burst 20
+ * - `ec2`: EC2 meters each API on its own; a non-mutating one such as DescribeHosts holds 100
+ *   tokens and refills 20 a second ("Request throttling for the Amazon EC2 API").
+ *   @default reads 10/s burst 50; changes 4/s burst 20
+ * - `acm`: ACM's per-operation quotas are single-digit to low tens per second. @default reads 5/s burst 10; changes 2/s burst 5
+ * - `tagging`: the Resource Groups Tagging API. @default reads 5/s burst 10; changes 2/s burst 5
  */
-export type RateLimits = Readonly<Record<AwsService, RateLimit>>;
+export type RateLimits = Readonly<Record<AwsService, ServiceRateLimits>>;
 
 export const defaultRateLimits: RateLimits = {
-  elbv2: { perSecond: 8, burst: 20 },
-  ec2: { perSecond: 10, burst: 20 },
-  acm: { perSecond: 5, burst: 10 },
-  tagging: { perSecond: 5, burst: 10 },
+  elbv2: { reads: { perSecond: 8, burst: 30 }, changes: { perSecond: 8, burst: 20 } },
+  ec2: { reads: { perSecond: 10, burst: 50 }, changes: { perSecond: 4, burst: 20 } },
+  acm: { reads: { perSecond: 5, burst: 10 }, changes: { perSecond: 2, burst: 5 } },
+  tagging: { reads: { perSecond: 5, burst: 10 }, changes: { perSecond: 2, burst: 5 } },
 };
 
 /** Waits `ms`, or rejects at once when `signal` aborts. */
@@ -56,9 +63,9 @@ export function aborted(signal: AbortSignal | undefined): AlbatrossError {
   return new AlbatrossError('aborted', `abandoned: ${reason instanceof Error ? reason.message : String(reason ?? 'aborted')}`, { cause: reason });
 }
 
-/** Token buckets per service, shared by every caller of one `Aws`. */
+/** Token buckets per service and kind of call, shared by every caller of one `Aws`. */
 export class RateLimiter {
-  private readonly buckets: Record<AwsService, TokenBucket>;
+  private readonly buckets: Record<AwsService, { reads: TokenBucket; changes: TokenBucket }>;
 
   constructor(limits: RateLimits = defaultRateLimits) {
     const bucket = ({ perSecond, burst }: RateLimit): TokenBucket => {
@@ -70,12 +77,13 @@ export class RateLimiter {
       b.content = burst;
       return b;
     };
-    this.buckets = { elbv2: bucket(limits.elbv2), ec2: bucket(limits.ec2), acm: bucket(limits.acm), tagging: bucket(limits.tagging) };
+    const both = (l: ServiceRateLimits): { reads: TokenBucket; changes: TokenBucket } => ({ reads: bucket(l.reads), changes: bucket(l.changes) });
+    this.buckets = { elbv2: both(limits.elbv2), ec2: both(limits.ec2), acm: both(limits.acm), tagging: both(limits.tagging) };
   }
 
   /** Resolves once one request to `service` may go; rejects when `signal` aborts first. */
-  async acquire(service: AwsService, signal?: AbortSignal): Promise<void> {
-    const bucket = this.buckets[service];
+  async acquire(service: AwsService, changing: boolean, signal?: AbortSignal): Promise<void> {
+    const bucket = changing ? this.buckets[service].changes : this.buckets[service].reads;
     while (!bucket.tryRemoveTokens(1)) await sleep(Math.max(1, Math.ceil(bucket.getWaitTime(1))), signal);
   }
 }

@@ -1,13 +1,17 @@
-// A recording stand-in for the SDK clients behind an `Aws`: every command goes to a handler
-// that answers or throws as AWS would, and the calls are kept in order for assertions.
-import { Aws } from '../../src/aws/clients.js';
+// A recording stand-in for the SDK clients behind an `Aws`, injected through its `clients`
+// option: every command of every service goes to a handler that answers or throws as AWS
+// would, and the calls are kept in order for assertions.
+import { Aws, type AwsClients, type SdkClient } from '../../src/aws/clients.js';
+import type { AwsService } from '../../src/aws/calls.js';
+import type { RateLimits } from '../../src/aws/rate-limit.js';
 
 export interface RecordedCall {
+  readonly service: AwsService;
   readonly operation: string;
   readonly input: Record<string, unknown>;
 }
 
-export type Handler = (operation: string, input: Record<string, unknown>) => unknown;
+export type Handler = (operation: string, input: Record<string, unknown>, service: AwsService) => unknown;
 
 export interface FakeAws {
   readonly aws: Aws;
@@ -16,17 +20,34 @@ export interface FakeAws {
   operations(): string[];
 }
 
-/** An `Aws` whose ELBv2 and EC2 clients answer through `handler`; retries wait 1 ms. */
-export function fakeAws(handler: Handler): FakeAws {
-  const aws = new Aws({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', retryPolicy: { retries: 3, minDelayMs: 1, maxDelayMs: 1 } });
+const unpaced = { reads: { perSecond: 10_000, burst: 10_000 }, changes: { perSecond: 10_000, burst: 10_000 } };
+
+export interface FakeAwsOptions {
+  /** @default 3 retries, 1 ms apart */
+  readonly retries?: number;
+  /** @default no pacing */
+  readonly rateLimits?: RateLimits;
+}
+
+/** An `Aws` whose clients answer through `handler`. */
+export function fakeAws(handler: Handler, options: FakeAwsOptions = {}): FakeAws {
   const calls: RecordedCall[] = [];
-  for (const client of [aws.elbv2, aws.ec2]) {
-    (client as unknown as { send: (command: { input: Record<string, unknown> }) => Promise<unknown> }).send = async (command) => {
-      const operation = command.constructor.name.replace(/Command$/, '');
-      calls.push({ operation, input: command.input });
-      return await Promise.resolve(handler(operation, command.input));
-    };
-  }
+  const client = (service: AwsService): SdkClient => ({
+    async send(command: unknown, sendOptions?: { abortSignal?: AbortSignal }): Promise<unknown> {
+      const c = command as { readonly input: Record<string, unknown> };
+      const operation = c.constructor.name.replace(/Command$/, '');
+      calls.push({ service, operation, input: c.input });
+      if (sendOptions?.abortSignal?.aborted === true) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      return await Promise.resolve(handler(operation, c.input, service));
+    },
+  });
+  const clients: AwsClients = { elbv2: client('elbv2'), ec2: client('ec2'), acm: client('acm'), tagging: client('tagging') };
+  const aws = new Aws({
+    region: 'us-east-1',
+    clients,
+    retryPolicy: { retries: options.retries ?? 3, minDelayMs: 1, maxDelayMs: 1 },
+    rateLimits: options.rateLimits ?? { elbv2: unpaced, ec2: unpaced, acm: unpaced, tagging: unpaced },
+  });
   return { aws, calls, operations: () => calls.map((c) => c.operation) };
 }
 

@@ -109,9 +109,5 @@ async function motoApi(path: string): Promise<void> {
  * Request budgets for tests against the emulator: far above AWS's, so that a test's many calls
  * are never paced (the emulator has no API limits to protect).
  */
-export const emulatorRateLimits: RateLimits = {
-  elbv2: { perSecond: 10_000, burst: 10_000 },
-  ec2: { perSecond: 10_000, burst: 10_000 },
-  acm: { perSecond: 10_000, burst: 10_000 },
-  tagging: { perSecond: 10_000, burst: 10_000 },
-};
+const unpaced = { reads: { perSecond: 10_000, burst: 10_000 }, changes: { perSecond: 10_000, burst: 10_000 } };
+export const emulatorRateLimits: RateLimits = { elbv2: unpaced, ec2: unpaced, acm: unpaced, tagging: unpaced };

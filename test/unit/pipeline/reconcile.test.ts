@@ -1,0 +1,116 @@
+// The per-group engine against a recording fake: a failure is a value and stays in its
+// group, a group with no member is deleted only on the caller's word, and the certificate
+// cleanup waits for every group to converge.
+import { silentLogger } from '../../../src/observability/logger.js';
+import { reconcileCluster } from '../../../src/pipeline/cluster.js';
+import { reconcileDeps, reconcileGroup } from '../../../src/pipeline/reconcile.js';
+import { awsError, fakeAws, type Handler } from '../fake-aws.js';
+import { endpointSlice, ingress, service, snapshot } from '../factories.js';
+
+const view = snapshot({
+  ingresses: [
+    ingress({ namespace: 'shop', name: 'a', annotations: { 'group.name': 'a' }, paths: [{ path: '/a' }] }),
+    ingress({ namespace: 'shop', name: 'b', annotations: { 'group.name': 'b' }, paths: [{ path: '/b' }] }),
+  ],
+  services: [service({ namespace: 'shop' })],
+  endpointSlices: [endpointSlice({ namespace: 'shop' })],
+});
+
+const groupOf = (input: Record<string, unknown>): string | undefined =>
+  (input['TagFilters'] as { Key: string; Values: string[] }[] | undefined)?.find((f) => f.Key === 'albatross.dev/group')?.Values[0];
+
+/** An empty account with a VPC of two zones tagged for internal load balancers. */
+function emptyAccount(extra: Handler = () => undefined): Handler {
+  return (operation, input, service) => {
+    const answer = extra(operation, input, service);
+    if (answer !== undefined) return answer;
+    switch (operation) {
+      case 'GetResources':
+        return { ResourceTagMappingList: [] };
+      case 'DescribeSecurityGroups':
+        return { SecurityGroups: [] };
+      case 'DescribeSubnets':
+        return {
+          Subnets: ['a', 'b'].map((zone) => ({
+            SubnetId: `subnet-${zone}`,
+            VpcId: 'vpc-1',
+            AvailabilityZone: `us-east-1${zone}`,
+            AvailableIpAddressCount: 100,
+            Tags: [{ Key: 'kubernetes.io/role/internal-elb', Value: '1' }],
+          })),
+        };
+      default:
+        throw new Error(`unexpected ${operation}`);
+    }
+  };
+}
+
+const deps = (fake: ReturnType<typeof fakeAws>) => reconcileDeps(fake.aws, { clusterName: 'prod', vpcId: 'vpc-1', mode: 'plan', logger: silentLogger() });
+
+test('AWS failing for good is the group’s failure value, never a throw', async () => {
+  const fake = fakeAws(() => {
+    throw awsError('InternalFailure', 500);
+  });
+  const result = await reconcileGroup(view, 'a', deps(fake), { deleteIfEmpty: true });
+  expect(result.failure).toEqual({
+    code: 'aws-unavailable',
+    message: 'GetResources failed: InternalFailure: InternalFailure from the fake',
+    retryable: true,
+  });
+  expect(result.changes).toEqual([]);
+  expect(result.ingresses).toEqual(['shop/a']);
+});
+
+test('a group with no member is left alone, with no AWS call, unless the caller says it is gone', async () => {
+  const fake = fakeAws(emptyAccount());
+  const kept = await reconcileGroup(view, 'gone', deps(fake), { deleteIfEmpty: false });
+  expect(kept.leftAsIs).toBe('no member Ingress in view; kept until its absence is confirmed');
+  expect(fake.calls).toEqual([]);
+});
+
+test('one group failing leaves the others planned, and no certificate is cleaned up', async () => {
+  const fake = fakeAws(
+    emptyAccount((operation, input) => {
+      if (operation === 'GetResources' && groupOf(input) === 'a') throw awsError('AccessDeniedException');
+      return undefined;
+    }),
+  );
+  const result = await reconcileCluster(view, deps(fake));
+
+  expect(result.groups.map((g) => [g.name, g.failure?.code ?? null, g.failure?.retryable ?? null])).toEqual([
+    ['a', 'aws-validation', false],
+    ['b', null, null],
+  ]);
+  expect(result.groups[1]?.changes.map((c) => `${c.action} ${c.kind}`)).toEqual([
+    'create security-group',
+    'create target-group',
+    'update targets',
+    'create load-balancer',
+    'create listener',
+    'create rule',
+  ]);
+  // The cleanup lists our certificates through the Tagging API with the `acm` type: it never ran.
+  expect(fake.calls.filter((c) => c.operation === 'GetResources' && (c.input['ResourceTypeFilters'] as string[]).includes('acm'))).toEqual([]);
+});
+
+test('a group that is only in AWS is planned for deletion when the view is complete', async () => {
+  const lb = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/k8s-old/1';
+  const owned = [
+    { Key: 'albatross.dev/cluster', Value: 'prod' },
+    { Key: 'albatross.dev/group', Value: 'old' },
+    { Key: 'albatross.dev/resource', Value: 'loadbalancer' },
+  ];
+  const fake = fakeAws(
+    emptyAccount((operation, input) => {
+      if (operation === 'GetResources' && !(input['ResourceTypeFilters'] as string[]).includes('acm') && (groupOf(input) === undefined || groupOf(input) === 'old')) {
+        return { ResourceTagMappingList: [{ ResourceARN: lb, Tags: owned }] };
+      }
+      if (operation === 'DescribeLoadBalancers') return { LoadBalancers: [{ LoadBalancerArn: lb, Type: 'application', DNSName: 'old.elb.example' }] };
+      if (operation === 'DescribeListeners') return { Listeners: [] };
+      return undefined;
+    }),
+  );
+  const result = await reconcileCluster(view, deps(fake));
+  expect(result.groups.map((g) => g.name)).toEqual(['a', 'b', 'old']);
+  expect(result.groups[2]?.changes.map((c) => `${c.action} ${c.kind} ${c.id}`)).toEqual(['delete load-balancer loadbalancer']);
+});
