@@ -4,7 +4,7 @@
 // anything is read from or written to AWS.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { loadAllYaml } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 import { compareStrings } from '../model/compare.js';
 import { AlbatrossError } from '../model/errors.js';
 import { validateObject } from './validate.js';
@@ -78,15 +78,21 @@ async function manifestFiles(path: string): Promise<string[]> {
   return found;
 }
 
-/** The documents of a file; empty documents (`---` alone) are skipped, as kubectl does. */
+/**
+ * The documents of a file as plain data; empty documents (`---` alone) are skipped, as
+ * kubectl does. YAML 1.1, as kubectl reads manifests (`yes` and `on` are booleans there).
+ */
 async function readManifests(file: string): Promise<unknown[]> {
   const text = await readFile(file, 'utf8').catch((err: unknown) => {
     throw new AlbatrossError('input', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
   });
-  try {
-    return (loadAllYaml(text) as unknown[]).filter((doc) => doc !== null && doc !== undefined);
-  } catch (err) {
-    // js-yaml's message carries the line and column.
-    throw new AlbatrossError('input', `${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  const documents = parseAllDocuments(text, { version: '1.1' });
+  const list = Array.isArray(documents) ? documents : [];
+  const errors = list.flatMap((doc) => doc.errors);
+  const first = errors[0];
+  if (first !== undefined) {
+    // The parser's message names the line and column and quotes the text there.
+    throw new AlbatrossError('input', `${file} is not valid YAML: ${first.message.split('\n')[0] ?? first.message}`, { cause: first });
   }
+  return list.map((doc) => doc.toJS({ maxAliasCount: 100 }) as unknown).filter((doc) => doc !== null && doc !== undefined);
 }

@@ -1,0 +1,83 @@
+// The ClusterStore's lookups and reverse indexes: which groups a change to a Service, an
+// EndpointSlice, a Secret or an IngressClass touches, kept current as objects come and go.
+import type { V1Ingress } from '@kubernetes/client-node';
+import { ClusterStore } from '../../../src/cluster/view.js';
+import { endpointSlice, ingress, ingressClass, service } from '../factories.js';
+
+function withTls(base: V1Ingress, secretName: string): V1Ingress {
+  return { ...base, spec: { ...base.spec, tls: [{ hosts: ['shop.example.com'], secretName }] } };
+}
+
+function store(): ClusterStore {
+  const s = new ClusterStore();
+  s.upsert({ kind: 'IngressClass', object: ingressClass() });
+  s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'other', controller: 'example.com/other' }) });
+  s.upsert({ kind: 'Ingress', object: withTls(ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'shop' }, paths: [{ path: '/cart', service: 'cart' }] }), 'shop-tls') });
+  s.upsert({
+    kind: 'Ingress',
+    object: ingress({
+      namespace: 'shop',
+      name: 'web',
+      annotations: {
+        'group.name': 'shop',
+        'actions.canary': JSON.stringify({ type: 'forward', forwardConfig: { targetGroups: [{ serviceName: 'web-next', servicePort: 80, weight: 10 }] } }),
+      },
+      paths: [{ path: '/', service: 'canary', port: 'use-annotation' }],
+    }),
+  });
+  s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'blog', name: 'posts', paths: [{ path: '/', service: 'cart' }] }) });
+  s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'shop', name: 'theirs', className: 'other', paths: [{ path: '/', service: 'cart' }] }) });
+  return s;
+}
+
+test('groups our Ingresses by group name, a lone Ingress by its own key, and leaves other classes out', () => {
+  const s = store();
+  expect(s.grouping().groups.map((g) => [g.name, g.members.map((m) => m.key)])).toEqual([
+    ['blog/posts', ['blog/posts']],
+    ['shop', ['shop/cart', 'shop/web']],
+  ]);
+  expect(s.groupOf('shop/web')).toBe('shop');
+  expect(s.groupOf('shop/theirs')).toBeUndefined();
+});
+
+test('a Service, its EndpointSlices and a Secret lead to the groups that use them, namespace by namespace', () => {
+  const s = store();
+  expect([...s.groupsUsingService('shop', 'cart')]).toEqual(['shop']);
+  expect([...s.groupsUsingService('blog', 'cart')]).toEqual(['blog/posts']);
+  // through a forward action's serviceName
+  expect([...s.groupsUsingService('shop', 'web-next')]).toEqual(['shop']);
+  expect([...s.groupsUsingEndpointSlice(endpointSlice({ namespace: 'shop', service: 'cart' }))]).toEqual(['shop']);
+  expect([...s.groupsUsingSecret('shop', 'shop-tls')]).toEqual(['shop']);
+  expect([...s.groupsUsingService('shop', 'nothing')]).toEqual([]);
+  expect([...s.groupsUsingIngressClass('alb')]).toEqual(['blog/posts', 'shop']);
+  expect([...s.groupsUsingIngressClass('other')]).toEqual([]);
+});
+
+test('the default class indexes the Ingresses that name no class', () => {
+  const s = new ClusterStore();
+  s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb', isDefault: true }) });
+  s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'ns', name: 'plain', className: null }) });
+  expect([...s.groupsUsingIngressClass('alb')]).toEqual(['ns/plain']);
+});
+
+test('indexes follow changes: a moved Ingress, a removed one, a slice whose Service label changed', () => {
+  const s = store();
+  s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'blog', name: 'posts', annotations: { 'group.name': 'shop' }, paths: [{ path: '/', service: 'cart' }] }) });
+  expect([...s.groupsUsingService('blog', 'cart')]).toEqual(['shop']);
+  s.remove('Ingress', 'blog/posts');
+  expect([...s.groupsUsingService('blog', 'cart')]).toEqual([]);
+  expect(s.group('blog/posts')).toBeUndefined();
+
+  s.upsert({ kind: 'EndpointSlice', object: endpointSlice({ namespace: 'shop', service: 'cart', name: 'slice-1' }) });
+  expect(s.endpointSlicesFor('shop', 'cart').map((e) => e.metadata?.name)).toEqual(['slice-1']);
+  s.upsert({ kind: 'EndpointSlice', object: endpointSlice({ namespace: 'shop', service: 'web', name: 'slice-1' }) });
+  expect(s.endpointSlicesFor('shop', 'cart')).toEqual([]);
+  expect(s.endpointSlicesFor('shop', 'web').map((e) => e.metadata?.name)).toEqual(['slice-1']);
+  s.remove('EndpointSlice', 'shop/slice-1');
+  expect(s.endpointSlicesFor('shop', 'web')).toEqual([]);
+
+  s.upsert({ kind: 'Service', object: service({ namespace: 'shop', name: 'cart' }) });
+  expect(s.service('shop', 'cart')?.metadata?.name).toBe('cart');
+  s.remove('Service', 'shop/cart');
+  expect(s.service('shop', 'cart')).toBeUndefined();
+});
