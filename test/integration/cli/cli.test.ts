@@ -59,7 +59,8 @@ describe('albatross command', () => {
     const plan = await albatross(['plan', '-f', dir, ...flags, '--output', 'json']);
     expect(plan.code).toBe(2);
     const planned = JSON.parse(plan.stdout);
-    expect(Object.keys(planned)).toEqual(['groups', 'errors']);
+    expect(Object.keys(planned)).toEqual(['groups', 'errors', 'warnings']);
+    expect(planned.warnings).toEqual([]);
     expect(planned.groups).toHaveLength(1);
     expect(Object.keys(planned.groups[0])).toEqual(['name', 'ingresses', 'loadBalancer', 'changes']);
     expect(planned.groups[0]).toMatchObject({ name: 'shop/web', ingresses: ['shop/web'], loadBalancer: null });
@@ -82,6 +83,25 @@ describe('albatross command', () => {
     expect(apply.code).toBe(1);
     const out = JSON.parse(apply.stdout);
     expect(out.errors).toEqual([{ ingress: 'shop/web', message: expect.stringMatching(/shop\/web.*scheme.*"public"/) }]);
+  });
+
+  it('shows a warning in text and JSON without changing the exit code', async () => {
+    // The pre-2.2 HTTP to HTTPS recipe on a plain HTTP listener: a redirect to the same
+    // protocol and port would loop, so it is left out and said.
+    const loop = `${manifests(false).replace(
+      'alb.ingress.kubernetes.io/scheme: internet-facing',
+      `alb.ingress.kubernetes.io/scheme: internet-facing
+    alb.ingress.kubernetes.io/actions.loop: '{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTP", "Port": "80", "StatusCode": "HTTP_301"}}'`,
+    ).replace('- { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }', '- { path: /, pathType: Prefix, backend: { service: { name: loop, port: { name: use-annotation } } } }')}`;
+    writeFileSync(join(dir, 'app.yaml'), loop);
+    const json = await albatross(['plan', '-f', dir, ...flags, '-o', 'json']);
+    expect(json.code).toBe(2);
+    const out = JSON.parse(json.stdout);
+    expect(out.errors).toEqual([]);
+    expect(out.warnings).toEqual([{ ingress: 'shop/web', message: expect.stringMatching(/^Ingress shop\/web: .*actions\.loop.*/) }]);
+    const text = await albatross(['plan', '-f', dir, ...flags]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain(`Warnings:\n  ${out.warnings[0].message}`);
   });
 
   it('exits 1 with usage on a bad command line and on unreadable input', async () => {

@@ -58,6 +58,8 @@ export interface ObservedAlb {
   readonly listeners: ReadonlyMap<number, { readonly arn: string; readonly rules: readonly Rule[] }>;
   /** Target group ARN -> name. */
   readonly targetGroupNames: ReadonlyMap<string, string>;
+  /** Target group name -> `namespace/service` it serves, read from its `albatross.dev/resource` tag in AWS. */
+  readonly targetGroupServices: ReadonlyMap<string, string>;
 }
 
 export async function readAlb(cluster: TestCluster, group: string): Promise<ObservedAlb | null> {
@@ -76,8 +78,25 @@ export async function readAlb(cluster: TestCluster, group: string): Promise<Obse
     const rules = (await elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
     listeners.set(l.Port!, { arn: l.ListenerArn!, rules });
   }
-  const tgs = (await elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-  return { arn, listeners, targetGroupNames: new Map(tgs.map((t) => [t.TargetGroupArn!, t.TargetGroupName!])) };
+  const tgs = (await elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: arn }))).TargetGroups ?? [];
+  const services = new Map<string, string>();
+  for (let i = 0; i < tgs.length; i += 20) {
+    const batch = tgs.slice(i, i + 20);
+    const described = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: batch.map((t) => t.TargetGroupArn ?? '') }))).TagDescriptions ?? [];
+    for (const d of described) {
+      const id = d.Tags?.find((t) => t.Key === 'albatross.dev/resource')?.Value ?? '';
+      const name = tgs.find((t) => t.TargetGroupArn === d.ResourceArn)?.TargetGroupName ?? '';
+      // ids are `tg/<namespace>/<service>:<port>/...`
+      const match = /^tg\/([^/]+)\/([^:]+):/.exec(id);
+      if (match !== null) services.set(name, `${match[1]}/${match[2]}`);
+    }
+  }
+  return {
+    arn,
+    listeners,
+    targetGroupNames: new Map(tgs.map((t) => [t.TargetGroupArn ?? '', t.TargetGroupName ?? ''])),
+    targetGroupServices: services,
+  };
 }
 
 function glob(pattern: string, value: string, caseInsensitive: boolean): boolean {
@@ -113,10 +132,4 @@ function describeAction(alb: ObservedAlb, action: Action | undefined): string {
   if (action?.Type === 'fixed-response') return `fixed-response ${action.FixedResponseConfig?.StatusCode}`;
   if (action?.Type === 'redirect') return `redirect ${action.RedirectConfig?.Path}`;
   return String(action?.Type);
-}
-
-/** The name of the target group the pipeline made for a Service port. */
-export function targetGroupName(result: ReconcileResult, group: string, service: string): string {
-  const change = result.groups.find((g) => g.name === group)?.changes.find((c) => c.kind === 'target-group' && c.action === 'create' && c.summary.includes(`Service ${service}`));
-  return change?.summary.split(' ')[0] ?? `(no target group for ${service})`;
 }
