@@ -5,7 +5,8 @@
 import type { V1HTTPIngressPath, V1Ingress } from '@kubernetes/client-node';
 import { endpointSlice, ingressClass, service, snapshot } from '../../unit/factories.js';
 import { Pki, tlsSecret } from '../../unit/certificates/pki.js';
-import { readAlb, route, testCluster, type ObservedAlb, type TestCluster } from './harness.js';
+import { requireAlb, route, testCluster, type ObservedAlb, type TestCluster } from './harness.js';
+import { defined } from '../../defined.js';
 
 const ns = 'conformance';
 const path = (p: string, pathType: 'Exact' | 'Prefix', svc: string, port: number | string = 8080): V1HTTPIngressPath => ({
@@ -13,11 +14,11 @@ const path = (p: string, pathType: 'Exact' | 'Prefix', svc: string, port: number
   pathType,
   backend: { service: { name: svc, port: typeof port === 'number' ? { number: port } : { name: port } } },
 });
-const ingressOf = (name: string, spec: V1Ingress['spec']): V1Ingress => ({
+const ingressOf = (name: string, spec: NonNullable<V1Ingress['spec']>): V1Ingress => ({
   apiVersion: 'networking.k8s.io/v1',
   kind: 'Ingress',
   metadata: { name, namespace: ns },
-  spec: spec!,
+  spec,
 });
 
 const services = ['wildcard-foo-com', 'foo-bar-com', 'foo-exact', 'foo-prefix', 'aaa-slash-bbb-prefix', 'aaa-prefix', 'aaa-slash-bbb-slash-prefix', 'foo-slash-exact'];
@@ -62,12 +63,16 @@ describe('Ingress conformance scenarios (no class name: the default IngressClass
       secrets: [tlsSecret(cert.certPem, cert.keyPem, { namespace: ns, name: 'conformance-tls' })],
     });
     const result = await cluster.run(world);
-    expect(result.errors).toEqual([]);
+    // In beforeAll an error fails every test below, with this message.
+    if (result.errors.length > 0) throw new Error(`the conformance Ingresses should have no errors: ${result.errors.map((e) => e.message).join('; ')}`);
     for (const group of result.groups)
       for (const c of group.changes)
-        if (c.kind === 'target-group' && c.action === 'create') backends.set(c.summary.split(' ')[0]!, /Service conformance\/([a-z-]+):/.exec(c.summary)![1]!);
-    hostAlb = (await readAlb(cluster, `${ns}/host-rules`))!;
-    pathAlb = (await readAlb(cluster, `${ns}/path-rules`))!;
+        if (c.kind === 'target-group' && c.action === 'create') {
+          const service = /Service conformance\/([a-z-]+):/.exec(c.summary)?.[1];
+          backends.set(defined(c.summary.split(' ')[0], `a target group name in "${c.summary}"`), defined(service, `a Service in "${c.summary}"`));
+        }
+    hostAlb = await requireAlb(cluster, `${ns}/host-rules`);
+    pathAlb = await requireAlb(cluster, `${ns}/path-rules`);
   });
   afterAll(() => {
     cluster.close();
