@@ -83,7 +83,7 @@ export async function bootstrapNetwork(options: BootstrapNetworkOptions): Promis
   const { clusterName, region } = options;
   validateClusterName(clusterName);
   if (options.client !== undefined) {
-    return new Bootstrap(options.client, clusterName).run();
+    return await new Bootstrap(options.client, clusterName).run();
   }
   const client = new EC2Client({
     region,
@@ -200,7 +200,7 @@ class Bootstrap {
   }
 
   private async internetGateways(filters: Filter[]): Promise<InternetGateway[]> {
-    return collect(
+    return await collect(
       paginateDescribeInternetGateways({ client: this.client }, { Filters: filters }),
       (page) => page.InternetGateways,
     );

@@ -28,7 +28,7 @@ const tagsOf = async (arns: string[]): Promise<Map<string, Record<string, string
   const out = new Map<string, Record<string, string>>();
   for (let i = 0; i < arns.length; i += 20) {
     const res = await elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) }));
-    for (const d of res.TagDescriptions ?? []) out.set(d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key, t.Value])));
+    for (const d of res.TagDescriptions ?? []) out.set(d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
   }
   return out;
 };
@@ -47,6 +47,7 @@ const cond = (c: RuleCondition): string => {
     case 'http-request-method': return `method ${v(c.HttpRequestMethodConfig?.Values)}`;
     case 'source-ip': return `source ${v(c.SourceIpConfig?.Values)}`;
     case 'query-string': return `query ${(c.QueryStringConfig?.Values ?? []).map((q) => `${q.Key ?? ''}=${q.Value}`).join(' | ')}`;
+    case undefined:
     default: return String(c.Field);
   }
 };
@@ -76,13 +77,13 @@ for (const lb of lbs) {
     }
     const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
     const order = (p: string | undefined): number => (p === 'default' ? Infinity : Number(p));
-    const rows = rules.sort((a, b) => order(a.Priority) - order(b.Priority)).map((r) => {
+    const rows = rules.sort((a, b) => order(a.Priority) - order(b.Priority)).map((r): [string, string, string] => {
       for (const a of r.Actions ?? []) for (const g of a.ForwardConfig?.TargetGroups ?? []) used.add(g.TargetGroupArn ?? '');
       return [r.Priority ?? '', r.IsDefault ? '(no rule matched)' : (r.Conditions ?? []).map(cond).join(' AND '), act(r.Actions?.[0])];
     });
-    const width = [8, Math.max(10, ...rows.map((r) => r[1]!.length))];
-    console.log(`    ${'PRIORITY'.padEnd(width[0]!)}  ${'CONDITIONS'.padEnd(width[1]!)}  ACTION`);
-    for (const [p, c, a] of rows) console.log(`    ${p!.padEnd(width[0]!)}  ${c!.padEnd(width[1]!)}  ${a}`);
+    const width = { priority: 8, conditions: Math.max(10, ...rows.map(([, c]) => c.length)) };
+    console.log(`    ${'PRIORITY'.padEnd(width.priority)}  ${'CONDITIONS'.padEnd(width.conditions)}  ACTION`);
+    for (const [p, c, a] of rows) console.log(`    ${p.padEnd(width.priority)}  ${c.padEnd(width.conditions)}  ${a}`);
   }
 }
 console.log('\nTarget groups');

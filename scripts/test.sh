@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test command (`npm test`): sets everything up, then runs every Jest project:
-# unit, integration (against moto, started by the tests themselves) and, where kube-apiserver
-# and etcd are available, k8s.
+# The test command (`npm test`): sets everything up, type-checks and lints, then runs every
+# Jest project: unit, integration (against moto, started by the tests themselves) and, where
+# kube-apiserver and etcd are available, k8s.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -15,4 +15,5 @@ if [[ -z "${KUBEBUILDER_ASSETS:-}" ]] && command -v go >/dev/null 2>&1; then
 fi
 node --version >&2
 npm run --silent typecheck
+npm run --silent lint
 exec node --experimental-vm-modules node_modules/jest/bin/jest.js "$@"

@@ -49,8 +49,9 @@ export async function applyOperations(aws: Aws, state: ApplyState, operations: r
     phases.set(phaseOf[op.op], phase);
   }
   for (const phase of [...phases.keys()].sort((a, b) => a - b)) {
+    const batch = phases.get(phase) ?? [];
     const results = await Promise.allSettled(
-      (phases.get(phase) ?? []).map((op) =>
+      batch.map((op) =>
         limit(async () => {
           await execute(aws, state, op);
           const change = describeOperation(op);
@@ -59,10 +60,9 @@ export async function applyOperations(aws: Aws, state: ApplyState, operations: r
         }),
       ),
     );
-    const failedIndex = results.findIndex((r) => r.status === 'rejected');
-    if (failedIndex !== -1) {
-      const failed = results[failedIndex] as PromiseRejectedResult;
-      return { done, failure: { operation: phases.get(phase)![failedIndex]!, error: failed.reason } };
+    for (const [i, operation] of batch.entries()) {
+      const result = results[i];
+      if (result?.status === 'rejected') return { done, failure: { operation, error: result.reason } };
     }
   }
   return { done, failure: null };

@@ -49,8 +49,8 @@ export function actionToSdk(action: ActionSpec, resolve: TargetGroupArnResolver)
  * authentication actions) is `null`: not ours, so `plan` rewrites it.
  */
 export function actionFromSdk(actions: readonly Action[] | undefined): ActionSpec | null {
-  if (actions === undefined || actions.length !== 1) return null;
-  const a = actions[0]!;
+  const a = actions?.length === 1 ? actions[0] : undefined;
+  if (a === undefined) return null;
   switch (a.Type) {
     case 'forward': {
       const groups = a.ForwardConfig?.TargetGroups ?? (a.TargetGroupArn === undefined ? [] : [{ TargetGroupArn: a.TargetGroupArn }]);
@@ -82,6 +82,12 @@ export function actionFromSdk(actions: readonly Action[] | undefined): ActionSpe
         ...(f?.MessageBody === undefined || f.MessageBody === '' ? {} : { messageBody: f.MessageBody }),
       };
     }
+    case 'authenticate-cognito':
+    case 'authenticate-oidc':
+    case 'jwt-validation':
+    case undefined:
+      return null;
+    // A type newer than this SDK's list is not ours either.
     default:
       return null;
   }
@@ -135,6 +141,8 @@ export function conditionsFromSdk(conditions: readonly RuleCondition[] | undefin
           values: (c.QueryStringConfig?.Values ?? []).map((v) => (v.Key === undefined ? { value: v.Value ?? '' } : { key: v.Key, value: v.Value ?? '' })),
         });
         break;
+      // A field newer than this SDK's list, or none: not a condition Albatross writes.
+      case undefined:
       default:
         break;
     }

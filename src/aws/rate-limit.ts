@@ -57,10 +57,17 @@ export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** An abort reason in words; an object that is not an Error has none worth printing. */
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  if (typeof reason === 'string' || typeof reason === 'number' || typeof reason === 'boolean' || typeof reason === 'bigint') return String(reason);
+  return 'aborted';
+}
+
 /** The error every abandoned AWS call or wait ends with. */
 export function aborted(signal: AbortSignal | undefined): AlbatrossError {
   const reason: unknown = signal?.reason;
-  return new AlbatrossError('aborted', `abandoned: ${reason instanceof Error ? reason.message : String(reason ?? 'aborted')}`, { cause: reason });
+  return new AlbatrossError('aborted', `abandoned: ${reasonText(reason)}`, { cause: reason });
 }
 
 /** Token buckets per service and kind of call, shared by every caller of one `Aws`. */

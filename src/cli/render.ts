@@ -38,8 +38,8 @@ export function toText(result: ReconcileResult, mode: 'plan' | 'apply'): string 
     if (g.leftAsIs !== null) lines.push(`  left as it is: ${g.leftAsIs}`);
     else if (g.changes.length === 0 && g.failure === null) lines.push('  no changes');
     for (const c of g.changes) {
-      counts[c.action as keyof typeof counts]++;
-      lines.push(`  ${marks[c.action as keyof typeof marks] ?? '?'} ${c.action} ${c.kind} ${c.id}: ${c.summary}`);
+      counts[c.action]++;
+      lines.push(`  ${marks[c.action]} ${c.action} ${c.kind} ${c.id}: ${c.summary}`);
     }
     if (g.failure !== null && g.leftAsIs === null) lines.push(`  ! stopped: ${g.failure.message}`);
   }

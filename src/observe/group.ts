@@ -30,7 +30,7 @@ import type {
 } from '../model/actual.js';
 import { compareStrings } from '../model/compare.js';
 import { OwnershipTag } from '../model/ids.js';
-import type { IpAddressType, ProtocolVersion, SecurityGroupRuleSpec, TargetProtocol, TargetType } from '../model/resources.js';
+import type { ProtocolVersion, SecurityGroupRuleSpec, TargetProtocol, TargetType } from '../model/resources.js';
 import { describeElbv2Tags } from './tags.js';
 
 /** How many AWS reads of one group run at once. */
@@ -285,7 +285,7 @@ async function loadBalancerDetails(aws: Aws, { lb, tags }: TaggedLoadBalancer, w
       name: lb.LoadBalancerName ?? '',
       dnsName: lb.DNSName ?? '',
       scheme: lb.Scheme === 'internet-facing' ? 'internet-facing' : 'internal',
-      ipAddressType: (lb.IpAddressType ?? 'ipv4') as IpAddressType,
+      ipAddressType: lb.IpAddressType ?? 'ipv4',
       vpcId: lb.VpcId ?? '',
       subnetIds: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? '').sort(),
       securityGroupIds: [...(lb.SecurityGroups ?? [])].sort(),

@@ -131,7 +131,8 @@ export function selectSubnets(selection: SubnetSelection, scheme: Scheme, networ
     const ids: string[] = [];
     for (const ref of refs) {
       const found = network.subnets.filter((s) => s.id === ref || s.name === ref);
-      if (found.length !== 1) {
+      const only = found.length === 1 ? found[0] : undefined;
+      if (only === undefined) {
         return {
           ok: false,
           message:
@@ -140,7 +141,7 @@ export function selectSubnets(selection: SubnetSelection, scheme: Scheme, networ
               : `annotation alb.ingress.kubernetes.io/subnets: "${ref}" names ${found.length} subnets in ${network.vpcId}; use subnet ids`,
         };
       }
-      ids.push(found[0]!.id);
+      ids.push(only.id);
     }
     return checkZones([...new Set(ids)], network, 'alb.ingress.kubernetes.io/subnets');
   }
@@ -207,7 +208,8 @@ export async function resolveSecurityGroups(aws: Aws, refs: readonly string[], v
   for (const name of names) {
     const match = byTag.filter((g) => g.key === name);
     const found = match.length > 0 ? match : byName.filter((g) => g.key === name);
-    if (found.length !== 1) {
+    const only = found.length === 1 ? found[0] : undefined;
+    if (only === undefined) {
       return {
         ok: false,
         message:
@@ -216,7 +218,7 @@ export async function resolveSecurityGroups(aws: Aws, refs: readonly string[], v
             : `annotation alb.ingress.kubernetes.io/security-groups: "${name}" names ${found.length} security groups in ${vpcId}; use their ids`,
       };
     }
-    ids.push(found[0]!.id);
+    ids.push(only.id);
   }
   return { ok: true, value: [...new Set(ids)].sort() };
 }

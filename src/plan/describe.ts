@@ -112,10 +112,12 @@ export function conditionsText(conditions: readonly ConditionSpec[]): string {
 export function actionText(action: ActionSpec | null, name: (ref: TargetGroupRef) => string = refText): string {
   if (action === null) return '(unmanaged action)';
   switch (action.type) {
-    case 'forward':
-      return action.targetGroups.length === 1
-        ? `forward ${name(action.targetGroups[0]!.targetGroup)}`
+    case 'forward': {
+      const [only, ...more] = action.targetGroups;
+      return only !== undefined && more.length === 0
+        ? `forward ${name(only.targetGroup)}`
         : `forward ${action.targetGroups.map((t) => `${name(t.targetGroup)} (weight ${t.weight})`).join(', ')}`;
+    }
     case 'redirect':
       return `redirect ${action.statusCode} ${action.protocol}://${action.host}:${action.port}${action.path}?${action.query}`;
     case 'fixed-response':

@@ -2,6 +2,7 @@
 // the priority they have: only rules that must move, and new rules, get a new number.
 // AWS applies priority changes one rule at a time (and the emulator rejects swaps), so
 // new numbers are always ones no rule on the listener holds right now.
+import { AlbatrossError } from '../model/errors.js';
 
 export const maxPriority = 50_000;
 /** Space left between rules laid out fresh, so later insertions rarely move anything. */
@@ -78,14 +79,14 @@ export function longestIncreasing(values: readonly (number | undefined)[]): Set<
     let hi = tails.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (values[tails[mid]!]! < v) lo = mid + 1;
+      if (at(values, at(tails, mid)) < v) lo = mid + 1;
       else hi = mid;
     }
-    if (lo > 0) previous[i] = tails[lo - 1]!;
+    if (lo > 0) previous[i] = at(tails, lo - 1);
     tails[lo] = i;
   });
   const keep = new Set<number>();
-  for (let i = tails.length === 0 ? -1 : tails[tails.length - 1]!; i !== -1; i = previous[i]!) keep.add(i);
+  for (let i = tails.at(-1) ?? -1; i !== -1; i = previous[i] ?? -1) keep.add(i);
   return keep;
 }
 
@@ -95,14 +96,15 @@ function fillRuns(current: readonly (number | undefined)[], keep: ReadonlySet<nu
   let lower = 0;
   while (i < current.length) {
     if (keep.has(i)) {
-      out[i] = current[i]!;
-      lower = current[i]!;
+      const kept = at(current, i);
+      out[i] = kept;
+      lower = kept;
       i++;
       continue;
     }
     let end = i;
     while (end < current.length && !keep.has(end)) end++;
-    const upper = end < current.length ? current[end]! : maxPriority + 1;
+    const upper = end < current.length ? at(current, end) : maxPriority + 1;
     const picked = pickFree(lower, upper, end - i, occupied);
     if (picked === null) return null;
     picked.forEach((p, k) => (out[i + k] = p));
@@ -126,5 +128,15 @@ function pickFree(lower: number, upper: number, count: number, occupied: Readonl
   const free: number[] = [];
   for (let p = lower + 1; p < Math.min(upper, maxPriority + 1); p++) if (!occupied.has(p)) free.push(p);
   if (free.length < count) return null;
-  return Array.from({ length: count }, (_, k) => free[Math.floor(((k + 1) * free.length) / (count + 1))]!);
+  return Array.from({ length: count }, (_, k) => at(free, Math.floor(((k + 1) * free.length) / (count + 1))));
+}
+
+/**
+ * `values[i]` where the algorithms above know it is set: kept and tail indexes point only at
+ * defined values, and picks stay inside the free list.
+ */
+function at<T>(values: readonly (T | undefined)[], i: number): T {
+  const value = values[i];
+  if (value === undefined) throw new AlbatrossError('internal', `rule priorities: no value at index ${i} of ${values.length}`);
+  return value;
 }

@@ -267,5 +267,5 @@ function parseExclusive(annotations: Annotations, take: <T>(parsed: Result<T | u
   set(Annotation.manageBackendSecurityGroupRules, parseManageBackendSecurityGroupRules(annotations), scalar);
   set(Annotation.sslPolicy, parseSslPolicy(annotations), scalar);
   set(Annotation.sslRedirect, parseSslRedirect(annotations), scalar);
-  return out as ExclusiveSettings;
+  return out;
 }

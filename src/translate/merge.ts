@@ -93,7 +93,7 @@ export function mergeMembers(group: string, members: readonly MemberModel[]): Me
   return {
     merged: {
       members: accepted,
-      exclusive: Object.fromEntries(Object.entries(exclusive).map(([k, v]) => [k, v.setting])) as ExclusiveSettings,
+      exclusive: Object.fromEntries(Object.entries(exclusive).map(([k, v]) => [k, v.setting])),
       tags: Object.fromEntries([...tags].map(([k, v]) => [k, v.value])),
       defaultBackend: defaultBackend?.backend ?? null,
       targetGroups: new Map([...targetGroups].map(([id, v]) => [id, v.draft])),
@@ -123,9 +123,10 @@ function withOwnTargetGroups(m: MemberModel, taken: ReadonlyMap<string, { draft:
       ? action
       : {
           ...action,
-          targetGroups: action.targetGroups.map((t) =>
-            t.targetGroup.kind === 'id' && renames.has(t.targetGroup.id) ? { ...t, targetGroup: { kind: 'id', id: renames.get(t.targetGroup.id)! } } : t,
-          ),
+          targetGroups: action.targetGroups.map((t) => {
+            const renamed = t.targetGroup.kind === 'id' ? renames.get(t.targetGroup.id) : undefined;
+            return renamed === undefined ? t : { ...t, targetGroup: { kind: 'id', id: renamed } };
+          }),
         };
   return {
     ...m,

@@ -86,7 +86,7 @@ export function parseTargetGroupAnnotations(annotations: Annotations): {
   take('unhealthyThresholdCount', parseUnhealthyThresholdCount(annotations));
   take('successCodes', parseSuccessCodes(annotations));
   take('attributes', parseTargetGroupAttributes(annotations));
-  return { value: out as TargetGroupAnnotations, errors };
+  return { value: out, errors };
 }
 
 /**

@@ -251,7 +251,8 @@ async function waitUntil(deadline: number, server: Server, ready: () => Promise<
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${server.name} not ready in time${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+  const last = lastError instanceof Error ? String(lastError) : JSON.stringify(lastError);
+  throw new Error(`${server.name} not ready in time${lastError ? ` (last error: ${last})` : ''}`);
 }
 
 async function freePorts(count: number): Promise<number[]> {

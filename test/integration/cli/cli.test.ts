@@ -3,7 +3,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import type { JsonOutput } from '../../../src/cli/render.js';
+import { defined } from '../../defined.js';
 import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
 
 const main = join(process.cwd(), 'dist/cli/main.js');
@@ -58,18 +61,19 @@ describe('albatross command', () => {
     writeFileSync(join(dir, 'app.yaml'), manifests(false));
     const plan = await albatross(['plan', '-f', dir, ...flags, '--output', 'json']);
     expect(plan.code).toBe(2);
-    const planned = JSON.parse(plan.stdout);
+    const planned = JSON.parse(plan.stdout) as JsonOutput;
     expect(Object.keys(planned)).toEqual(['groups', 'errors', 'warnings']);
     expect(planned.warnings).toEqual([]);
     expect(planned.groups).toHaveLength(1);
-    expect(Object.keys(planned.groups[0])).toEqual(['name', 'ingresses', 'loadBalancer', 'changes']);
-    expect(planned.groups[0]).toMatchObject({ name: 'shop/web', ingresses: ['shop/web'], loadBalancer: null });
-    expect(planned.groups[0].changes.map((c: { kind: string }) => c.kind)).toContain('load-balancer');
+    const group = defined(planned.groups[0], 'a planned group');
+    expect(Object.keys(group)).toEqual(['name', 'ingresses', 'loadBalancer', 'changes']);
+    expect(group).toMatchObject({ name: 'shop/web', ingresses: ['shop/web'], loadBalancer: null });
+    expect(group.changes.map((c) => c.kind)).toContain('load-balancer');
 
     const apply = await albatross(['apply', '-f', join(dir, 'app.yaml'), ...flags, '-o', 'json']);
     expect(apply.code).toBe(0);
-    const applied = JSON.parse(apply.stdout);
-    expect(applied.groups[0].loadBalancer.dnsName).toMatch(/elb\.amazonaws\.com$/);
+    const applied = JSON.parse(apply.stdout) as JsonOutput;
+    expect(applied.groups[0]?.loadBalancer?.dnsName).toMatch(/elb\.amazonaws\.com$/);
     expect(applied.errors).toEqual([]);
 
     const again = await albatross(['plan', '-f', dir, ...flags]);
@@ -81,7 +85,7 @@ describe('albatross command', () => {
     writeFileSync(join(dir, 'app.yaml'), manifests(true));
     const apply = await albatross(['apply', '-f', dir, ...flags, '-o', 'json']);
     expect(apply.code).toBe(1);
-    const out = JSON.parse(apply.stdout);
+    const out = JSON.parse(apply.stdout) as JsonOutput;
     expect(out.errors).toEqual([{ ingress: 'shop/web', message: expect.stringMatching(/shop\/web.*scheme.*"public"/) }]);
   });
 
@@ -96,12 +100,12 @@ describe('albatross command', () => {
     writeFileSync(join(dir, 'app.yaml'), loop);
     const json = await albatross(['plan', '-f', dir, ...flags, '-o', 'json']);
     expect(json.code).toBe(2);
-    const out = JSON.parse(json.stdout);
+    const out = JSON.parse(json.stdout) as JsonOutput;
     expect(out.errors).toEqual([]);
     expect(out.warnings).toEqual([{ ingress: 'shop/web', message: expect.stringMatching(/^Ingress shop\/web: .*actions\.loop.*/) }]);
     const text = await albatross(['plan', '-f', dir, ...flags]);
     expect(text.code).toBe(2);
-    expect(text.stdout).toContain(`Warnings:\n  ${out.warnings[0].message}`);
+    expect(text.stdout).toContain(`Warnings:\n  ${defined(out.warnings[0], 'a warning').message}`);
   });
 
   it('exits 1 with usage on a bad command line and on unreadable input', async () => {

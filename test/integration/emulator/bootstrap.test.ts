@@ -23,7 +23,7 @@ beforeAll(() => {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       sent.push(context.commandName ?? 'unknown');
-      return next(args);
+      return await next(args);
     },
     { step: 'initialize', name: 'recordCommandNames' },
   );

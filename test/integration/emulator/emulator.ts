@@ -52,7 +52,7 @@ export async function isMoto(): Promise<boolean> {
     motoAnswerFor = url;
     motoAnswer = answersAsMoto(url);
   }
-  return motoAnswer;
+  return await motoAnswer;
 }
 
 export interface ResetOptions {

@@ -48,6 +48,7 @@ async function assertReachable(endpoint: string): Promise<void> {
     throw new Error(
       `nothing answers at AWS_ENDPOINT_URL=${endpoint} (${reason}). Start the emulator, ` +
         'or unset AWS_ENDPOINT_URL to let the tests start moto themselves.',
+      { cause: error },
     );
   }
 }
@@ -126,7 +127,7 @@ export async function ensureMotoInstalled(repoRoot: string): Promise<string> {
 
 /** A port that was free on 127.0.0.1 a moment ago. */
 export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return await new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);

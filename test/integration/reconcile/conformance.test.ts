@@ -5,7 +5,7 @@
 import type { V1HTTPIngressPath, V1Ingress } from '@kubernetes/client-node';
 import { endpointSlice, ingressClass, service, snapshot } from '../../unit/factories.js';
 import { Pki, tlsSecret } from '../../unit/certificates/pki.js';
-import { readAlb, route, testCluster, type ObservedAlb, type TestCluster } from './harness.js';
+import { requireAlb, route, testCluster, type ObservedAlb, type TestCluster } from './harness.js';
 
 const ns = 'conformance';
 const path = (p: string, pathType: 'Exact' | 'Prefix', svc: string, port: number | string = 8080): V1HTTPIngressPath => ({
@@ -13,11 +13,11 @@ const path = (p: string, pathType: 'Exact' | 'Prefix', svc: string, port: number
   pathType,
   backend: { service: { name: svc, port: typeof port === 'number' ? { number: port } : { name: port } } },
 });
-const ingressOf = (name: string, spec: V1Ingress['spec']): V1Ingress => ({
+const ingressOf = (name: string, spec: NonNullable<V1Ingress['spec']>): V1Ingress => ({
   apiVersion: 'networking.k8s.io/v1',
   kind: 'Ingress',
   metadata: { name, namespace: ns },
-  spec: spec!,
+  spec,
 });
 
 const services = ['wildcard-foo-com', 'foo-bar-com', 'foo-exact', 'foo-prefix', 'aaa-slash-bbb-prefix', 'aaa-prefix', 'aaa-slash-bbb-slash-prefix', 'foo-slash-exact'];
@@ -62,9 +62,10 @@ describe('Ingress conformance scenarios (no class name: the default IngressClass
       secrets: [tlsSecret(cert.certPem, cert.keyPem, { namespace: ns, name: 'conformance-tls' })],
     });
     const result = await cluster.run(world);
-    expect(result.errors).toEqual([]);
-    hostAlb = (await readAlb(cluster, `${ns}/host-rules`))!;
-    pathAlb = (await readAlb(cluster, `${ns}/path-rules`))!;
+    // In beforeAll an error fails every test below, with this message.
+    if (result.errors.length > 0) throw new Error(`the conformance Ingresses should have no errors: ${result.errors.map((e) => e.message).join('; ')}`);
+    hostAlb = await requireAlb(cluster, `${ns}/host-rules`);
+    pathAlb = await requireAlb(cluster, `${ns}/path-rules`);
     // Which Service each target group serves, as AWS holds it (its resource tag).
     for (const alb of [hostAlb, pathAlb]) for (const [name, key] of alb.targetGroupServices) backends.set(name, key.slice(`${ns}/`.length));
   });

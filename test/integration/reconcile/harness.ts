@@ -11,6 +11,7 @@ import {
   type Action,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { defined } from '../../defined.js';
 import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
 import { Aws } from '../../../src/aws/clients.js';
 import { silentLogger } from '../../../src/observability/logger.js';
@@ -52,10 +53,16 @@ export async function testCluster(label: string): Promise<TestCluster> {
   };
 }
 
+/** A listener as AWS holds it, with its rules. */
+export interface ObservedListener {
+  readonly arn: string;
+  readonly rules: readonly Rule[];
+}
+
 /** A load balancer of the cluster as AWS holds it, with its rules by listener port. */
 export interface ObservedAlb {
   readonly arn: string;
-  readonly listeners: ReadonlyMap<number, { readonly arn: string; readonly rules: readonly Rule[] }>;
+  readonly listeners: ReadonlyMap<number, ObservedListener>;
   /** Target group ARN -> name. */
   readonly targetGroupNames: ReadonlyMap<string, string>;
   /** Target group name -> `namespace/service` it serves, read from its `albatross.dev/resource` tag in AWS. */
@@ -66,17 +73,17 @@ export async function readAlb(cluster: TestCluster, group: string): Promise<Obse
   const { elbv2 } = cluster;
   const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
   if (lbs.length === 0) return null;
-  const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.map((l) => l.LoadBalancerArn!) }))).TagDescriptions ?? [];
+  const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.map((l) => defined(l.LoadBalancerArn, 'LoadBalancerArn')) }))).TagDescriptions ?? [];
   const mine = tags.find((t) => {
-    const m = Object.fromEntries((t.Tags ?? []).map((x) => [x.Key, x.Value]));
+    const m = Object.fromEntries((t.Tags ?? []).map((x) => [x.Key ?? '', x.Value ?? '']));
     return m['albatross.dev/cluster'] === cluster.clusterName && m['albatross.dev/group'] === group;
   });
   if (mine === undefined) return null;
-  const arn = mine.ResourceArn!;
-  const listeners = new Map<number, { arn: string; rules: Rule[] }>();
+  const arn = defined(mine.ResourceArn, 'ResourceArn of the tagged load balancer');
+  const listeners = new Map<number, ObservedListener>();
   for (const l of (await elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn }))).Listeners ?? []) {
     const rules = (await elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
-    listeners.set(l.Port!, { arn: l.ListenerArn!, rules });
+    listeners.set(defined(l.Port, 'listener Port'), { arn: defined(l.ListenerArn, 'ListenerArn'), rules });
   }
   const tgs = (await elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: arn }))).TargetGroups ?? [];
   const services = new Map<string, string>();
@@ -97,6 +104,16 @@ export async function readAlb(cluster: TestCluster, group: string): Promise<Obse
     targetGroupNames: new Map(tgs.map((t) => [t.TargetGroupArn ?? '', t.TargetGroupName ?? ''])),
     targetGroupServices: services,
   };
+}
+
+/** The load balancer of a group that the test expects to exist. */
+export async function requireAlb(cluster: TestCluster, group: string): Promise<ObservedAlb> {
+  return defined(await readAlb(cluster, group), `a load balancer for group ${group} of cluster ${cluster.clusterName}`);
+}
+
+/** The listener on a port that the test expects to exist. */
+export function listenerOf(alb: ObservedAlb, port: number): ObservedListener {
+  return defined(alb.listeners.get(port), `a listener on port ${port} of ${alb.arn}`);
 }
 
 function glob(pattern: string, value: string, caseInsensitive: boolean): boolean {

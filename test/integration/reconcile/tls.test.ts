@@ -1,12 +1,14 @@
 // TLS from Secrets end to end against the emulator: import and serve, converge, renew in
 // place, share, contain a broken Secret, and clean up only what we imported.
+import { expect } from '@jest/globals';
 import { DeleteCertificateCommand, DescribeCertificateCommand, ACMClient, ImportCertificateCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import { DescribeListenerCertificatesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { V1Ingress, V1Secret } from '@kubernetes/client-node';
 import { endpointSlice, ingress, service, snapshot } from '../../unit/factories.js';
 import { chain, Pki, tlsSecret, type Issued } from '../../unit/certificates/pki.js';
 import { awsClientConfig } from '../emulator/emulator.js';
-import { readAlb, route, testCluster, type TestCluster } from './harness.js';
+import { listenerOf, requireAlb, route, testCluster, type TestCluster } from './harness.js';
+import { defined } from '../../defined.js';
 
 let pki: Pki;
 let intermediate: Issued;
@@ -40,15 +42,15 @@ const world = (ingresses: V1Ingress[], secrets: V1Secret[]) =>
   });
 
 async function listenerCertificates(cluster: TestCluster, group: string): Promise<{ default: string; all: string[] }> {
-  const alb = (await readAlb(cluster, group))!;
-  const listener = alb.listeners.get(443)!;
+  const alb = await requireAlb(cluster, group);
+  const listener = listenerOf(alb, 443);
   const certs = (await cluster.elbv2.send(new DescribeListenerCertificatesCommand({ ListenerArn: listener.arn }))).Certificates ?? [];
-  return { default: certs.find((c) => c.IsDefault)?.CertificateArn ?? '', all: certs.map((c) => c.CertificateArn!).sort() };
+  return { default: certs.find((c) => c.IsDefault)?.CertificateArn ?? '', all: certs.map((c) => defined(c.CertificateArn, 'c.CertificateArn')).sort() };
 }
 
 async function tagsOf(arn: string): Promise<Record<string, string>> {
   const res = await acm.send(new ListTagsForCertificateCommand({ CertificateArn: arn }));
-  return Object.fromEntries((res.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']));
+  return Object.fromEntries((res.Tags ?? []).map((t) => [defined(t.Key, 't.Key'), t.Value ?? '']));
 }
 
 describe('TLS from Secrets', () => {
@@ -71,7 +73,7 @@ describe('TLS from Secrets', () => {
     const described = await acm.send(new DescribeCertificateCommand({ CertificateArn: certs.default }));
     expect(described.Certificate?.DomainName).toBe('shop.example.com');
     expect(await tagsOf(certs.default)).toMatchObject({ 'albatross.dev/cluster': cluster.clusterName, 'albatross.dev/secret': 'shop/a-tls' });
-    const alb = (await readAlb(cluster, 'shop'))!;
+    const alb = await requireAlb(cluster, 'shop');
     expect(route(alb, 443, 'api.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
     // spec.tls adds HTTPS; plain HTTP still routes, as Kubernetes means it.
     expect(route(alb, 80, 'api.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
@@ -167,7 +169,7 @@ describe('TLS from Secrets', () => {
     const result = await cluster.run(world([https], []));
     expect(result.errors).toEqual([]);
     expect((await listenerCertificates(cluster, 'shop')).default).toBe(existing.CertificateArn);
-    const alb = (await readAlb(cluster, 'shop'))!;
+    const alb = await requireAlb(cluster, 'shop');
     expect(route(alb, 80, host, '/x')).toBe('redirect /#{path}');
     expect(route(alb, 443, host, '/x')).toMatch(/^forward k8s-shop-web-/);
 

@@ -79,7 +79,7 @@ describe('setRulePriorities', () => {
     });
     await setRulePriorities(fake.aws, moves);
     expect(fake.operations()).toEqual(['SetRulePriorities', 'SetRulePriorities', 'DescribeRules']);
-    expect(fake.calls[2]!.input).toEqual({ RuleArns: [ruleA, ruleB] });
+    expect(fake.calls[2]?.input).toEqual({ RuleArns: [ruleA, ruleB] });
   });
 
   it('sends only the moves not yet in effect', async () => {
@@ -91,7 +91,7 @@ describe('setRulePriorities', () => {
     });
     await setRulePriorities(fake.aws, moves);
     expect(fake.operations()).toEqual(['SetRulePriorities', 'DescribeRules', 'SetRulePriorities']);
-    expect(fake.calls[2]!.input).toEqual({ RulePriorities: [{ RuleArn: ruleB, Priority: 250 }] });
+    expect(fake.calls[2]?.input).toEqual({ RulePriorities: [{ RuleArn: ruleB, Priority: 250 }] });
   });
 
   it('fails when no rule is at its wanted priority: another rule holds it', async () => {

@@ -14,6 +14,7 @@ import { certificateTags } from '../../../src/certificates/imports.js';
 import { TlsBundle } from '../../../src/certificates/secret.js';
 import { Aws } from '../../../src/aws/clients.js';
 import { AlbatrossError } from '../../../src/model/errors.js';
+import { defined } from '../../defined.js';
 
 interface FakeCertificate {
   arn: string;
@@ -65,19 +66,20 @@ class FakeAcm {
   }
 
   install(aws: Aws): void {
-    const send = async (command: unknown): Promise<unknown> => await this.handle(command as { input: Record<string, unknown> });
+    // Answers later, as the SDK does: a failure thrown by handle() becomes a rejection.
+    const send = (command: unknown): Promise<unknown> => new Promise((resolve) => resolve(this.handle(command as { input: Record<string, unknown> })));
     (aws.acm as unknown as { send: typeof send }).send = send;
     (aws.tagging as unknown as { send: typeof send }).send = send;
   }
 
-  private async handle(command: { input: Record<string, unknown> }): Promise<unknown> {
+  private handle(command: { input: Record<string, unknown> }): unknown {
     const operation = command.constructor.name.replace(/Command$/, '');
     const input = command.input;
     this.sent.push({ operation, input });
     const failure = this.failures.findIndex((f) => f.operation === operation);
     if (failure >= 0) {
       const [f] = this.failures.splice(failure, 1);
-      throw f?.error;
+      if (f !== undefined) throw f.error;
     }
     const arn = input['CertificateArn'] as string | undefined;
     const existing = arn === undefined ? undefined : this.certificates.get(arn);
@@ -289,7 +291,7 @@ describe('reimportCertificate', () => {
   async function imported(): Promise<{ arn: string; old: TlsBundle }> {
     const old = bundle('v1');
     const arn = await importCertificate(aws, old, certificateTags('prod', old, { team: 'web' }));
-    acm.certificates.get(arn)!.tags['owner'] = 'added-by-hand';
+    defined(acm.certificates.get(arn), `certificate ${arn} in the fake`).tags['owner'] = 'added-by-hand';
     acm.sent.length = 0;
     return { arn, old };
   }
@@ -352,8 +354,12 @@ describe('deleteCertificate', () => {
     acm.add({ arn: 'arn:1', tags: ours });
     acm.failNext('DeleteCertificate', awsError('ResourceInUseException'), 2);
     const waits: number[] = [];
+    const sleep = (ms: number): Promise<void> => {
+      waits.push(ms);
+      return Promise.resolve();
+    };
 
-    const outcome = await deleteCertificate(aws, 'arn:1', 'prod', { firstDelayMs: 100, sleep: async (ms) => void waits.push(ms) });
+    const outcome = await deleteCertificate(aws, 'arn:1', 'prod', { firstDelayMs: 100, sleep });
 
     expect(outcome).toBe('deleted');
     expect(waits).toEqual([100, 200]);

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
 import { parseTlsSecret, type TlsBundle, type TlsBundleResult } from '../../../src/certificates/secret.js';

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import {
   annotationsOf,
   checkSuccessCodes,
@@ -33,6 +34,7 @@ import {
 import type { Result } from '../../../src/ingress/result.js';
 import { translate } from '../../../src/translate/index.js';
 import { ingress, snapshot } from '../factories.js';
+import { defined } from '../../defined.js';
 
 const p = 'alb.ingress.kubernetes.io/';
 const on = (name: string, value: string): Annotations => ({ [`${p}${name}`]: value });
@@ -227,7 +229,7 @@ describe('an Ingress asking for authentication', () => {
       { clusterName: 'c' },
     );
     expect(state.errors).toEqual([expect.objectContaining({ ingress: 'default/private', severity: 'excluded', message: expect.stringContaining('auth-type') })]);
-    expect(state.stacks[0]!.ingresses).toEqual(['default/open']);
-    expect(state.stacks[0]!.rules.some((r) => JSON.stringify(r.conditions).includes('/admin'))).toBe(false);
+    expect(state.stacks[0]?.ingresses).toEqual(['default/open']);
+    expect(defined(state.stacks[0], 'state.stacks[0]').rules.some((r) => JSON.stringify(r.conditions).includes('/admin'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { discoverNetwork, selectSubnets, type Network, type SubnetInfo } from '../../../src/observe/network.js';
 import { fakeAws } from '../fake-aws.js';
 

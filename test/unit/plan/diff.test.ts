@@ -2,6 +2,7 @@ import type { ActualStack } from '../../../src/model/actual.js';
 import type { ActionSpec, DesiredStack, RuleSpec, TargetGroupSpec } from '../../../src/model/resources.js';
 import { diffStack, type StackContext } from '../../../src/plan/diff.js';
 import type { Operation } from '../../../src/plan/operations.js';
+import { defined } from '../../defined.js';
 
 const context: StackContext = { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: [] };
 const ownTags = (id: string): Record<string, string> => ({ 'albatross.dev/cluster': 'c', 'albatross.dev/group': 'g', 'albatross.dev/resource': id });
@@ -99,7 +100,7 @@ describe('diffStack', () => {
     const drifted: ActualStack = {
       ...actual,
       rules: [
-        actual.rules[1]!,
+        defined(actual.rules[1], 'actual.rules[1]'),
         { arn: 'arn:stray', id: null, tags: {}, listenerArn: 'arn:listener/80', listenerPort: 80, priority: 5, conditions: [{ field: 'path-pattern', values: ['/x'] }], action: null },
       ],
     };
@@ -144,8 +145,8 @@ describe('diffStack', () => {
 
   it('keeps a listener, and its port open, while only a frozen Ingress uses it', () => {
     const extra = { id: 'listener/8080', port: 8080, protocol: 'HTTP' as const, defaultAction: { type: 'fixed-response' as const, statusCode: '404', contentType: 'text/plain' }, certificates: [], tags: ownTags('listener/8080') };
-    const before = applied(stack({ listeners: [...stack().listeners, extra], securityGroup: { ...stack().securityGroup!, ingress: [{ protocol: 'tcp', port: 80, cidr: '0.0.0.0/0' }, { protocol: 'tcp', port: 8080, cidr: '0.0.0.0/0' }] } }));
-    const onAlt = { ...before, rules: [...before.rules, { ...before.rules[0]!, arn: 'arn:alt', id: 'rule/8080/x', listenerArn: 'arn:listener/8080', listenerPort: 8080, priority: 100, tags: { ...before.rules[0]!.tags, 'albatross.dev/ingress': 'shop/broken' } }] };
+    const before = applied(stack({ listeners: [...stack().listeners, extra], securityGroup: { ...defined(stack().securityGroup, 'stack().securityGroup'), ingress: [{ protocol: 'tcp', port: 80, cidr: '0.0.0.0/0' }, { protocol: 'tcp', port: 8080, cidr: '0.0.0.0/0' }] } }));
+    const onAlt = { ...before, rules: [...before.rules, { ...defined(before.rules[0], 'before.rules[0]'), arn: 'arn:alt', id: 'rule/8080/x', listenerArn: 'arn:listener/8080', listenerPort: 8080, priority: 100, tags: { ...defined(before.rules[0], 'before.rules[0]').tags, 'albatross.dev/ingress': 'shop/broken' } }] };
     expect(diffStack(stack({ frozenIngresses: ['shop/broken'] }), onAlt, context)).toEqual([]);
     // Once the Ingress is gone, listener and port go too.
     expect(diffStack(stack(), onAlt, context).map((o) => o.op)).toEqual(['updateSecurityGroupRules', 'deleteListener']);
@@ -166,11 +167,11 @@ describe('diffStack', () => {
   it('changes only the attributes we set', () => {
     const desired = stack({ loadBalancer: { ...stack().loadBalancer, attributes: { 'idle_timeout.timeout_seconds': '120' } } });
     const actual = applied(stack());
-    const withDefaults: ActualStack = { ...actual, loadBalancer: { ...actual.loadBalancer!, attributes: { 'deletion_protection.enabled': 'false', 'idle_timeout.timeout_seconds': '60' } } };
+    const withDefaults: ActualStack = { ...actual, loadBalancer: { ...defined(actual.loadBalancer, 'actual.loadBalancer'), attributes: { 'deletion_protection.enabled': 'false', 'idle_timeout.timeout_seconds': '60' } } };
     expect(diffStack(desired, withDefaults, context)).toEqual([
       expect.objectContaining({ op: 'modifyLoadBalancerAttributes', attributes: { 'idle_timeout.timeout_seconds': '120' } }),
     ]);
-    const converged: ActualStack = { ...actual, loadBalancer: { ...actual.loadBalancer!, attributes: { 'deletion_protection.enabled': 'false', 'idle_timeout.timeout_seconds': '120' } } };
+    const converged: ActualStack = { ...actual, loadBalancer: { ...defined(actual.loadBalancer, 'actual.loadBalancer'), attributes: { 'deletion_protection.enabled': 'false', 'idle_timeout.timeout_seconds': '120' } } };
     expect(diffStack(desired, converged, context)).toEqual([]);
   });
 
@@ -200,7 +201,7 @@ describe('diffStack', () => {
       const actual = applied(https(current));
       return {
         ...actual,
-        listeners: actual.listeners.map((l) => ({ ...l, certificateArns: current.map((c) => arns.get(c)!), sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' })),
+        listeners: actual.listeners.map((l) => ({ ...l, certificateArns: current.map((c) => defined(arns.get(c), `the ARN of certificate ${c}`)), sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06' })),
       };
     };
     const ctx = { ...context, importedCertificateArns: arns };

@@ -1,4 +1,5 @@
 import { assignPriorities, longestIncreasing, maxPriority, priorityStep } from '../../../src/plan/priorities.js';
+import { defined } from '../../defined.js';
 
 describe('assignPriorities', () => {
   it('lays out a fresh listener with room between rules', () => {
@@ -27,7 +28,7 @@ describe('assignPriorities', () => {
     const { priorities } = assignPriorities([300, 100, 200], occupied);
     expect(priorities.slice(1)).toEqual([100, 200]);
     expect(priorities[0]).toBeLessThan(100);
-    expect(occupied.has(priorities[0]!)).toBe(false);
+    expect(occupied.has(defined(priorities[0], 'priorities[0]'))).toBe(false);
   });
 
   it('never hands out a priority that a rule about to be deleted still holds', () => {

@@ -82,7 +82,10 @@ const oncePerRule: readonly ConditionSpec['field'][] = ['host-header', 'http-req
 /** `namespace/name` as kubectl reads it from a manifest: no namespace is `default`. */
 function keyOf(item: unknown): string {
   const metadata = (item as { metadata?: { namespace?: unknown; name?: unknown } } | null)?.metadata;
-  return `${String(metadata?.namespace ?? 'default')}/${String(metadata?.name ?? '')}`;
+  // Junk may put any YAML value here; printed as the key in src/model/ids.ts prints it.
+  const namespace: unknown = metadata?.namespace ?? 'default';
+  const name: unknown = metadata?.name ?? '';
+  return `${String(namespace)}/${String(name)}`;
 }
 
 function conditionValues(condition: ConditionSpec): string[] {

@@ -1,11 +1,13 @@
 // A group's stack as a whole: members agreeing on group settings, broken members left out,
 // missing backends degraded, and the load balancer, security group, listeners and target
 // groups built from the annotations.
+import { expect } from '@jest/globals';
 import type { V1EndpointSlice, V1Ingress, V1Service } from '@kubernetes/client-node';
 import type { DesiredStack, DesiredState } from '../../../src/model/resources.js';
 import { translate } from '../../../src/translate/index.js';
 import { endpointSlice, ingress, service, snapshot } from '../factories.js';
 import { describeAction, routeOnStack } from './alb-router.js';
+import { defined } from '../../defined.js';
 
 function run(
   ingresses: readonly V1Ingress[],
@@ -130,8 +132,8 @@ describe('group settings must agree', () => {
       const action = stack.rules.find((r) => JSON.stringify(r.conditions).includes(`"${path}"`))?.action;
       return action?.type === 'forward' && action.targetGroups[0]?.targetGroup.kind === 'id' ? action.targetGroups[0].targetGroup.id : undefined;
     };
-    expect(forwardTo('/b')).toBe(stack.targetGroups[1]!.id);
-    expect(forwardTo('/*')).toBe(stack.targetGroups[0]!.id);
+    expect(forwardTo('/b')).toBe(defined(stack.targetGroups[1], 'stack.targetGroups[1]').id);
+    expect(forwardTo('/*')).toBe(defined(stack.targetGroups[0], 'stack.targetGroups[0]').id);
   });
 
   test('dropping a member that could not be built settles the conflicts it caused', () => {

@@ -1,9 +1,11 @@
 // spec.tls: Secrets become imported certificates on the HTTPS listener; a broken Secret
 // degrades only its entry and keeps what served before; uncovered hosts go to discovery.
+import { expect } from '@jest/globals';
 import type { V1Ingress } from '@kubernetes/client-node';
-import type { DesiredStack, DesiredState, TlsResolver } from '../../../src/model/resources.js';
+import type { DesiredStack, DesiredState, ListenerSpec, TlsResolver } from '../../../src/model/resources.js';
 import { translate } from '../../../src/translate/index.js';
 import { endpointSlice, ingress, service, snapshot } from '../factories.js';
+import { defined } from '../../defined.js';
 
 const secrets: Record<string, { fingerprint: string; names: string[] }> = {
   'shop/shop-tls': { fingerprint: 'fp-shop', names: ['shop.example.com', '*.shop.example.com'] },
@@ -28,7 +30,11 @@ function run(ingresses: V1Ingress[]): DesiredState {
 
 function onlyStack(state: DesiredState): DesiredStack {
   expect(state.stacks).toHaveLength(1);
-  return state.stacks[0]!;
+  return defined(state.stacks[0], 'a stack');
+}
+
+function listener(stack: DesiredStack, port: number): ListenerSpec {
+  return defined(stack.listeners.find((l) => l.port === port), `a listener on port ${port}`);
 }
 
 const shop = (name = 'shop', more: Record<string, string> = {}) =>
@@ -48,7 +54,7 @@ describe('spec.tls', () => {
         sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
       }),
     ]);
-    expect(stack.listeners[1]!.discoverHosts).toBeUndefined();
+    expect(listener(stack, 443).discoverHosts).toBeUndefined();
     expect(new Set(stack.rules.map((r) => r.listenerPort))).toEqual(new Set([80, 443]));
     expect(asked).toEqual(['shop/shop-tls shop.example.com']);
   });
@@ -60,7 +66,7 @@ describe('spec.tls', () => {
         withTls(shop('b'), [{ secretName: 'shop-tls-copy', hosts: ['shop.example.com'] }, { secretName: 'api-tls', hosts: ['api.example.com'] }]),
       ]),
     );
-    expect(stack.listeners.find((l) => l.port === 443)!.certificates).toEqual([
+    expect(listener(stack, 443).certificates).toEqual([
       { kind: 'imported', fingerprint: 'fp-shop' },
       { kind: 'imported', fingerprint: 'fp-api' },
     ]);
@@ -76,7 +82,7 @@ describe('spec.tls', () => {
     ]);
     const stack = onlyStack(state);
     expect(stack.ingresses).toEqual(['shop/a', 'shop/b']);
-    expect(stack.listeners.find((l) => l.port === 443)!.certificates).toEqual([
+    expect(listener(stack, 443).certificates).toEqual([
       { kind: 'imported', fingerprint: 'fp-shop' },
       { kind: 'arn', arn: 'arn:aws:acm:us-east-1:1:certificate/old' },
     ]);
@@ -86,12 +92,12 @@ describe('spec.tls', () => {
   test('hosts no certificate covers are left for ACM discovery; certificate-arn turns discovery off', () => {
     const https = { 'listen-ports': '[{"HTTPS": 443}]' };
     const discover = onlyStack(run([shop('a', https)]));
-    expect(discover.listeners[0]!.certificates).toEqual([]);
-    expect(discover.listeners[0]!.discoverHosts).toEqual([{ host: 'shop.example.com', ingress: 'shop/a' }]);
+    expect(listener(discover, 443).certificates).toEqual([]);
+    expect(listener(discover, 443).discoverHosts).toEqual([{ host: 'shop.example.com', ingress: 'shop/a' }]);
 
     const explicit = onlyStack(run([shop('a', { ...https, 'certificate-arn': 'arn:aws:acm:us-east-1:1:certificate/given' })]));
-    expect(explicit.listeners[0]!.discoverHosts).toBeUndefined();
-    expect(explicit.listeners[0]!.certificates).toEqual([{ kind: 'arn', arn: 'arn:aws:acm:us-east-1:1:certificate/given' }]);
+    expect(listener(explicit, 443).discoverHosts).toBeUndefined();
+    expect(listener(explicit, 443).certificates).toEqual([{ kind: 'arn', arn: 'arn:aws:acm:us-east-1:1:certificate/given' }]);
   });
 
   test('with spec.tls, only its hosts want a certificate: an entry without Secret is discovered, other hosts stay plain HTTP', () => {
@@ -107,7 +113,7 @@ describe('spec.tls', () => {
     });
     const withEntries = { ...base, spec: { ...base.spec, tls: [{ secretName: 'shop-tls', hosts: ['shop.example.com'] }, { hosts: ['api.example.com'] }] } };
     const stack = onlyStack(run([withEntries]));
-    const https = stack.listeners.find((l) => l.port === 443)!;
+    const https = listener(stack, 443);
     expect(https.certificates).toEqual([{ kind: 'imported', fingerprint: 'fp-shop' }]);
     expect(https.discoverHosts).toEqual([{ host: 'api.example.com', ingress: 'shop/a' }]);
   });
@@ -116,7 +122,7 @@ describe('spec.tls', () => {
     const stack = onlyStack(
       run([withTls(shop('a', { 'listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]', 'ssl-redirect': '443' }), [{ secretName: 'shop-tls', hosts: ['shop.example.com'] }])]),
     );
-    const http = stack.listeners.find((l) => l.port === 80)!;
+    const http = listener(stack, 80);
     expect(http.defaultAction).toMatchObject({ type: 'redirect', protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' });
     expect(stack.rules.every((r) => r.listenerPort === 443)).toBe(true);
   });
