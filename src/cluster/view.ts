@@ -193,7 +193,9 @@ export class ClusterStore implements ClusterView {
   private derive(): Derived {
     if (this.derived !== null) return this.derived;
     const classes = this.ingressClasses();
-    const grouping = groupIngresses(selectOurIngresses(this.ingresses(), classes));
+    // An Ingress being deleted has left its group: its rules go, and its finalizer after them.
+    const live = this.ingresses().filter((i) => i.metadata?.deletionTimestamp === undefined || i.metadata.deletionTimestamp === null);
+    const grouping = groupIngresses(selectOurIngresses(live, classes));
     const groups = new Map<string, IngressGroup>();
     const groupOf = new Map<ObjectKey, string>();
     const byService = new Map<ObjectKey, Set<string>>();

@@ -36,6 +36,12 @@ export interface ReconcileDeps {
   readonly now?: Date;
   /** Abandons the reconcile's AWS calls and waits at once (lost leadership, shutdown). */
   readonly signal?: AbortSignal;
+  /**
+   * Called in `apply` mode with the members about to be applied, before the group's first
+   * change in AWS: the controller puts its finalizer on them there. A throw stops the group
+   * before anything changed.
+   */
+  readonly beforeChanges?: (ingresses: readonly ObjectKey[]) => Promise<void>;
 }
 
 export interface ReconcileDepsOptions {
@@ -46,6 +52,7 @@ export interface ReconcileDepsOptions {
   readonly logger: Logger;
   readonly now?: Date;
   readonly signal?: AbortSignal;
+  readonly beforeChanges?: (ingresses: readonly ObjectKey[]) => Promise<void>;
 }
 
 /** Dependencies for one run: network and certificate lookups are made at most once. */
@@ -62,6 +69,7 @@ export function reconcileDeps(aws: Aws, options: ReconcileDepsOptions): Reconcil
     issuedCertificates: async () => await (issued ??= listIssuedCertificates(aws)),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.beforeChanges === undefined ? {} : { beforeChanges: options.beforeChanges }),
   };
 }
 
@@ -179,6 +187,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       return leaveAsIs(message, { code: 'input', message, retryable: false });
     }
 
+    if (deps.mode === 'apply') await deps.beforeChanges?.(stack.ingresses);
     const referenced = new Set(stack.listeners.flatMap((l) => l.certificates.flatMap((c) => (c.kind === 'imported' ? [c.fingerprint] : []))));
     const bundles = secrets.wanted().filter((b) => referenced.has(b.fingerprint));
     if (bundles.length > 0) {

@@ -1,0 +1,202 @@
+// Keeps one kind of object (in one namespace, or in all) current in the controller's cache, as
+// client-go's reflector does: a paginated list, then a watch from the list's resourceVersion;
+// a watch that ends is resumed from the last resourceVersion seen, and one that answers 410
+// Gone (the version is too old) lists again, with every object that vanished meanwhile
+// reported as deleted, so no change is lost. Objects are trimmed before they are kept.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { sleep } from '../aws/rate-limit.js';
+
+/** One page of a list call: items plus the list's metadata. */
+export interface ListPage {
+  readonly items: readonly unknown[];
+  readonly metadata?: { readonly resourceVersion?: string | undefined; readonly _continue?: string | undefined } | undefined;
+}
+
+export interface ReflectorOptions {
+  /** For logs and errors, such as `Ingress` or `Secret (type=kubernetes.io/tls) in shop`. */
+  readonly description: string;
+  /** Lists one page; `continueToken` is the previous page's `_continue`. */
+  readonly listPage: (continueToken: string | undefined, limit: number) => Promise<ListPage>;
+  /** The watch URL path, such as `/apis/networking.k8s.io/v1/ingresses`. */
+  readonly watchPath: string;
+  /** Extra watch query parameters, such as `fieldSelector`. */
+  readonly watchQuery?: Readonly<Record<string, string>>;
+  /** Called for every object added or changed, and with the last known object when deleted. */
+  readonly onUpsert: (object: KubeObject) => void;
+  readonly onDelete: (object: KubeObject) => void;
+  /** Page size of the initial and every later list. @default 500 */
+  readonly pageSize?: number;
+  /** A list or watch that fails outright is tried again after this, doubling to 30 s. @default 1000 */
+  readonly firstBackoffMs?: number;
+}
+
+/** The part of a Kubernetes object the cache relies on. */
+export interface KubeObject {
+  readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly resourceVersion?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what the pipeline never reads and that makes up much of an object's size:
+ * `metadata.managedFields` and kubectl's last-applied annotation.
+ */
+export function trim<T extends KubeObject>(object: T): T {
+  const metadata = object.metadata;
+  if (metadata === undefined) return object;
+  const { managedFields: _managed, ...rest } = metadata as Record<string, unknown>;
+  const annotations = rest['annotations'] as Record<string, string> | undefined;
+  if (annotations !== undefined && lastApplied in annotations) {
+    const { [lastApplied]: _applied, ...kept } = annotations;
+    rest['annotations'] = kept;
+  }
+  return { ...object, metadata: rest };
+}
+
+const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+export class Reflector {
+  private readonly known = new Map<string, KubeObject>();
+  private resourceVersion = '';
+  private synced = false;
+  private readonly waiters: (() => void)[] = [];
+  /** Lists made, for tests and logs: the first, and one per 410 Gone. */
+  lists = 0;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly options: ReflectorOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Whether the first list has been delivered. */
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the first list has been delivered. */
+  async waitForSync(): Promise<void> {
+    if (this.synced) return;
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Lists and watches until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    let backoffMs = this.options.firstBackoffMs ?? 1000;
+    while (!signal.aborted) {
+      try {
+        if (this.resourceVersion === '') await this.list();
+        const outcome = await this.watch(signal);
+        backoffMs = this.options.firstBackoffMs ?? 1000;
+        if (outcome === 'gone') {
+          this.logger.info({ kind: this.options.description }, 'watch expired (410 Gone); listing again');
+          this.resourceVersion = '';
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        if (isGone(err)) this.resourceVersion = '';
+        this.logger.warn({ kind: this.options.description, error: (err as Error).message, retryInMs: backoffMs }, 'list or watch failed; trying again');
+        try {
+          await sleep(backoffMs, signal);
+        } catch {
+          return;
+        }
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  private async list(): Promise<void> {
+    const seen = new Map<string, KubeObject>();
+    let token: string | undefined;
+    let version = '';
+    do {
+      const page = await this.options.listPage(token, this.options.pageSize ?? 500);
+      for (const item of page.items) {
+        const object = trim(item as KubeObject);
+        seen.set(keyOf(object), object);
+      }
+      token = page.metadata?._continue;
+      version = page.metadata?.resourceVersion ?? version;
+    } while (token !== undefined && token !== '');
+    this.lists++;
+    // What disappeared while we were not watching is reported as deleted.
+    for (const [key, object] of this.known) if (!seen.has(key)) this.options.onDelete(object);
+    this.known.clear();
+    for (const [key, object] of seen) {
+      this.known.set(key, object);
+      this.options.onUpsert(object);
+    }
+    this.resourceVersion = version;
+    if (!this.synced) {
+      this.synced = true;
+      for (const resolve of this.waiters.splice(0)) resolve();
+    }
+  }
+
+  /** Watches from the current resourceVersion until the watch ends: `ended`, or `gone` on 410. */
+  private async watch(signal: AbortSignal): Promise<'ended' | 'gone'> {
+    let gone = false;
+    const watch = new Watch(this.kubeConfig);
+    return await new Promise<'ended' | 'gone'>((resolve, reject) => {
+      let controller: AbortController | undefined;
+      const onAbort = (): void => controller?.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const finish = (err: unknown): void => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) resolve('ended');
+        else if (gone || isGone(err)) resolve('gone');
+        else if (err !== null && err !== undefined && !isBenignEnd(err)) reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+        else resolve('ended');
+      };
+      watch
+        .watch(
+          this.options.watchPath,
+          { ...this.options.watchQuery, resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
+          (phase: string, raw: unknown) => {
+            const object = raw as KubeObject & { code?: number };
+            if (phase === 'ERROR') {
+              if (object.code === 410) gone = true;
+              return;
+            }
+            const version = object.metadata?.resourceVersion;
+            if (phase === 'BOOKMARK') {
+              if (version !== undefined) this.resourceVersion = version;
+              return;
+            }
+            const trimmed = trim(object);
+            if (phase === 'DELETED') {
+              this.known.delete(keyOf(trimmed));
+              this.options.onDelete(trimmed);
+            } else {
+              this.known.set(keyOf(trimmed), trimmed);
+              this.options.onUpsert(trimmed);
+            }
+            if (version !== undefined) this.resourceVersion = version;
+          },
+          finish,
+        )
+        .then(
+          (c) => {
+            controller = c;
+            if (signal.aborted) c.abort();
+          },
+          (err: unknown) => finish(err),
+        );
+    });
+  }
+}
+
+function isGone(err: unknown): boolean {
+  const e = err as { statusCode?: number; code?: number } | null | undefined;
+  return e?.statusCode === 410 || e?.code === 410;
+}
+
+/** The server closing a long watch, or a client-side timeout: resume, not a failure. */
+function isBenignEnd(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
+}
