@@ -36,10 +36,13 @@ function k8sProjectEnabled() {
   return false;
 }
 
+// The controller tests of this tier talk to AWS too: the same emulator set-up as integration.
 const k8sProject = {
   ...shared,
   displayName: 'k8s',
   testMatch: ['<rootDir>/test/k8s/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/integration/emulator/global-setup.ts',
+  globalTeardown: '<rootDir>/test/integration/emulator/global-teardown.ts',
 };
 
 export default {

@@ -21,9 +21,11 @@ export interface CliOptions {
 }
 
 export const usage = `Usage: albatross <plan|apply> -f PATH... [options]
+       albatross controller --cluster-name NAME [options]   (see albatross controller --help)
 
-  plan    show the changes that would make AWS match the manifests; changes nothing
-  apply   make AWS match the manifests, and print what was done
+  plan        show the changes that would make AWS match the manifests; changes nothing
+  apply       make AWS match the manifests, and print what was done
+  controller  run in the cluster and keep every Ingress group converged
 
 Options:
   -f, --filename PATH   manifest file or directory (repeatable; directories are read recursively)

@@ -9,6 +9,10 @@ import { parseCli, usage } from './args.js';
 import { toJson, toText } from './render.js';
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === 'controller') {
+    const { runController } = await import('./controller.js');
+    return await runController(argv.slice(1), env);
+  }
   const logger = createLogger(env.LOG_LEVEL);
   let options;
   try {

@@ -33,6 +33,8 @@ export interface EnvtestOptions {
   readonly assetsDir?: string;
   /** How long etcd plus kube-apiserver may take to answer /readyz. */
   readonly startTimeoutMs?: number;
+  /** More kube-apiserver flags, such as `--etcd-compaction-interval=1m`. */
+  readonly apiServerArgs?: readonly string[];
 }
 
 export interface Envtest {
@@ -146,6 +148,7 @@ export async function startEnvtest(options: EnvtestOptions = {}): Promise<Envtes
       // insists on for every Pod.
       '--disable-admission-plugins=ServiceAccount',
       '--profiling=false',
+      ...(options.apiServerArgs ?? []),
     ]);
     servers.push(apiserver);
 

@@ -1,0 +1,556 @@
+// Controller mode: watches keep a ClusterView current; every change enqueues exactly the
+// groups it affects (through the view's reverse indexes); workers run the same
+// `reconcileGroup` as the CLI, one group at a time each, and write back finalizers, status and
+// Events. Reconciles start only once every cache has synced and (with leader election) the
+// lease is held; losing the lease aborts in-flight AWS work and drops the queue.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  NetworkingV1Api,
+  type KubeConfig,
+  type V1EndpointSlice,
+  type V1Ingress,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Aws } from '../aws/clients.js';
+import { parseTlsSecret } from '../certificates/secret.js';
+import { referencesOf } from '../cluster/references.js';
+import { ClusterStore, type ClusterObject } from '../cluster/view.js';
+import { objectKey } from '../model/ids.js';
+import type { IngressError, ObjectKey } from '../model/resources.js';
+import type { ControllerMetrics } from '../observability/metrics.js';
+import { listGroups } from '../observe/group.js';
+import { reconcileDeps, reconcileGroup, type GroupResult } from '../pipeline/reconcile.js';
+import { reconcileTargets } from '../pipeline/targets.js';
+import { jitter } from './durations.js';
+import { LeaderElector } from './leader.js';
+import { WorkQueue } from './queue.js';
+import { Reflector, type KubeObject, type ListPage } from './reflector.js';
+import { ClusterWrites, EventReason, Finalizer } from './writes.js';
+
+export interface ControllerOptions {
+  readonly clusterName: string;
+  /** @default the VPC whose subnets are tagged for load balancers */
+  readonly vpcId?: string | undefined;
+  /** Namespaces to watch; `null` for all. */
+  readonly watchNamespaces: readonly string[] | null;
+  /** Every group is reconciled at least this often, with up to 10% jitter, in ms. */
+  readonly syncPeriodMs: number;
+  readonly maxConcurrentReconciles: number;
+  /** `null` when leader election is off: this process always leads. */
+  readonly leaderElection: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly leaseDurationMs: number;
+    readonly renewDeadlineMs: number;
+    readonly retryPeriodMs: number;
+  } | null;
+  /** This replica's name in the Lease and in Events. @default hostname + random suffix */
+  readonly identity?: string;
+}
+
+/** Why a group is waiting: a full reconcile, or only the targets of these Services. */
+type Pending = { readonly kind: 'full' } | { readonly kind: 'targets'; readonly services: Set<ObjectKey> };
+
+const ingressGroupVersion = '/apis/networking.k8s.io/v1';
+
+export class Controller {
+  readonly store = new ClusterStore();
+  private queue = new WorkQueue();
+  private readonly writes: ClusterWrites;
+  private readonly reflectors: Reflector[] = [];
+  private readonly pending = new Map<string, Pending>();
+  /** When the first change not yet in AWS was seen, per group (for the sync latency). */
+  private readonly changedAt = new Map<string, number>();
+  /** Ingresses whose finalizer goes once this group converged: deleted, moved away, or no longer ours. */
+  private readonly releases = new Map<string, Set<ObjectKey>>();
+  /** The group each of our Ingresses was last in. */
+  private readonly lastGroup = new Map<ObjectKey, string>();
+  /** Ingresses by key, including those being deleted (the view leaves those out of groups). */
+  private readonly ingresses = new Map<ObjectKey, V1Ingress>();
+  private readonly identity: string;
+  private leading: AbortController | null = null;
+  private paramsWarned = false;
+  private workers: Promise<void>[] = [];
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    private readonly aws: Aws,
+    private readonly options: ControllerOptions,
+    private readonly metrics: ControllerMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.identity = options.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
+    this.writes = new ClusterWrites(kubeConfig, this.identity, logger);
+    aws.calls.onCall((call) => metrics.awsCall({ service: call.service, operation: call.operation, outcome: call.outcome }));
+  }
+
+  /** Whether every cache has delivered its first list. */
+  get synced(): boolean {
+    return this.reflectors.length > 0 && this.reflectors.every((r) => r.hasSynced);
+  }
+
+  get isLeader(): boolean {
+    return this.leading !== null;
+  }
+
+  /**
+   * Runs until `signal` aborts: starts the watches, waits for the caches, then reconciles
+   * while leading. Resolves once everything stopped and (with leader election) the lease
+   * was released.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    this.buildReflectors();
+    const watching = this.reflectors.map(async (r) => await r.run(signal));
+    await Promise.race([Promise.all(this.reflectors.map(async (r) => await r.waitForSync())), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+    if (signal.aborted) {
+      await Promise.all(watching);
+      return;
+    }
+    this.logger.info({ groups: this.store.grouping().groups.length }, 'caches synced');
+    this.updateManaged();
+
+    if (this.options.leaderElection === null) {
+      this.startLeading();
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await this.stopLeading();
+    } else {
+      const elector = new LeaderElector(
+        this.kubeConfig,
+        { ...this.options.leaderElection, identity: this.identity },
+        {
+          onStartedLeading: () => this.startLeading(),
+          onStoppedLeading: () => void this.stopLeading(),
+        },
+        this.logger,
+      );
+      await elector.run(signal);
+      await this.stopLeading();
+      await elector.release();
+    }
+    await Promise.all(watching);
+  }
+
+  private startLeading(): void {
+    this.logger.info({ identity: this.identity }, 'leading: reconciling');
+    this.metrics.setLeader(true);
+    this.leading = new AbortController();
+    this.queue = new WorkQueue();
+    const signal = this.leading.signal;
+    for (const group of this.store.grouping().groups) this.enqueue(group.name, { kind: 'full' }, 'resync');
+    // Groups only AWS still knows: their Ingresses were deleted while no one was leading.
+    void listGroups(this.aws.withSignal(signal), this.options.clusterName).then(
+      (names) => {
+        for (const name of names) if (this.store.group(name) === undefined) this.enqueue(name, { kind: 'full' }, 'resync');
+      },
+      (err: unknown) => {
+        if (!signal.aborted) this.logger.warn({ error: (err as Error).message }, 'could not list the groups in AWS; they are found on the next resync');
+      },
+    );
+    this.workers = Array.from({ length: this.options.maxConcurrentReconciles }, async () => await this.work(signal));
+  }
+
+  private async stopLeading(): Promise<void> {
+    const leading = this.leading;
+    if (leading === null) return;
+    this.logger.info('no longer leading: abandoning work in flight');
+    leading.abort(new Error('no longer leading'));
+    this.queue.clear();
+    this.pending.clear();
+    this.leading = null;
+    this.metrics.setLeader(false);
+    // Wake workers waiting on an empty queue.
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+    this.workers = [];
+  }
+
+  private async work(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const group = await this.queue.get();
+      if (group === undefined || signal.aborted) return;
+      try {
+        await this.process(group, signal);
+      } finally {
+        this.queue.done(group);
+        this.metrics.setQueueDepth(this.queue.depth);
+      }
+    }
+  }
+
+  private enqueue(group: string, reason: Pending, lane: 'change' | 'resync' = 'change'): void {
+    const before = this.pending.get(group);
+    if (reason.kind === 'full' || before?.kind === 'full') this.pending.set(group, { kind: 'full' });
+    else if (before === undefined) this.pending.set(group, { kind: 'targets', services: new Set(reason.services) });
+    else for (const s of reason.services) before.services.add(s);
+    if (lane === 'change' && !this.changedAt.has(group)) this.changedAt.set(group, Date.now());
+    if (this.leading !== null) this.queue.add(group, lane);
+    this.metrics.setQueueDepth(this.queue.depth);
+  }
+
+  private async process(group: string, signal: AbortSignal): Promise<void> {
+    const reason = this.pending.get(group) ?? { kind: 'full' };
+    this.pending.delete(group);
+    const started = process.hrtime.bigint();
+    const deps = reconcileDeps(this.aws, {
+      clusterName: this.options.clusterName,
+      vpcId: this.options.vpcId,
+      mode: 'apply',
+      logger: this.logger,
+      signal,
+      beforeChanges: async (keys) => {
+        for (const key of keys) {
+          const ingress = this.ingresses.get(key);
+          if (ingress !== undefined) await this.writes.addFinalizer(ingress);
+        }
+      },
+    });
+
+    if (reason.kind === 'targets') {
+      const targets = await reconcileTargets(this.store, group, reason.services, deps);
+      if (targets.kind === 'done') {
+        this.finish(group, targets.failure === null, started);
+        if (targets.failure !== null) this.requeueAfterFailure(group, targets.failure.retryable, targets.failure.retryAfterMs);
+        else this.changedAt.delete(group);
+        return;
+      }
+      this.logger.info({ group, reason: targets.reason }, 'endpoint change needs a full reconcile');
+    }
+
+    const result = await reconcileGroup(this.store, group, deps, { deleteIfEmpty: this.synced });
+    if (result.failure?.code === 'aborted' || signal.aborted) return;
+    await this.report(group, result);
+    this.finish(group, result.failure === null, started);
+    if (result.failure === null) {
+      this.queue.forget(group);
+      const latencyStart = this.changedAt.get(group);
+      if (latencyStart !== undefined) this.metrics.synced((Date.now() - latencyStart) / 1000);
+      this.changedAt.delete(group);
+      if (this.store.group(group) !== undefined) this.queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
+    } else {
+      this.requeueAfterFailure(group, result.failure.retryable, result.failure.retryAfterMs);
+    }
+  }
+
+  private finish(group: string, success: boolean, started: bigint): void {
+    this.metrics.reconciled(success ? 'success' : 'error', Number(process.hrtime.bigint() - started) / 1e9);
+    this.logger.info({ group, result: success ? 'success' : 'error' }, 'reconciled group');
+  }
+
+  private requeueAfterFailure(group: string, retryable: boolean, retryAfterMs: number | undefined): void {
+    this.pending.set(group, { kind: 'full' });
+    if (retryAfterMs !== undefined) this.queue.addAfter(group, retryAfterMs, 'change');
+    else if (retryable) this.queue.addRateLimited(group);
+    // A failure no retry can fix waits for a change by the user, or the next resync.
+    else this.queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
+  }
+
+  /** Writes what a reconcile means for its Ingresses: status, finalizers and Events. */
+  private async report(group: string, result: GroupResult): Promise<void> {
+    const ingress = (key: ObjectKey): V1Ingress | undefined => this.ingresses.get(key);
+    const errorsBy = new Map<ObjectKey, IngressError[]>();
+    for (const e of result.errors) errorsBy.set(e.ingress, [...(errorsBy.get(e.ingress) ?? []), e]);
+
+    for (const [key, errors] of errorsBy) {
+      const target = ingress(key);
+      if (target === undefined) continue;
+      for (const e of errors) {
+        const tls = /\bSecret\b|certificate/.test(e.message) && e.severity === 'degraded';
+        await this.writes.event(target, 'Warning', tls ? EventReason.certificate : EventReason.buildModel, e.message);
+      }
+    }
+    for (const w of result.warnings) {
+      const target = ingress(w.ingress);
+      if (target !== undefined) await this.writes.event(target, 'Warning', EventReason.configurationIgnored, w.message);
+    }
+
+    const releasing = [...(this.releases.get(group) ?? [])];
+    if (result.failure !== null) {
+      // Every member, and whatever waits for this group to let it go, is told what blocks it.
+      for (const key of new Set([...result.ingresses, ...releasing])) {
+        const target = ingress(key);
+        if (target !== undefined) await this.writes.event(target, 'Warning', EventReason.deployModel, result.failure.message);
+      }
+      return;
+    }
+
+    const hostname = result.loadBalancer?.dnsName ?? null;
+    if (result.leftAsIs === null) {
+      for (const key of result.ingresses) {
+        const target = ingress(key);
+        if (target === undefined) continue;
+        const wrote = await this.writes.setHostname(target, hostname);
+        if (wrote || result.changes.length > 0) {
+          await this.writes.event(target, 'Normal', EventReason.reconciled, `group ${group} converged${hostname === null ? '' : `; load balancer ${hostname}`}`);
+        }
+      }
+    }
+    // The group let these go: deleted, moved to another group, or no longer ours.
+    for (const key of releasing) {
+      const target = ingress(key);
+      this.releases.get(group)?.delete(key);
+      if (target === undefined) continue;
+      if (this.store.groupOf(key) === undefined) await this.writes.setHostname(target, null);
+      await this.writes.removeFinalizer(target);
+      this.logger.info({ group, ingress: key }, 'removed finalizer');
+    }
+    if (this.releases.get(group)?.size === 0) this.releases.delete(group);
+  }
+
+  private updateManaged(): void {
+    const grouping = this.store.grouping();
+    this.metrics.setManaged(grouping.groups.length, grouping.groups.reduce((n, g) => n + g.members.length, 0));
+  }
+
+  // --- watches -------------------------------------------------------------------------
+
+  private buildReflectors(): void {
+    const networking = this.kubeConfig.makeApiClient(NetworkingV1Api);
+    const core = this.kubeConfig.makeApiClient(CoreV1Api);
+    const discovery = this.kubeConfig.makeApiClient(DiscoveryV1Api);
+    const custom = this.kubeConfig.makeApiClient(CustomObjectsApi);
+    const namespaces = this.options.watchNamespaces ?? [null];
+    const add = (description: string, watchPath: string, listPage: (token: string | undefined, limit: number) => Promise<ListPage>, kind: ClusterObject['kind'], watchQuery?: Record<string, string>): void => {
+      this.reflectors.push(
+        new Reflector(
+          this.kubeConfig,
+          {
+            description,
+            watchPath,
+            ...(watchQuery === undefined ? {} : { watchQuery }),
+            listPage,
+            onUpsert: (o) => this.onUpsert(kind, o),
+            onDelete: (o) => this.onDelete(kind, o),
+          },
+          this.logger,
+        ),
+      );
+    };
+    const page = <T extends { items: unknown[]; metadata?: { resourceVersion?: string; _continue?: string } }>(list: T): ListPage => ({ items: list.items, metadata: list.metadata });
+    const tls = 'type=kubernetes.io/tls';
+    for (const ns of namespaces) {
+      const where = ns === null ? '' : ` in ${ns}`;
+      const path = (group: string, plural: string): string => (ns === null ? `${group}/${plural}` : `${group}/namespaces/${ns}/${plural}`);
+      add(
+        `Ingress${where}`,
+        path(ingressGroupVersion, 'ingresses'),
+        async (t, limit) => page(ns === null ? await networking.listIngressForAllNamespaces({ _continue: t, limit }) : await networking.listNamespacedIngress({ namespace: ns, _continue: t, limit })),
+        'Ingress',
+      );
+      add(
+        `Service${where}`,
+        path('/api/v1', 'services'),
+        async (t, limit) => page(ns === null ? await core.listServiceForAllNamespaces({ _continue: t, limit }) : await core.listNamespacedService({ namespace: ns, _continue: t, limit })),
+        'Service',
+      );
+      add(
+        `EndpointSlice${where}`,
+        path('/apis/discovery.k8s.io/v1', 'endpointslices'),
+        async (t, limit) =>
+          page(ns === null ? await discovery.listEndpointSliceForAllNamespaces({ _continue: t, limit }) : await discovery.listNamespacedEndpointSlice({ namespace: ns, _continue: t, limit })),
+        'EndpointSlice',
+      );
+      // Only TLS Secrets are ever read: the field selector keeps every other Secret out.
+      add(
+        `Secret (${tls})${where}`,
+        path('/api/v1', 'secrets'),
+        async (t, limit) =>
+          page(
+            ns === null
+              ? await core.listSecretForAllNamespaces({ fieldSelector: tls, _continue: t, limit })
+              : await core.listNamespacedSecret({ namespace: ns, fieldSelector: tls, _continue: t, limit }),
+          ),
+        'Secret',
+        { fieldSelector: tls },
+      );
+    }
+    add('IngressClass', `${ingressGroupVersion}/ingressclasses`, async (t, limit) => page(await networking.listIngressClass({ _continue: t, limit })), 'IngressClass');
+    add('Namespace', '/api/v1/namespaces', async (t, limit) => page(await core.listNamespace({ _continue: t, limit })), 'Namespace');
+    add(
+      'IngressClassParams',
+      '/apis/albatross.dev/v1/ingressclassparams',
+      async (t, limit) => {
+        try {
+          const list = (await custom.listClusterCustomObject({ group: 'albatross.dev', version: 'v1', plural: 'ingressclassparams', _continue: t, limit })) as {
+            items: unknown[];
+            metadata?: { resourceVersion?: string; _continue?: string };
+          };
+          return page(list);
+        } catch (err) {
+          if (!(err instanceof ApiException && err.code === 404)) throw err;
+          // No CRD installed: every class has no params until it appears (the watch fails and
+          // the list is tried again with backoff, which picks the CRD up).
+          if (!this.paramsWarned) this.logger.warn('the IngressClassParams CRD (ingressclassparams.albatross.dev) is not installed; IngressClasses have no params until it is');
+          this.paramsWarned = true;
+          return { items: [], metadata: { resourceVersion: '' } };
+        }
+      },
+      'IngressClassParams',
+    );
+  }
+
+  private onUpsert(kind: ClusterObject['kind'], object: KubeObject): void {
+    const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' ? (object.metadata?.name ?? '') : objectKey(object);
+    switch (kind) {
+      case 'Ingress': {
+        const ingress = object as V1Ingress;
+        const before = this.store.groupOf(key);
+        this.ingresses.set(key, ingress);
+        this.store.upsert({ kind, object: ingress });
+        this.ensureSecrets(ingress);
+        this.afterIngressChange(key, before);
+        return;
+      }
+      case 'Service':
+        this.store.upsert({ kind, object: object as never });
+        for (const g of this.store.groupsUsingService(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '')) this.enqueue(g, { kind: 'full' });
+        return;
+      case 'EndpointSlice': {
+        const slice = object as V1EndpointSlice;
+        const affected = new Set(this.store.groupsUsingEndpointSlice(slice));
+        this.store.upsert({ kind, object: slice });
+        for (const g of this.store.groupsUsingEndpointSlice(slice)) affected.add(g);
+        const service = `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.['kubernetes.io/service-name'] ?? ''}`;
+        for (const g of affected) this.enqueue(g, { kind: 'targets', services: new Set([service]) });
+        return;
+      }
+      case 'Secret': {
+        const secret = object as V1Secret;
+        const ns = secret.metadata?.namespace ?? 'default';
+        const name = secret.metadata?.name ?? '';
+        const users = this.store.groupsUsingSecret(ns, name);
+        // Key material stays in memory only for Secrets an Ingress of ours uses.
+        this.store.upsert({ kind, object: users.size > 0 ? secret : { ...secret, data: {} } });
+        this.recordExpiry(secret, users.size > 0);
+        for (const g of users) this.enqueue(g, { kind: 'full' });
+        return;
+      }
+      case 'IngressClass':
+      case 'IngressClassParams':
+      case 'Namespace': {
+        const before = this.classGroups(kind, key);
+        this.store.upsert({ kind, object } as ClusterObject);
+        for (const g of new Set([...before, ...this.classGroups(kind, key)])) this.enqueue(g, { kind: 'full' });
+        this.updateManaged();
+        return;
+      }
+    }
+  }
+
+  private onDelete(kind: ClusterObject['kind'], object: KubeObject): void {
+    const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' ? (object.metadata?.name ?? '') : objectKey(object);
+    switch (kind) {
+      case 'Ingress': {
+        const before = this.store.groupOf(key);
+        this.store.remove(kind, key);
+        this.ingresses.delete(key);
+        this.afterIngressChange(key, before);
+        return;
+      }
+      case 'Service': {
+        const groups = this.store.groupsUsingService(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '');
+        this.store.remove(kind, key);
+        for (const g of groups) this.enqueue(g, { kind: 'full' });
+        return;
+      }
+      case 'EndpointSlice': {
+        const slice = object as V1EndpointSlice;
+        const groups = this.store.groupsUsingEndpointSlice(slice);
+        this.store.remove(kind, key);
+        const service = `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.['kubernetes.io/service-name'] ?? ''}`;
+        for (const g of groups) this.enqueue(g, { kind: 'targets', services: new Set([service]) });
+        return;
+      }
+      case 'Secret': {
+        const groups = this.store.groupsUsingSecret(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '');
+        this.store.remove(kind, key);
+        this.recordExpiry(object as V1Secret, false);
+        for (const g of groups) this.enqueue(g, { kind: 'full' });
+        return;
+      }
+      case 'IngressClass':
+      case 'IngressClassParams':
+      case 'Namespace': {
+        const before = this.classGroups(kind, key);
+        this.store.remove(kind, key);
+        for (const g of new Set([...before, ...this.classGroups(kind, key)])) this.enqueue(g, { kind: 'full' });
+        this.updateManaged();
+        return;
+      }
+    }
+  }
+
+  /** Groups an IngressClass, its params or a namespace's labels touch right now. */
+  private classGroups(kind: 'IngressClass' | 'IngressClassParams' | 'Namespace', name: string): ReadonlySet<string> {
+    if (kind === 'IngressClass') return this.store.groupsUsingIngressClass(name);
+    if (kind === 'IngressClassParams') return this.store.groupsUsingIngressClassParams(name);
+    // A namespace's labels matter to groups whose params select namespaces: its Ingresses' groups.
+    return new Set(this.store.ingresses().filter((i) => i.metadata?.namespace === name).flatMap((i) => this.store.groupOf(objectKey(i)) ?? []));
+  }
+
+  /**
+   * After an Ingress was added, changed or removed: enqueues its group before and after, and
+   * remembers which group must converge before our finalizer may leave it.
+   */
+  private afterIngressChange(key: ObjectKey, before: string | undefined): void {
+    const after = this.store.groupOf(key);
+    const last = before ?? this.lastGroup.get(key);
+    if (last !== undefined && last !== after) {
+      // Deleted, moved, or no longer ours: the old group must drop its rules first.
+      const set = this.releases.get(last) ?? new Set<ObjectKey>();
+      set.add(key);
+      this.releases.set(last, set);
+      this.enqueue(last, { kind: 'full' });
+    }
+    if (after !== undefined) {
+      this.lastGroup.set(key, after);
+      this.enqueue(after, { kind: 'full' });
+    } else if (!this.ingresses.has(key)) {
+      this.lastGroup.delete(key);
+    }
+    const ingress = this.ingresses.get(key);
+    // Deleted while no group knew it (say, never valid): nothing in AWS waits for it.
+    if (ingress?.metadata?.deletionTimestamp != null && last === undefined && (ingress.metadata.finalizers ?? []).includes(Finalizer)) {
+      void this.writes.removeFinalizer(ingress).catch((err: unknown) => this.logger.warn({ ingress: key, error: (err as Error).message }, 'could not remove finalizer'));
+    }
+    this.updateManaged();
+  }
+
+  /**
+   * A Secret kept without its data (no Ingress of ours used it) is read again in full once an
+   * Ingress of ours starts using it.
+   */
+  private ensureSecrets(ingress: V1Ingress): void {
+    if (this.store.groupOf(objectKey(ingress)) === undefined) return;
+    const core = this.kubeConfig.makeApiClient(CoreV1Api);
+    for (const key of referencesOf(ingress).secrets) {
+      const [ns = 'default', name = ''] = key.split('/');
+      const kept = this.store.secret(ns, name);
+      if (kept === undefined || Object.keys(kept.data ?? {}).length > 0) continue;
+      void core.readNamespacedSecret({ namespace: ns, name }).then(
+        (secret) => {
+          this.store.upsert({ kind: 'Secret', object: secret });
+          this.recordExpiry(secret, true);
+          for (const g of this.store.groupsUsingSecret(ns, name)) this.enqueue(g, { kind: 'full' });
+        },
+        (err: unknown) => this.logger.warn({ secret: key, error: (err as Error).message }, 'could not read a TLS Secret an Ingress started using'),
+      );
+    }
+  }
+
+  private recordExpiry(secret: V1Secret, used: boolean): void {
+    const ns = secret.metadata?.namespace ?? 'default';
+    const name = secret.metadata?.name ?? '';
+    if (!used) {
+      this.metrics.setCertificateExpiry(ns, name, null);
+      return;
+    }
+    const parsed = parseTlsSecret(secret, [], new Date(), `${ns}/${name}`);
+    this.metrics.setCertificateExpiry(ns, name, parsed.ok ? parsed.bundle.notAfter : null);
+  }
+}

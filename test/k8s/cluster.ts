@@ -1,0 +1,138 @@
+// Shared set-up for controller tests: a real kube-apiserver and etcd, the AWS emulator, a
+// network per test cluster, and helpers to run the controller in this process, write objects
+// through the API server and wait for what the controller does.
+import { join } from 'node:path';
+import {
+  CoreV1Api,
+  DiscoveryV1Api,
+  NetworkingV1Api,
+  type KubeConfig,
+  type V1EndpointSlice,
+  type V1Ingress,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { bootstrapNetwork } from '../../localstack/bootstrap.js';
+import { Aws } from '../../src/aws/clients.js';
+import { Controller, type ControllerOptions } from '../../src/controller/controller.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { ControllerMetrics } from '../../src/observability/metrics.js';
+import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../integration/emulator/emulator.js';
+import type { TestCluster } from '../integration/reconcile/harness.js';
+
+export const crdPath = join(process.cwd(), 'charts/albatross/crds/ingressclassparams.yaml');
+
+/** Polls `check` until it returns a value other than `undefined`, or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A running controller of one test cluster, with the AWS view tests assert on. */
+export interface RunningController {
+  readonly controller: Controller;
+  readonly aws: Aws;
+  readonly metrics: ControllerMetrics;
+  /** What `readAlb` and `route` of the integration harness need. */
+  readonly cluster: TestCluster;
+  stop(): Promise<void>;
+}
+
+export interface AwsCluster {
+  readonly clusterName: string;
+  readonly vpcId: string;
+}
+
+/** A cluster name and its network in the emulator. */
+export async function awsCluster(label: string): Promise<AwsCluster> {
+  const clusterName = `${label}-${process.pid}-${Date.now().toString(36)}`;
+  const network = await bootstrapNetwork({ endpoint: endpoint(), region: region(), clusterName, credentials: awsClientConfig().credentials });
+  return { clusterName, vpcId: network.vpcId };
+}
+
+/** Starts a controller in this process against the API server and the emulator. */
+export function startController(kubeConfig: KubeConfig, at: AwsCluster, options: Partial<ControllerOptions> = {}): RunningController {
+  const aws = new Aws({ region: region(), endpoint: endpoint(), retryPolicy: { retries: 4, minDelayMs: 5, maxDelayMs: 50 }, rateLimits: emulatorRateLimits });
+  const metrics = new ControllerMetrics();
+  const controller = new Controller(
+    kubeConfig,
+    aws,
+    { clusterName: at.clusterName, vpcId: at.vpcId, watchNamespaces: null, syncPeriodMs: 60 * 60_000, maxConcurrentReconciles: 2, leaderElection: null, ...options },
+    metrics,
+    silentLogger(),
+  );
+  const stop = new AbortController();
+  const running = controller.run(stop.signal);
+  const elbv2 = new ElasticLoadBalancingV2Client(awsClientConfig());
+  return {
+    controller,
+    aws,
+    metrics,
+    cluster: {
+      clusterName: at.clusterName,
+      vpcId: at.vpcId,
+      aws,
+      elbv2,
+      run: () => Promise.reject(new Error('the controller runs this cluster')),
+      close: () => undefined,
+    },
+    async stop() {
+      stop.abort(new Error('test over'));
+      await running;
+      aws.destroy();
+      elbv2.destroy();
+    },
+  };
+}
+
+/** Typed API clients for writing test objects. */
+export function apis(kubeConfig: KubeConfig): { networking: NetworkingV1Api; core: CoreV1Api; discovery: DiscoveryV1Api } {
+  return {
+    networking: kubeConfig.makeApiClient(NetworkingV1Api),
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    discovery: kubeConfig.makeApiClient(DiscoveryV1Api),
+  };
+}
+
+/** Creates a namespace, ignoring one that exists. */
+export async function namespace(kubeConfig: KubeConfig, name: string, labels: Record<string, string> = {}): Promise<void> {
+  const { core } = apis(kubeConfig);
+  await core.createNamespace({ body: { metadata: { name, labels } } }).catch(() => undefined);
+}
+
+/** Writes an object as `kubectl apply` would for these kinds: create, or replace what is there. */
+export async function apply(kubeConfig: KubeConfig, object: V1Ingress | V1Service | V1EndpointSlice): Promise<void> {
+  const { networking, core, discovery } = apis(kubeConfig);
+  const namespaceName = object.metadata?.namespace ?? 'default';
+  const name = object.metadata?.name ?? '';
+  const body = { ...object, metadata: { ...object.metadata, resourceVersion: undefined } };
+  if (object.kind === 'Ingress') {
+    const existing = await networking.readNamespacedIngress({ name, namespace: namespaceName }).catch(() => undefined);
+    if (existing === undefined) await networking.createNamespacedIngress({ namespace: namespaceName, body: body as V1Ingress });
+    else await networking.replaceNamespacedIngress({ name, namespace: namespaceName, body: { ...(body as V1Ingress), metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion, finalizers: existing.metadata?.finalizers } } });
+  } else if (object.kind === 'Service') {
+    const existing = await core.readNamespacedService({ name, namespace: namespaceName }).catch(() => undefined);
+    if (existing === undefined) await core.createNamespacedService({ namespace: namespaceName, body: body as V1Service });
+  } else {
+    const existing = await discovery.readNamespacedEndpointSlice({ name, namespace: namespaceName }).catch(() => undefined);
+    if (existing === undefined) await discovery.createNamespacedEndpointSlice({ namespace: namespaceName, body: body as V1EndpointSlice });
+    else await discovery.replaceNamespacedEndpointSlice({ name, namespace: namespaceName, body: { ...(body as V1EndpointSlice), metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
+  }
+}
+
+/** Events recorded on one Ingress, as `reason: message`. */
+export async function eventsOf(kubeConfig: KubeConfig, namespaceName: string, ingress: string): Promise<{ type: string; reason: string; message: string; count: number }[]> {
+  const { core } = apis(kubeConfig);
+  const list = await core.listNamespacedEvent({ namespace: namespaceName, fieldSelector: `involvedObject.name=${ingress}` });
+  return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 0 }));
+}
