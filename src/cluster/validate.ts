@@ -1,17 +1,23 @@
 // Checks objects read from files against the shapes the Kubernetes API server would enforce,
 // once, at the boundary: past it, readers get honest types. Only the fields Albatross reads are
 // checked; anything else in an object is left as it is.
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import { ParamsApiGroup, ParamsApiVersion, ParamsKind, type V1IngressClassParams } from '../ingress/params.js';
 import type { ClusterObject } from './view.js';
 
 /** The kinds Albatross reads, by `apiVersion` group and kind. */
 const kinds = {
   'networking.k8s.io/Ingress': 'Ingress',
   'networking.k8s.io/IngressClass': 'IngressClass',
+  [`${ParamsApiGroup}/${ParamsKind}`]: 'IngressClassParams',
+  '/Namespace': 'Namespace',
   '/Service': 'Service',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   '/Secret': 'Secret',
 } as const satisfies Record<string, ClusterObject['kind']>;
+
+/** Kinds without a namespace. */
+const clusterScoped: ReadonlySet<ClusterObject['kind']> = new Set(['IngressClass', 'IngressClassParams', 'Namespace']);
 
 type Check = (value: unknown, path: string, problems: string[]) => void;
 
@@ -65,6 +71,35 @@ const metadata = object({ name: string, namespace: string, labels: stringMap, an
 const serviceBackend = object({ name: string, port: object({ name: string, number: integer }) }, ['name']);
 const backend = object({ service: serviceBackend, resource: object({ kind: string, name: string }) });
 
+/** `{key, value}` entries, as in `spec.tags` and `spec.loadBalancerAttributes` of IngressClassParams. */
+const keyValues = list(object({ key: string, value: string }, ['key', 'value']));
+
+/**
+ * The types of the IngressClassParams schema (charts/albatross/crds/ingressclassparams.yaml).
+ * Values (enums, CIDRs, selector operators) are checked where the params are used, so a bad
+ * value leaves out the Ingresses of the class instead of stopping the run; unknown fields are
+ * kept for that check to refuse.
+ */
+const paramsSpec = object({
+  group: object({ name: string }, ['name']),
+  scheme: string,
+  ipAddressType: string,
+  subnets: object({ ids: list(string), tags: (v, path, problems) => {
+    if (!isRecord(v)) problems.push(`${path} must be a map from tag key to a list of values, not ${show(v)}`);
+    else for (const [k, values] of Object.entries(v)) list(string)(values, `${path}.${k}`, problems);
+  } }),
+  inboundCIDRs: list(string),
+  sslPolicy: string,
+  certificateArn: list(string),
+  tags: keyValues,
+  loadBalancerAttributes: keyValues,
+  loadBalancerName: string,
+  namespaceSelector: object({
+    matchLabels: stringMap,
+    matchExpressions: list(object({ key: string, operator: string, values: list(string) }, ['key', 'operator'])),
+  }),
+});
+
 const checks: Record<ClusterObject['kind'], Check> = {
   Ingress: object(
     {
@@ -79,6 +114,12 @@ const checks: Record<ClusterObject['kind'], Check> = {
     ['metadata'],
   ),
   IngressClass: object({ metadata, spec: object({ controller: string, parameters: object({ apiGroup: string, kind: string, name: string, scope: string, namespace: string }) }) }, ['metadata']),
+  IngressClassParams: (v, path, problems) => {
+    const apiVersion = isRecord(v) ? v.apiVersion : undefined;
+    if (apiVersion !== ParamsApiVersion) problems.push(`apiVersion must be ${ParamsApiVersion}, not ${show(apiVersion)}`);
+    object({ metadata, spec: paramsSpec }, ['metadata'])(v, path, problems);
+  },
+  Namespace: object({ metadata }, ['metadata']),
   Service: object(
     { metadata, spec: object({ type: string, ports: list(object({ name: string, port: integer, targetPort: intOrString, protocol: string, appProtocol: string }, ['port'])) }) },
     ['metadata'],
@@ -112,7 +153,7 @@ export function validateObject(value: unknown): Validated {
   checks[kind](value, '', problems);
   if (problems.length > 0) return { ok: false, problems };
   const meta = value.metadata as { namespace?: string };
-  const withNamespace = kind === 'IngressClass' ? value : { ...value, metadata: { ...meta, namespace: meta.namespace ?? 'default' } };
+  const withNamespace = clusterScoped.has(kind) ? value : { ...value, metadata: { ...meta, namespace: meta.namespace ?? 'default' } };
   return { ok: true, object: typed(kind, withNamespace) };
 }
 
@@ -123,6 +164,10 @@ function typed(kind: ClusterObject['kind'], value: unknown): ClusterObject {
       return { kind, object: value as V1Ingress };
     case 'IngressClass':
       return { kind, object: value as V1IngressClass };
+    case 'IngressClassParams':
+      return { kind, object: value as V1IngressClassParams };
+    case 'Namespace':
+      return { kind, object: value as V1Namespace };
     case 'Service':
       return { kind, object: value as V1Service };
     case 'EndpointSlice':

@@ -1,9 +1,10 @@
 // The Kubernetes objects the pipeline reads, looked up by key, with reverse indexes from an
 // object to the Ingress groups that use it. The CLI fills one from files; the controller keeps
 // one current from its watches. Nothing downstream knows which.
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import { selectOurIngresses } from '../ingress/class.js';
 import { groupIngresses, type Grouping, type IngressGroup } from '../ingress/group.js';
+import { paramsOfIngress, paramsReferenceOf, type V1IngressClassParams } from '../ingress/params.js';
 import { compareStrings } from '../model/compare.js';
 import { objectKey } from '../model/ids.js';
 import type { ObjectKey } from '../model/resources.js';
@@ -17,6 +18,10 @@ export interface ClusterView {
   ingresses(): readonly V1Ingress[];
   ingressClasses(): readonly V1IngressClass[];
   ingressClass(name: string): V1IngressClass | undefined;
+  /** An IngressClassParams (`albatross.dev/v1`, cluster-scoped) by name. */
+  ingressClassParams(name: string): V1IngressClassParams | undefined;
+  /** A Namespace by name, with its labels only (what a `namespaceSelector` reads). */
+  namespace(name: string): V1Namespace | undefined;
   service(namespace: string, name: string): V1Service | undefined;
   /** The EndpointSlices labelled `kubernetes.io/service-name=<service>` in `namespace`. */
   endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[];
@@ -39,6 +44,12 @@ export interface ClusterView {
    * members; a caller compares this before and after applying the change.
    */
   groupsUsingIngressClass(name: string): ReadonlySet<string>;
+  /**
+   * Groups with a member served through an IngressClass whose `spec.parameters` names these
+   * IngressClassParams. Like a class change, a params change can move Ingresses between
+   * groups (`group.name`) or exclude them (`namespaceSelector`): compare before and after.
+   */
+  groupsUsingIngressClassParams(name: string): ReadonlySet<string>;
 }
 
 const none: ReadonlySet<string> = new Set();
@@ -51,16 +62,23 @@ interface Derived {
   readonly byService: ReadonlyMap<ObjectKey, Set<string>>;
   readonly bySecret: ReadonlyMap<ObjectKey, Set<string>>;
   readonly byClass: ReadonlyMap<string, Set<string>>;
+  readonly byParams: ReadonlyMap<string, Set<string>>;
 }
 
 /**
  * A `ClusterView` that is told of objects one by one (`upsert`, `remove`) and keeps its
- * indexes current. Grouping and the reverse indexes are rebuilt lazily, only after an Ingress
- * or an IngressClass changed; Service, EndpointSlice and Secret changes cost a map update.
+ * indexes current. Grouping and the reverse indexes are rebuilt lazily, only after an Ingress,
+ * an IngressClass, an IngressClassParams or a Namespace's labels changed; Service,
+ * EndpointSlice and Secret changes cost a map update.
  */
 export class ClusterStore implements ClusterView {
   private readonly ingressMap = new Map<ObjectKey, V1Ingress>();
   private readonly classMap = new Map<string, V1IngressClass>();
+  private readonly paramsMap = new Map<string, V1IngressClassParams>();
+  /** Namespaces by name, reduced to their labels. */
+  private readonly namespaceMap = new Map<string, V1Namespace>();
+  /** When false, IngressClassParams are not served (no CRD): every class has no params. */
+  private paramsServed = true;
   private readonly serviceMap = new Map<ObjectKey, V1Service>();
   private readonly secretMap = new Map<ObjectKey, V1Secret>();
   /** `namespace/service` -> slice key -> slice. */
@@ -70,9 +88,21 @@ export class ClusterStore implements ClusterView {
   private derived: Derived | null = null;
   private sortedIngresses: V1Ingress[] | null = null;
 
-  /** Adds or replaces an Ingress, IngressClass, Service, EndpointSlice or Secret. */
+  /** Adds or replaces an object of any kind of `ClusterObject`. */
   upsert(object: ClusterObject): void {
     switch (object.kind) {
+      case 'IngressClassParams':
+        this.paramsMap.set(object.object.metadata?.name ?? '', object.object);
+        this.changedIngresses();
+        return;
+      case 'Namespace': {
+        const name = object.object.metadata?.name ?? '';
+        const labels = { ...(object.object.metadata?.labels ?? {}) };
+        const before = this.namespaceMap.get(name)?.metadata?.labels ?? {};
+        this.namespaceMap.set(name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+        if (!sameLabels(before, labels)) this.changedIngresses();
+        return;
+      }
       case 'Ingress':
         this.ingressMap.set(objectKey(object.object), object.object);
         this.changedIngresses();
@@ -100,9 +130,20 @@ export class ClusterStore implements ClusterView {
     }
   }
 
-  /** Forgets an object; `name` is `namespace/name`, or the bare name of an IngressClass. */
+  /**
+   * Forgets an object; `name` is `namespace/name`, or the bare name of a cluster-scoped object
+   * (IngressClass, IngressClassParams, Namespace).
+   */
   remove(kind: ClusterObject['kind'], name: string): void {
     switch (kind) {
+      case 'IngressClassParams':
+        if (this.paramsMap.delete(name)) this.changedIngresses();
+        return;
+      case 'Namespace': {
+        const labels = this.namespaceMap.get(name)?.metadata?.labels;
+        if (this.namespaceMap.delete(name) && labels !== undefined && Object.keys(labels).length > 0) this.changedIngresses();
+        return;
+      }
       case 'Ingress':
         if (this.ingressMap.delete(name)) this.changedIngresses();
         return;
@@ -132,6 +173,25 @@ export class ClusterStore implements ClusterView {
 
   ingressClass(name: string): V1IngressClass | undefined {
     return this.classMap.get(name);
+  }
+
+  /**
+   * Whether IngressClassParams are served by the API server (their CRD is installed). While
+   * they are not, `spec.parameters` of every class is ignored, so Ingresses keep working.
+   * @default true
+   */
+  setIngressClassParamsServed(served: boolean): void {
+    if (served === this.paramsServed) return;
+    this.paramsServed = served;
+    this.changedIngresses();
+  }
+
+  ingressClassParams(name: string): V1IngressClassParams | undefined {
+    return this.paramsMap.get(name);
+  }
+
+  namespace(name: string): V1Namespace | undefined {
+    return this.namespaceMap.get(name);
   }
 
   service(namespace: string, name: string): V1Service | undefined {
@@ -176,6 +236,10 @@ export class ClusterStore implements ClusterView {
     return this.derive().byClass.get(name) ?? none;
   }
 
+  groupsUsingIngressClassParams(name: string): ReadonlySet<string> {
+    return this.derive().byParams.get(name) ?? none;
+  }
+
   private changedIngresses(): void {
     this.derived = null;
     this.sortedIngresses = null;
@@ -193,9 +257,17 @@ export class ClusterStore implements ClusterView {
   private derive(): Derived {
     if (this.derived !== null) return this.derived;
     const classes = this.ingressClasses();
+    const paramsSource = {
+      ingressClasses: classes,
+      ingressClassParams: (name: string) => this.paramsMap.get(name),
+      namespaceLabels: (name: string) => this.namespaceMap.get(name)?.metadata?.labels ?? {},
+    };
     // An Ingress being deleted has left its group: its rules go, and its finalizer after them.
     const live = this.ingresses().filter((i) => i.metadata?.deletionTimestamp === undefined || i.metadata.deletionTimestamp === null);
-    const grouping = groupIngresses(selectOurIngresses(live, classes));
+    const grouping = groupIngresses(
+      selectOurIngresses(live, classes),
+      this.paramsServed ? (ingress) => paramsOfIngress(ingress, paramsSource) : undefined,
+    );
     const groups = new Map<string, IngressGroup>();
     const groupOf = new Map<ObjectKey, string>();
     const byService = new Map<ObjectKey, Set<string>>();
@@ -221,7 +293,12 @@ export class ClusterStore implements ClusterView {
         if (className !== undefined) add(byClass, className, group.name);
       }
     }
-    this.derived = { grouping, groups, groupOf, byService, bySecret, byClass };
+    const byParams = new Map<string, Set<string>>();
+    for (const c of classes) {
+      const ref = paramsReferenceOf(c);
+      if (ref.kind === 'name') for (const group of byClass.get(c.metadata?.name ?? '') ?? []) add(byParams, ref.name, group);
+    }
+    this.derived = { grouping, groups, groupOf, byService, bySecret, byClass, byParams };
     return this.derived;
   }
 }
@@ -230,6 +307,14 @@ export class ClusterStore implements ClusterView {
 export type ClusterObject =
   | { readonly kind: 'Ingress'; readonly object: V1Ingress }
   | { readonly kind: 'IngressClass'; readonly object: V1IngressClass }
+  | { readonly kind: 'IngressClassParams'; readonly object: V1IngressClassParams }
+  /** Only its name and labels are kept. */
+  | { readonly kind: 'Namespace'; readonly object: V1Namespace }
   | { readonly kind: 'Service'; readonly object: V1Service }
   | { readonly kind: 'EndpointSlice'; readonly object: V1EndpointSlice }
   | { readonly kind: 'Secret'; readonly object: V1Secret };
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}

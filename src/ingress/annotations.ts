@@ -143,27 +143,33 @@ function mapParser(name: string): Parser<Record<string, string>> {
 
 const groupNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-export const parseGroupName: Parser<string> = parseWith(Annotation.groupName, (value) => {
+/** A group name as the AWS Load Balancer Controller allows it, from the annotation or from IngressClassParams. */
+export function checkGroupName(value: string): Result<string> {
   if (value.length > 63) return fail('is longer than 63 characters');
   if (!groupNamePattern.test(value))
     return fail(
       'is not a valid group name; use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
     );
   return ok(value);
-});
+}
+
+export const parseGroupName: Parser<string> = parseWith(Annotation.groupName, checkGroupName);
 
 export const parseGroupOrder: Parser<number> = integerParser(Annotation.groupOrder, -1000, 1000);
 
 // --- load balancer -------------------------------------------------------------------------
 
-export const parseLoadBalancerName: Parser<string> = parseWith(Annotation.loadBalancerName, (value) => {
+/** A load balancer name AWS accepts, from the annotation or from IngressClassParams. */
+export function checkLoadBalancerName(value: string): Result<string> {
   const rules = 'use at most 32 letters, digits and hyphens, not starting or ending with a hyphen';
   if (value.length === 0 || value.length > 32) return fail(`is not 1 to 32 characters long; ${rules}`);
   if (!/^[a-zA-Z0-9-]+$/.test(value) || value.startsWith('-') || value.endsWith('-'))
     return fail(`is not a valid load balancer name; ${rules}`);
   if (value.toLowerCase().startsWith('internal-')) return fail('starts with "internal-", which AWS reserves');
   return ok(value);
-});
+}
+
+export const parseLoadBalancerName: Parser<string> = parseWith(Annotation.loadBalancerName, checkLoadBalancerName);
 
 export const parseScheme: Parser<Scheme> = enumParser(Annotation.scheme, Scheme);
 
@@ -253,17 +259,25 @@ export const parseSslRedirect: Parser<number> = integerParser(Annotation.sslRedi
 
 const reservedTagPrefixes = ['albatross.dev/', 'aws:'] as const;
 
+/**
+ * Why a user tag cannot be set, or `null`: keys of Albatross and AWS are reserved, and AWS
+ * limits keys to 128 and values to 256 characters. Worded to follow "has".
+ */
+export function tagProblem(key: string, tagValue: string): string | null {
+  const reserved = reservedTagPrefixes.find((p) => key.toLowerCase().startsWith(p));
+  if (reserved !== undefined)
+    return `tag key ${quote(key)}; keys starting with ${quote(reserved)} are reserved for ${reserved === 'aws:' ? 'AWS' : 'Albatross'}`;
+  if (key.length > 128) return `tag key ${quote(key)} longer than 128 characters`;
+  if (tagValue.length > 256) return `a value for tag ${quote(key)} longer than 256 characters`;
+  return null;
+}
+
 export const parseTags: Parser<Record<string, string>> = parseWith(Annotation.tags, (value) => {
   const map = parseStringMap(value);
   if (!map.ok) return map;
   for (const [key, tagValue] of Object.entries(map.value)) {
-    const reserved = reservedTagPrefixes.find((p) => key.toLowerCase().startsWith(p));
-    if (reserved !== undefined)
-      return fail(
-        `has tag key ${quote(key)}; keys starting with ${quote(reserved)} are reserved for ${reserved === 'aws:' ? 'AWS' : 'Albatross'}`,
-      );
-    if (key.length > 128) return fail(`has tag key ${quote(key)} longer than 128 characters`);
-    if (tagValue.length > 256) return fail(`has a value for tag ${quote(key)} longer than 256 characters`);
+    const problem = tagProblem(key, tagValue);
+    if (problem !== null) return fail(`has ${problem}`);
   }
   return map;
 });

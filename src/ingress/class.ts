@@ -32,6 +32,18 @@ export function isOurIngress(ingress: V1Ingress, ingressClasses: readonly V1Ingr
   return ingressClasses.some((c) => annotationsOf(c)[DefaultClassAnnotation] === 'true' && isOurIngressClass(c));
 }
 
+/**
+ * The class of ours that makes an Ingress ours, found as `isOurIngress` decides; `undefined`
+ * when the Ingress is not ours. Without a class name, the first default class of ours by name.
+ */
+export function ingressClassOf(ingress: V1Ingress, ingressClasses: readonly V1IngressClass[]): V1IngressClass | undefined {
+  if (!isOurIngress(ingress, ingressClasses)) return undefined;
+  const className = ingress.spec?.ingressClassName;
+  const named = typeof className === 'string' && className !== '' ? className : annotationsOf(ingress)[LegacyClassAnnotation];
+  if (named !== undefined) return ingressClasses.find((c) => c.metadata?.name === named);
+  return ingressClasses.find((c) => annotationsOf(c)[DefaultClassAnnotation] === 'true' && isOurIngressClass(c));
+}
+
 export function selectOurIngresses(
   ingresses: readonly V1Ingress[],
   ingressClasses: readonly V1IngressClass[],

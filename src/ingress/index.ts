@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './group.js';
 export * from './input.js';
 export * from './result.js';
+export * from './params.js';

@@ -28,6 +28,7 @@ import {
 } from '../ingress/annotations.js';
 import { conditionsAnnotation, type ExtraConditions } from '../ingress/backend-annotations.js';
 import type { GroupMember } from '../ingress/group.js';
+import type { ClassParams } from '../ingress/params.js';
 import { isObject, objectsIn } from '../ingress/input.js';
 import { quote, type Result } from '../ingress/result.js';
 import { resolveBackend, type ResolvedBackend, type TargetGroupDraft } from './backends.js';
@@ -71,6 +72,11 @@ export interface ExclusiveValue<T = unknown> {
   readonly value: T;
   /** As written, for messages. */
   readonly written: string;
+  /**
+   * Where the value comes from, for messages: `annotation alb.ingress.kubernetes.io/<name>`,
+   * or `IngressClassParams <name>: spec.<field>` when the member's class params set it.
+   */
+  readonly source: string;
   /** Equal keys mean equal settings (lists compare as sets). */
   readonly key: string;
 }
@@ -138,9 +144,11 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   };
 
   problems.push(...unsupportedProtections(annotations));
-  const exclusive = parseExclusive(annotations, take);
-  const tags = take(parseTags(annotations)) ?? {};
-  const certificateArns = take(parseCertificateArns(annotations)) ?? [];
+  // A field the class's IngressClassParams set wins over the annotation, which is then not read.
+  const params = member.params;
+  const exclusive = parseExclusive(annotations, take, params);
+  const tags = { ...(take(parseTags(annotations)) ?? {}), ...params?.tags };
+  const certificateArns = params?.certificateArns ?? take(parseCertificateArns(annotations)) ?? [];
   const namespace = ingress.metadata?.namespace ?? 'default';
   const tls = memberTls(isObject(ingress.spec) ? ingress.spec.tls : undefined, namespace, ctx.tls);
   // Without listen-ports: `spec.tls` adds HTTPS on 443 to HTTP on 80, as Kubernetes means
@@ -247,11 +255,52 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   };
 }
 
-function parseExclusive(annotations: Annotations, take: <T>(parsed: Result<T | undefined>) => T | undefined): ExclusiveSettings {
+/**
+ * The group-wide setting the class's IngressClassParams give for an annotation, read as that
+ * annotation would be, with the params field it comes from; `undefined` when they leave it.
+ */
+function paramsValue(params: ClassParams, name: ExclusiveAnnotation): { value: unknown; written: string; field: string } | undefined {
+  const plain = (field: string, value: string | undefined) => (value === undefined ? undefined : { value, written: value, field });
+  const list = (field: string, value: readonly string[] | undefined) => (value === undefined ? undefined : { value, written: value.join(','), field });
+  switch (name) {
+    case Annotation.loadBalancerName:
+      return plain('loadBalancerName', params.loadBalancerName);
+    case Annotation.scheme:
+      return plain('scheme', params.scheme);
+    case Annotation.ipAddressType:
+      return plain('ipAddressType', params.ipAddressType);
+    case Annotation.sslPolicy:
+      return plain('sslPolicy', params.sslPolicy);
+    case Annotation.inboundCidrs:
+      return list('inboundCIDRs', params.inboundCidrs);
+    case Annotation.subnets: {
+      const s = params.subnets;
+      return s === undefined ? undefined : { value: s, written: (s.kind === 'ids' ? s.ids : s.kind === 'named' ? s.refs : []).join(','), field: 'subnets' };
+    }
+    case Annotation.loadBalancerAttributes: {
+      const a = params.loadBalancerAttributes;
+      return a === undefined ? undefined : { value: a, written: Object.entries(a).map(([k, v]) => `${k}=${v}`).join(','), field: 'loadBalancerAttributes' };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function parseExclusive(
+  annotations: Annotations,
+  take: <T>(parsed: Result<T | undefined>) => T | undefined,
+  params: ClassParams | undefined,
+): ExclusiveSettings {
   const out: Record<string, ExclusiveValue> = {};
   const set = <T>(name: ExclusiveAnnotation, parsed: Result<T | undefined>, key: (value: T) => string): void => {
+    const fromParams = params === undefined ? undefined : paramsValue(params, name);
+    if (params !== undefined && fromParams !== undefined) {
+      const { value, written, field } = fromParams;
+      out[name] = { value, written, source: `IngressClassParams ${params.name}: spec.${field}`, key: key(value as T) };
+      return;
+    }
     const value = take(parsed);
-    if (value !== undefined) out[name] = { value, written: annotations[annotationKey(name)] ?? '', key: key(value) };
+    if (value !== undefined) out[name] = { value, written: annotations[annotationKey(name)] ?? '', source: `annotation ${annotationKey(name)}`, key: key(value) };
   };
   const scalar = (v: unknown): string => JSON.stringify(v);
   const asSet = (v: readonly string[]): string => JSON.stringify([...new Set(v)].sort());

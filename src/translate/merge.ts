@@ -52,8 +52,9 @@ export function mergeMembers(group: string, members: readonly MemberModel[]): Me
       const mine = m.exclusive[name] as ExclusiveValue | undefined;
       const theirs = exclusive[name];
       if (mine === undefined || theirs === undefined || mine.key === theirs.setting.key) continue;
+      const from = theirs.setting.source === mine.source ? '' : ` (${theirs.setting.source})`;
       problems.push(
-        `annotation ${annotationKey(name)}: ${quote(mine.written)} conflicts with ${quote(theirs.setting.written)} ${earlier(theirs.by)}; members of a group must agree on it (set the same value or leave it unset)`,
+        `${mine.source}: ${quote(mine.written)} conflicts with ${quote(theirs.setting.written)}${from} ${earlier(theirs.by)}; members of a group must agree on it (set the same value or leave it unset)`,
       );
     }
     for (const [key, value] of Object.entries(m.tags)) {

@@ -183,7 +183,7 @@ function ignoredSettings(member: MemberModel, namedSecurityGroups: boolean): str
   const cidrs = member.exclusive[Annotation.inboundCidrs];
   if (cidrs !== undefined && namedSecurityGroups)
     out.push(
-      `annotation ${annotationKey(Annotation.inboundCidrs)}: ${JSON.stringify(cidrs.written)} has no effect because ${annotationKey(Annotation.securityGroups)} names the load balancer's security groups; allow those CIDRs in them instead`,
+      `${cidrs.source}: ${JSON.stringify(cidrs.written)} has no effect because ${annotationKey(Annotation.securityGroups)} names the load balancer's security groups; allow those CIDRs in them instead`,
     );
   if (member.exclusive[Annotation.manageBackendSecurityGroupRules]?.value === true)
     out.push(

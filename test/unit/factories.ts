@@ -5,11 +5,13 @@ import type {
   V1IngressBackend,
   V1IngressClass,
   V1IngressRule,
+  V1Namespace,
   V1Secret,
   V1Service,
 } from '@kubernetes/client-node';
 import { clusterViewFromObjects } from '../../src/cluster/files.js';
 import type { ClusterStore } from '../../src/cluster/view.js';
+import type { V1IngressClassParams, V1IngressClassParamsSpec } from '../../src/ingress/params.js';
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
@@ -183,6 +185,8 @@ export interface IngressClassOptions {
   /** @default 'albatross.dev/alb' */
   readonly controller?: string;
   readonly isDefault?: boolean;
+  /** Name of the IngressClassParams `spec.parameters` refers to. */
+  readonly params?: string;
 }
 
 export function ingressClass(options: IngressClassOptions = {}): V1IngressClass {
@@ -195,8 +199,19 @@ export function ingressClass(options: IngressClassOptions = {}): V1IngressClass 
         ? {}
         : { annotations: { 'ingressclass.kubernetes.io/is-default-class': String(options.isDefault) } }),
     },
-    spec: { controller: options.controller ?? 'albatross.dev/alb' },
+    spec: {
+      controller: options.controller ?? 'albatross.dev/alb',
+      ...(options.params === undefined ? {} : { parameters: { apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: options.params } }),
+    },
   };
+}
+
+export function ingressClassParams(name: string, spec: V1IngressClassParamsSpec | Record<string, unknown> = {}): V1IngressClassParams {
+  return { apiVersion: 'albatross.dev/v1', kind: 'IngressClassParams', metadata: { name }, spec: spec as V1IngressClassParamsSpec };
+}
+
+export function namespace(name: string, labels: Readonly<Record<string, string>> = {}): V1Namespace {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels } } };
 }
 
 export interface SnapshotOptions {
@@ -209,6 +224,10 @@ export interface SnapshotOptions {
   readonly endpointSlices?: readonly V1EndpointSlice[];
   /** @default [] */
   readonly secrets?: readonly V1Secret[];
+  /** @default [] */
+  readonly ingressClassParams?: readonly V1IngressClassParams[];
+  /** @default [] */
+  readonly namespaces?: readonly V1Namespace[];
 }
 
 /** A cluster view holding the given objects, checked as the file loader checks them. */
@@ -220,6 +239,8 @@ export function snapshot(options: SnapshotOptions = {}): ClusterStore {
       ...(options.services ?? [service()]),
       ...(options.endpointSlices ?? [endpointSlice()]),
       ...(options.secrets ?? []),
+      ...(options.ingressClassParams ?? []),
+      ...(options.namespaces ?? []),
     ],
     'test objects',
   );

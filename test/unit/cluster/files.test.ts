@@ -104,3 +104,67 @@ endpoints: [{addresses: 10.0.0.1}]
 test('a path that cannot be read is named', async () => {
   await expect(clusterViewFromFiles([join(dir, 'missing.yaml')])).rejects.toThrow(`cannot read ${join(dir, 'missing.yaml')}: ENOENT`);
 });
+
+test('reads IngressClassParams and Namespaces, cluster-scoped', async () => {
+  const file = write(
+    'params.yaml',
+    `apiVersion: albatross.dev/v1
+kind: IngressClassParams
+metadata:
+  name: shop
+spec:
+  scheme: internet-facing
+  tags:
+    - key: team
+      value: shop
+  namespaceSelector:
+    matchExpressions:
+      - {key: team, operator: In, values: [shop]}
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {team: shop}
+`,
+  );
+  const view = await clusterViewFromFiles([file]);
+  expect(view.ingressClassParams('shop')).toEqual({
+    apiVersion: 'albatross.dev/v1',
+    kind: 'IngressClassParams',
+    metadata: { name: 'shop' },
+    spec: { scheme: 'internet-facing', tags: [{ key: 'team', value: 'shop' }], namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['shop'] }] } },
+  });
+  expect(view.namespace('shop')?.metadata).toEqual({ name: 'shop', labels: { team: 'shop' } });
+});
+
+test('IngressClassParams of another version or with fields of the wrong type are named', async () => {
+  const file = write(
+    'bad.yaml',
+    `apiVersion: albatross.dev/v2
+kind: IngressClassParams
+metadata: {name: future}
+---
+apiVersion: albatross.dev/v1
+kind: IngressClassParams
+metadata: {name: shop}
+spec:
+  scheme: 5
+  tags: team=shop
+  namespaceSelector: {matchLabels: {team: [shop]}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {labels: {team: shop}}
+`,
+  );
+  await expect(clusterViewFromFiles([file])).rejects.toThrow(
+    [
+      `${file}: document 1 (IngressClassParams future): apiVersion must be albatross.dev/v1, not "albatross.dev/v2"`,
+      `${file}: document 2 (IngressClassParams shop): spec.scheme must be a string, not 5`,
+      `${file}: document 2 (IngressClassParams shop): spec.tags must be a list, not "team=shop"`,
+      `${file}: document 2 (IngressClassParams shop): spec.namespaceSelector.matchLabels.team must be a string, not ["shop"]`,
+      `${file}: document 3 (Namespace): metadata.name is required`,
+    ].join('\n'),
+  );
+});

@@ -2,7 +2,7 @@
 // EndpointSlice, a Secret or an IngressClass touches, kept current as objects come and go.
 import type { V1Ingress } from '@kubernetes/client-node';
 import { ClusterStore } from '../../../src/cluster/view.js';
-import { endpointSlice, ingress, ingressClass, service } from '../factories.js';
+import { endpointSlice, ingress, ingressClass, ingressClassParams, namespace, service } from '../factories.js';
 
 function withTls(base: V1Ingress, secretName: string): V1Ingress {
   return { ...base, spec: { ...base.spec, tls: [{ hosts: ['shop.example.com'], secretName }] } };
@@ -80,4 +80,69 @@ test('indexes follow changes: a moved Ingress, a removed one, a slice whose Serv
   expect(s.service('shop', 'cart')?.metadata?.name).toBe('cart');
   s.remove('Service', 'shop/cart');
   expect(s.service('shop', 'cart')).toBeUndefined();
+});
+
+describe('IngressClassParams and Namespaces', () => {
+  function withParams(): ClusterStore {
+    const s = new ClusterStore();
+    s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb', params: 'shop' }) });
+    s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'plain' }) });
+    s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('shop', { scheme: 'internal' }) });
+    s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'shop', name: 'cart' }) });
+    s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'blog', name: 'posts', className: 'plain' }) });
+    return s;
+  }
+
+  test('are looked up by name; a Namespace keeps its labels only', () => {
+    const s = withParams();
+    s.upsert({ kind: 'Namespace', object: { ...namespace('shop', { team: 'shop' }), metadata: { name: 'shop', labels: { team: 'shop' }, annotations: { big: 'x' } }, spec: { finalizers: ['kubernetes'] } } });
+    expect(s.ingressClassParams('shop')?.spec).toEqual({ scheme: 'internal' });
+    expect(s.ingressClassParams('other')).toBeUndefined();
+    expect(s.namespace('shop')).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 'shop' } } });
+    expect(s.namespace('blog')).toBeUndefined();
+    s.remove('Namespace', 'shop');
+    s.remove('IngressClassParams', 'shop');
+    expect(s.namespace('shop')).toBeUndefined();
+    expect(s.ingressClassParams('shop')).toBeUndefined();
+  });
+
+  test('params lead to the groups of every class that names them', () => {
+    const s = withParams();
+    s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb-too', params: 'shop' }) });
+    s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'shop', name: 'api', className: 'alb-too' }) });
+    expect([...s.groupsUsingIngressClassParams('shop')].sort()).toEqual(['shop/api', 'shop/cart']);
+    expect([...s.groupsUsingIngressClassParams('other')]).toEqual([]);
+  });
+
+  test('a params change regroups: group.name moves the class, a missing params object excludes it', () => {
+    const s = withParams();
+    expect(s.groupOf('shop/cart')).toBe('shop/cart');
+    s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('shop', { group: { name: 'shared' } }) });
+    expect(s.groupOf('shop/cart')).toBe('shared');
+    expect([...s.groupsUsingIngressClassParams('shop')]).toEqual(['shared']);
+    s.remove('IngressClassParams', 'shop');
+    expect(s.group('shop/cart')?.members).toEqual([]);
+    expect(s.group('shop/cart')?.rejected.map((r) => r.ingress)).toEqual(['shop/cart']);
+    // the class still names the params, so the group is found again when they come back
+    expect([...s.groupsUsingIngressClassParams('shop')]).toEqual(['shop/cart']);
+  });
+
+  test('a Namespace label change regroups Ingresses its params select', () => {
+    const s = withParams();
+    s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('shop', { namespaceSelector: { matchLabels: { team: 'shop' } } }) });
+    expect(s.group('shop/cart')?.members.map((m) => m.key)).toEqual([]);
+    s.upsert({ kind: 'Namespace', object: namespace('shop', { team: 'shop' }) });
+    expect(s.group('shop/cart')?.members.map((m) => m.key)).toEqual(['shop/cart']);
+    expect(s.group('shop/cart')?.members[0]?.params).toEqual({ name: 'shop', namespaceSelector: { requirements: [{ key: 'team', operator: 'In', values: ['shop'] }] } });
+    s.upsert({ kind: 'Namespace', object: namespace('shop', { team: 'blog' }) });
+    expect(s.group('shop/cart')?.members.map((m) => m.key)).toEqual([]);
+  });
+
+  test('while params are not served (no CRD), classes have none', () => {
+    const s = withParams();
+    s.remove('IngressClassParams', 'shop');
+    s.setIngressClassParamsServed(false);
+    expect(s.group('shop/cart')?.members.map((m) => m.key)).toEqual(['shop/cart']);
+    expect(s.group('shop/cart')?.members[0]?.params).toBeUndefined();
+  });
 });

@@ -12,6 +12,9 @@
 //   mixed  several groups at once: another controller's Ingress (ignored), a group where one
 //          member conflicts and one is broken (left out, the rest applied), a group whose
 //          only member is broken (frozen), an invalid group name
+//   params an IngressClass with IngressClassParams: group, scheme, subnets by Name tag,
+//          dualstack CIDRs, attributes and tags over the members' annotations; an Ingress
+//          from a namespace the namespaceSelector does not select (left out)
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DesiredState } from '../../../src/model/resources.js';
