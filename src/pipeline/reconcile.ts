@@ -15,7 +15,7 @@ import type { DesiredStack, IngressError, IngressWarning, ObjectKey } from '../m
 import { observeGroup, type AttributeInterest } from '../observe/group.js';
 import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } from '../observe/network.js';
 import { describeOperation, type Change } from '../plan/describe.js';
-import { diffStack, type StackContext } from '../plan/diff.js';
+import { diffStack, type DiffContext } from '../plan/diff.js';
 import { translateGroup } from '../translate/translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
 
@@ -163,7 +163,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     return leaveAsIs('no member Ingress is valid');
   }
 
-  let context: StackContext | null = null;
+  let context: DiffContext | null = null;
   const changes: Change[] = [];
   let certificateArns = new Map<string, string>();
   if (stack !== null) {
@@ -268,7 +268,7 @@ function fingerprintWantedElsewhere(view: ClusterView, now: Date): (fingerprint:
 
 type Resolved<T> = { ok: true; value: T } | { ok: false; message: string };
 
-async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, clusterName: string): Promise<Resolved<StackContext>> {
+async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, clusterName: string): Promise<Resolved<DiffContext>> {
   const subnets = selectSubnets(stack.loadBalancer.subnets, stack.loadBalancer.scheme, network, clusterName);
   if (!subnets.ok) return subnets;
   let securityGroupIds: string[] = [];

@@ -2,7 +2,8 @@
 // set are compared, in a canonical form, so AWS's defaults and orderings never cause churn.
 import type { ActionSpec, ConditionSpec, HealthCheckSpec, SecurityGroupRuleSpec, TargetGroupRef, TargetSpec } from '../model/resources.js';
 
-export function canonicalConditions(conditions: readonly ConditionSpec[]): string {
+/** Text equal for conditions AWS treats as equal: host and header names lower-cased, values and fields in any order. */
+export function conditionsEqualityKey(conditions: readonly ConditionSpec[]): string {
   const normalised = conditions.map((c) => {
     if (c.field === 'query-string') {
       return { field: c.field, values: c.values.map((v) => `${v.key ?? ''}=${v.value}`).sort() };
@@ -15,7 +16,7 @@ export function canonicalConditions(conditions: readonly ConditionSpec[]): strin
 }
 
 export function conditionsEqual(a: readonly ConditionSpec[], b: readonly ConditionSpec[]): boolean {
-  return canonicalConditions(a) === canonicalConditions(b);
+  return conditionsEqualityKey(a) === conditionsEqualityKey(b);
 }
 
 /** A desired action with target groups resolved to ARNs, comparable with an actual one. */

@@ -32,8 +32,8 @@ export function sortConditions(conditions: readonly ConditionSpec[]): ConditionS
   );
 }
 
-/** JSON with a fixed key order, so equal conditions give equal text. */
-export function canonicalConditions(conditions: readonly ConditionSpec[]): string {
+/** Exact text of sorted conditions with a fixed key order: what rule ids and duplicate checks are keyed on. */
+export function conditionsIdText(conditions: readonly ConditionSpec[]): string {
   return JSON.stringify(
     sortConditions(conditions).map((c) =>
       c.field === 'http-header'
@@ -46,11 +46,11 @@ export function canonicalConditions(conditions: readonly ConditionSpec[]): strin
 }
 
 /**
- * First 12 hex characters of the SHA-256 of the canonical conditions: the rule's id key.
+ * First 12 hex characters of the SHA-256 of `conditionsIdText`: the rule's id key.
  * `attempt` > 0 only on the (astronomically rare) clash of two keys on one listener.
  */
 export function conditionsKey(conditions: readonly ConditionSpec[], attempt = 0): string {
-  const text = canonicalConditions(conditions) + (attempt === 0 ? '' : `#${attempt}`);
+  const text = conditionsIdText(conditions) + (attempt === 0 ? '' : `#${attempt}`);
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
