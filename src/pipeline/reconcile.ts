@@ -12,6 +12,7 @@ import { referencesOf } from '../cluster/references.js';
 import type { ActualStack } from '../model/actual.js';
 import type { Failure } from '../model/errors.js';
 import type { DesiredStack, IngressError, IngressWarning, ObjectKey } from '../model/resources.js';
+import { ok, type Result } from '../model/result.js';
 import { observeGroup, type AttributeInterest } from '../observe/group.js';
 import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } from '../observe/network.js';
 import { describeOperation, type Change } from '../plan/describe.js';
@@ -169,8 +170,8 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   if (stack !== null) {
     const resolved = await resolveContext(aws, stack, await deps.network(), clusterName);
     if (!resolved.ok) {
-      errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.message}`, severity: 'excluded' as const })));
-      return leaveAsIs(resolved.message, { code: 'aws-state', message: resolved.message, retryable: true });
+      errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.error}`, severity: 'excluded' as const })));
+      return leaveAsIs(resolved.error, { code: 'aws-state', message: resolved.error, retryable: true });
     }
     const bare = stack.listeners.find((l) => l.protocol === 'HTTPS' && l.certificates.length === 0);
     if (bare !== undefined) {
@@ -258,7 +259,7 @@ function fingerprintWantedElsewhere(view: ClusterView, now: Date): (fingerprint:
       for (const key of keys) {
         const slash = key.indexOf('/');
         const parsed = parseTlsSecret(view.secret(key.slice(0, slash), key.slice(slash + 1)), [], now, key);
-        if (parsed.ok) bySecret.set(key, parsed.bundle.fingerprint);
+        if (parsed.ok) bySecret.set(key, parsed.value.fingerprint);
       }
     }
     for (const [key, f] of bySecret) if (key !== secret && f === fingerprint) return true;
@@ -266,9 +267,7 @@ function fingerprintWantedElsewhere(view: ClusterView, now: Date): (fingerprint:
   };
 }
 
-type Resolved<T> = { ok: true; value: T } | { ok: false; message: string };
-
-async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, clusterName: string): Promise<Resolved<DiffContext>> {
+async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, clusterName: string): Promise<Result<DiffContext>> {
   const subnets = selectSubnets(stack.loadBalancer.subnets, stack.loadBalancer.scheme, network, clusterName);
   if (!subnets.ok) return subnets;
   let securityGroupIds: string[] = [];
@@ -277,5 +276,5 @@ async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, c
     if (!sgs.ok) return sgs;
     securityGroupIds = sgs.value;
   }
-  return { ok: true, value: { vpcId: network.vpcId, subnetIds: subnets.value, securityGroupIds } };
+  return ok({ vpcId: network.vpcId, subnetIds: subnets.value, securityGroupIds });
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { compareStrings } from '../model/compare.js';
 import type { ConditionSpec } from '../model/resources.js';
-import { fail, ok, type Result } from '../ingress/result.js';
+import { err, ok, type Result } from '../model/result.js';
 
 /** ALB limits per rule (defaults). */
 export const RuleLimits = {
@@ -136,7 +136,7 @@ export function splitConditions(conditions: readonly ConditionSpec[]): Result<Co
       reasons.push(`${cost.values} condition values (ALB allows ${RuleLimits.valuesPerRule} per rule)`);
     if (cost.wildcards > RuleLimits.wildcardsPerRule)
       reasons.push(`${cost.wildcards} wildcards (ALB allows ${RuleLimits.wildcardsPerRule} per rule)`);
-    return fail(`needs ${reasons.join(' and ')}, and cannot be split into smaller rules`);
+    return err(`needs ${reasons.join(' and ')}, and cannot be split into smaller rules`);
   }
   const values = target.values as readonly unknown[];
   const cut = values.length > RuleLimits.valuesPerCondition ? RuleLimits.valuesPerCondition : Math.ceil(values.length / 2);

@@ -79,8 +79,8 @@ function settleMembers(group: IngressGroup, ctx: TranslateContext): Settled {
   let candidates: MemberModel[] = [];
   for (const [index, member] of group.members.entries()) {
     const outcome = buildMember(member, index, { services: ctx.services, tls: ctx.tls });
-    if (outcome.ok) candidates.push(outcome.model);
-    else leaveOut(member.key, outcome.problems);
+    if (outcome.ok) candidates.push(outcome.value);
+    else leaveOut(member.key, outcome.error);
   }
 
   for (;;) {
