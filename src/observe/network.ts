@@ -6,6 +6,7 @@ import type { Aws } from '../aws/clients.js';
 import { collectPages } from '../aws/pagination.js';
 import { tagsFromSdk } from '../aws/elbv2-shapes.js';
 import { AlbatrossError } from '../model/errors.js';
+import { compareStrings } from '../model/compare.js';
 import type { Scheme, SubnetSelection } from '../model/resources.js';
 import { err, ok, type Result } from '../model/result.js';
 
@@ -151,7 +152,7 @@ export function selectSubnets(selection: SubnetSelection, scheme: Scheme, networ
     return clusterTags.length === 0 || clusterTags.includes(ourTag);
   });
   const byZone = new Map<string, SubnetInfo>();
-  for (const s of [...candidates].sort((a, b) => rank(b, ourTag) - rank(a, ourTag) || b.availableIps - a.availableIps || a.id.localeCompare(b.id))) {
+  for (const s of [...candidates].sort((a, b) => rank(b, ourTag) - rank(a, ourTag) || b.availableIps - a.availableIps || compareStrings(a.id, b.id))) {
     if (!byZone.has(s.zone)) byZone.set(s.zone, s);
   }
   const ids = [...byZone.values()].map((s) => s.id).sort();

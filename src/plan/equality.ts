@@ -1,5 +1,6 @@
 // When a desired resource and what AWS has count as the same, per kind. Only fields we
 // set are compared, in a canonical form, so AWS's defaults and orderings never cause churn.
+import { compareStrings } from '../model/compare.js';
 import type { ActionSpec, ConditionSpec, HealthCheckSpec, SecurityGroupRuleSpec, TargetGroupRef, TargetSpec } from '../model/resources.js';
 
 /** Text equal for conditions AWS treats as equal: host and header names lower-cased, values and fields in any order. */
@@ -11,7 +12,7 @@ export function conditionsEqualityKey(conditions: readonly ConditionSpec[]): str
     const values = c.field === 'host-header' ? c.values.map((v) => v.toLowerCase()) : [...c.values];
     return { field: c.field, name: c.field === 'http-header' ? c.name.toLowerCase() : '', values: values.sort() };
   });
-  normalised.sort((a, b) => (a.field + ('name' in a ? a.name : '')).localeCompare(b.field + ('name' in b ? b.name : '')));
+  normalised.sort((a, b) => compareStrings(a.field + ('name' in a ? a.name : ''), b.field + ('name' in b ? b.name : '')));
   return JSON.stringify(normalised);
 }
 
