@@ -1,6 +1,7 @@
 // Counts AWS requests as they go on the wire, for logs, metrics, tests and benchmarks. Counters,
 // not a list: a controller runs for months and must not grow with the calls it made.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { compareStrings } from '../model/compare.js';
 
 /** The AWS services Albatross calls. */
 export const AwsService = ['elbv2', 'ec2', 'acm', 'tagging'] as const;
@@ -64,7 +65,7 @@ export class CallCounts {
   entries(): (CallRecord & { readonly count: number })[] {
     return [...this.counts.values()]
       .map(({ record, count }) => ({ ...record, count }))
-      .sort((a, b) => (a.service + a.operation + a.outcome < b.service + b.operation + b.outcome ? -1 : 1));
+      .sort((a, b) => compareStrings(a.service + a.operation + a.outcome, b.service + b.operation + b.outcome));
   }
 
   reset(): void {

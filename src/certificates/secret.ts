@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import type { V1Secret } from '@kubernetes/client-node';
 import { PemConverter, SubjectAlternativeNameExtension, X509Certificate as CertificateStructure } from '@peculiar/x509';
 import type { ObjectKey } from '../model/resources.js';
+import { err, ok, type Result } from '../model/result.js';
 import { objectKey } from '../model/ids.js';
 import { certificateCovers } from './discovery.js';
 
@@ -120,46 +121,42 @@ function bundleFingerprint(certificatePem: string, chainPem: string, privateKeyP
   return createHash('sha256').update(certificatePem).update('\0').update(chainPem).update('\0').update(privateKeyPem).digest('hex');
 }
 
-export type TlsBundleResult =
-  | { readonly ok: true; readonly bundle: TlsBundle }
-  /** Names the Secret and what is wrong with it, ready for an Ingress event. */
-  | { readonly ok: false; readonly message: string };
-
 /**
  * Reads and checks the TLS Secret of one `spec.tls` entry of an Ingress: the Secret exists
  * and has type `kubernetes.io/tls`; `tls.crt` holds PEM certificates, the server's first
  * and then each issuer in turn; `tls.key` holds one unencrypted private key of a kind ACM
  * imports, matching the first certificate; that certificate is valid at `now`; and its
- * names cover every host of the entry.
+ * names cover every host of the entry. An error names the Secret and what is wrong with it,
+ * ready for an Ingress event.
  *
  * @param secret the Secret, or `undefined` when the snapshot has none by that name
  * @param ref `namespace/name` of the Secret, for messages when it is missing
  *   @default the Secret's own namespace/name
  */
-export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly string[], now: Date, ref?: ObjectKey): TlsBundleResult {
+export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly string[], now: Date, ref?: ObjectKey): Result<TlsBundle> {
   const key = secret === undefined ? (ref ?? 'unknown') : objectKey(secret);
-  const fail = (problem: string): TlsBundleResult => ({ ok: false, message: `Secret ${key}: ${problem}` });
+  const fail = (problem: string): Result<TlsBundle> => err(`Secret ${key}: ${problem}`);
   if (secret === undefined) return fail('not found');
   if (secret.type !== TLS_SECRET_TYPE) {
     return fail(`has type ${secret.type ?? 'Opaque (none given)'}; a TLS Secret needs type ${TLS_SECRET_TYPE}`);
   }
 
   const certText = secretValue(secret, TLS_CERT_KEY);
-  if (!certText.ok) return fail(certText.problem);
+  if (!certText.ok) return fail(certText.error);
   const keyText = secretValue(secret, TLS_PRIVATE_KEY_KEY);
-  if (!keyText.ok) return fail(keyText.problem);
+  if (!keyText.ok) return fail(keyText.error);
 
   const certs = parseCertificates(certText.value);
-  if (!certs.ok) return fail(certs.problem);
+  if (!certs.ok) return fail(certs.error);
   const privateKey = parsePrivateKey(keyText.value);
-  if (!privateKey.ok) return fail(privateKey.problem);
-  const algorithm = keyAlgorithm(privateKey.key);
-  if (!algorithm.ok) return fail(algorithm.problem);
+  if (!privateKey.ok) return fail(privateKey.error);
+  const algorithm = keyAlgorithm(privateKey.value);
+  if (!algorithm.ok) return fail(algorithm.error);
 
-  const [leaf, ...chain] = certs.certs;
+  const [leaf, ...chain] = certs.value;
   if (leaf === undefined) return fail(`${TLS_CERT_KEY} holds no certificate`);
-  if (!leaf.checks.checkPrivateKey(privateKey.key)) {
-    const matching = chain.findIndex((c) => c.checks.checkPrivateKey(privateKey.key));
+  if (!leaf.checks.checkPrivateKey(privateKey.value)) {
+    const matching = chain.findIndex((c) => c.checks.checkPrivateKey(privateKey.value));
     return fail(
       matching >= 0
         ? `${TLS_CERT_KEY} is out of order: ${TLS_PRIVATE_KEY_KEY} belongs to certificate ${matching + 2} (${describe(chain[matching])}); the server certificate must come first, then each issuer`
@@ -167,7 +164,7 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
     );
   }
 
-  const all = certs.certs;
+  const all = certs.value;
   for (let i = 0; i + 1 < all.length; i++) {
     const cert = all[i];
     const issuer = all[i + 1];
@@ -193,38 +190,35 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
     return fail(`certificate names (${names.join(', ')}) do not cover host${uncovered.length > 1 ? 's' : ''} ${uncovered.join(', ')}`);
   }
 
-  return {
-    ok: true,
-    bundle: new TlsBundle({
+  return ok(
+    new TlsBundle({
       secret: key,
       certificatePem: leaf.checks.toString(),
       chainPem: chain.map((c) => c.checks.toString()).join(''),
-      privateKeyPem: privateKey.key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      privateKeyPem: privateKey.value.export({ type: 'pkcs8', format: 'pem' }).toString(),
       names,
       notBefore,
       notAfter,
       subject: leaf.structure.subject,
       keyAlgorithm: algorithm.value,
     }),
-  };
+  );
 }
-
-type Checked<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly problem: string };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** A value of the Secret as text: `stringData` (hand-written files) wins over base64 `data`, as on the API server. */
-function secretValue(secret: V1Secret, name: string): Checked<{ value: string }> {
+function secretValue(secret: V1Secret, name: string): Result<string> {
   const plain = secret.stringData?.[name];
   if (plain !== undefined) {
-    return plain.trim() === '' ? { ok: false, problem: `stringData["${name}"] is empty` } : { ok: true, value: plain };
+    return plain.trim() === '' ? err(`stringData["${name}"] is empty`) : ok(plain);
   }
   const encoded = secret.data?.[name];
-  if (encoded === undefined) return { ok: false, problem: `has no ${name} (data["${name}"])` };
+  if (encoded === undefined) return err(`has no ${name} (data["${name}"])`);
   const compact = encoded.replace(/\s+/g, '');
-  if (compact.length % 4 !== 0 || !BASE64.test(compact)) return { ok: false, problem: `data["${name}"] is not valid base64` };
+  if (compact.length % 4 !== 0 || !BASE64.test(compact)) return err(`data["${name}"] is not valid base64`);
   const value = Buffer.from(compact, 'base64').toString('utf8');
-  return value.trim() === '' ? { ok: false, problem: `data["${name}"] is empty` } : { ok: true, value };
+  return value.trim() === '' ? err(`data["${name}"] is empty`) : ok(value);
 }
 
 /** One certificate of `tls.crt`, read twice from the same DER. */
@@ -255,25 +249,25 @@ function pemBlocks(text: string): PemBlock[] | null {
   }
 }
 
-function parseCertificates(text: string): Checked<{ certs: Certificate[] }> {
+function parseCertificates(text: string): Result<Certificate[]> {
   const blocks = pemBlocks(text);
-  if (blocks === null) return { ok: false, problem: `${TLS_CERT_KEY} is not valid PEM` };
-  if (blocks.length === 0) return { ok: false, problem: `${TLS_CERT_KEY} holds no PEM certificate` };
+  if (blocks === null) return err(`${TLS_CERT_KEY} is not valid PEM`);
+  if (blocks.length === 0) return err(`${TLS_CERT_KEY} holds no PEM certificate`);
   const certs: Certificate[] = [];
   for (const [i, block] of blocks.entries()) {
     if (block.label.endsWith('PRIVATE KEY')) {
-      return { ok: false, problem: `${TLS_CERT_KEY} holds a private key (PEM block ${i + 1}); only certificates belong there` };
+      return err(`${TLS_CERT_KEY} holds a private key (PEM block ${i + 1}); only certificates belong there`);
     }
     if (block.label !== 'CERTIFICATE') {
-      return { ok: false, problem: `${TLS_CERT_KEY} PEM block ${i + 1} is a ${block.label}, not a CERTIFICATE` };
+      return err(`${TLS_CERT_KEY} PEM block ${i + 1} is a ${block.label}, not a CERTIFICATE`);
     }
     try {
       certs.push({ checks: new X509Certificate(block.der), structure: new CertificateStructure(block.der) });
     } catch {
-      return { ok: false, problem: `${TLS_CERT_KEY} certificate ${i + 1} is not a valid X.509 certificate` };
+      return err(`${TLS_CERT_KEY} certificate ${i + 1} is not a valid X.509 certificate`);
     }
   }
-  return { ok: true, certs };
+  return ok(certs);
 }
 
 /** The DER encodings Node reads for each PEM label of an unencrypted private key. */
@@ -283,23 +277,23 @@ const privateKeyTypes: Readonly<Record<string, 'pkcs8' | 'pkcs1' | 'sec1'>> = {
   'EC PRIVATE KEY': 'sec1',
 };
 
-function parsePrivateKey(text: string): Checked<{ key: KeyObject }> {
+function parsePrivateKey(text: string): Result<KeyObject> {
   // Error texts from the parser are not passed on: they are generic, and nothing read from
   // tls.key may reach a message.
   const blocks = (pemBlocks(text) ?? []).filter((b) => b.label.endsWith('PRIVATE KEY'));
-  if (blocks.length === 0) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds no PEM private key` };
-  if (blocks.length > 1) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds ${blocks.length} private keys; it must hold exactly one` };
+  if (blocks.length === 0) return err(`${TLS_PRIVATE_KEY_KEY} holds no PEM private key`);
+  if (blocks.length > 1) return err(`${TLS_PRIVATE_KEY_KEY} holds ${blocks.length} private keys; it must hold exactly one`);
   const block = blocks[0];
-  if (block === undefined) return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} holds no PEM private key` };
+  if (block === undefined) return err(`${TLS_PRIVATE_KEY_KEY} holds no PEM private key`);
   // PKCS#8 says so in its label; the older OpenSSL forms say so in a Proc-Type header.
   if (block.label.startsWith('ENCRYPTED') || block.headers.some((h) => h.key === 'Proc-Type' && h.value.includes('ENCRYPTED'))) {
-    return { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} is encrypted; ACM needs the private key unencrypted` };
+    return err(`${TLS_PRIVATE_KEY_KEY} is encrypted; ACM needs the private key unencrypted`);
   }
-  const invalid = { ok: false, problem: `${TLS_PRIVATE_KEY_KEY} is not a valid private key (PEM: PKCS#1, PKCS#8 or SEC1)` } as const;
+  const invalid = err(`${TLS_PRIVATE_KEY_KEY} is not a valid private key (PEM: PKCS#1, PKCS#8 or SEC1)`);
   const type = privateKeyTypes[block.label];
   if (type === undefined) return invalid;
   try {
-    return { ok: true, key: createPrivateKey({ key: block.der, format: 'der', type }) };
+    return ok(createPrivateKey({ key: block.der, format: 'der', type }));
   } catch {
     return invalid;
   }
@@ -311,21 +305,20 @@ const curveAlgorithms: Readonly<Record<string, KeyAlgorithm>> = {
   secp521r1: 'EC_secp521r1',
 };
 
-function keyAlgorithm(key: KeyObject): Checked<{ value: KeyAlgorithm }> {
+function keyAlgorithm(key: KeyObject): Result<KeyAlgorithm> {
   const details = key.asymmetricKeyDetails;
   if (key.asymmetricKeyType === 'rsa') {
     const name = `RSA_${details?.modulusLength ?? 0}`;
     const found = KeyAlgorithm.find((a) => a === name);
-    if (found !== undefined) return { ok: true, value: found };
+    if (found !== undefined) return ok(found);
   } else if (key.asymmetricKeyType === 'ec') {
     const found = curveAlgorithms[details?.namedCurve ?? ''];
-    if (found !== undefined) return { ok: true, value: found };
+    if (found !== undefined) return ok(found);
   }
   const detail = details?.modulusLength !== undefined ? ` (${details.modulusLength} bits)` : details?.namedCurve !== undefined ? ` (${details.namedCurve})` : '';
-  return {
-    ok: false,
-    problem: `${TLS_PRIVATE_KEY_KEY} holds a key of type ${key.asymmetricKeyType ?? 'unknown'}${detail}; ACM imports RSA keys of 1024, 2048, 3072 or 4096 bits and EC keys on P-256, P-384 or P-521`,
-  };
+  return err(
+    `${TLS_PRIVATE_KEY_KEY} holds a key of type ${key.asymmetricKeyType ?? 'unknown'}${detail}; ACM imports RSA keys of 1024, 2048, 3072 or 4096 bits and EC keys on P-256, P-384 or P-521`,
+  );
 }
 
 /** SAN DNS names when there are any; otherwise the CN, as the only name (RFC 6125). */

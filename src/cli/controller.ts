@@ -10,7 +10,7 @@ import { Controller } from '../controller/controller.js';
 import { AlbatrossError } from '../model/errors.js';
 import { createLogger } from '../observability/logger.js';
 import { ControllerMetrics } from '../observability/metrics.js';
-import { startServer } from '../observability/http.js';
+import { startHealthServer, startMetricsServer } from '../observability/http.js';
 import { controllerUsage, parseControllerArgs, type ControllerCliOptions } from './controller-args.js';
 
 const serviceAccount = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -90,15 +90,13 @@ export async function runController(argv: readonly string[], env: NodeJS.Process
 
   const servers = [];
   try {
-    if (options.metricsBindAddress !== null) {
-      servers.push(await startServer(options.metricsBindAddress, { '/metrics': async () => ({ status: 200, contentType: metrics.contentType, body: await metrics.text() }) }));
-    }
+    if (options.metricsBindAddress !== null) servers.push(await startMetricsServer(options.metricsBindAddress, metrics));
     if (options.healthProbeBindAddress !== null) {
       servers.push(
-        await startServer(options.healthProbeBindAddress, {
-          '/healthz': () => ({ status: 200, body: 'ok' }),
+        await startHealthServer(options.healthProbeBindAddress, {
+          healthy: () => true,
           // Ready once the caches synced, on the leader and on a standby alike.
-          '/readyz': () => (controller.synced ? { status: 200, body: 'ok' } : { status: 503, body: 'caches not synced yet' }),
+          ready: () => (controller.synced ? true : 'caches not synced yet'),
         }),
       );
     }

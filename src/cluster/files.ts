@@ -54,10 +54,10 @@ function addObject(store: ClusterStore, value: unknown, where: string, problems:
     const o = value as { kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } } | null;
     const name = typeof o?.metadata?.name === 'string' ? ` ${typeof o.metadata.namespace === 'string' ? `${o.metadata.namespace}/` : ''}${o.metadata.name}` : '';
     const kind = typeof o?.kind === 'string' ? ` (${o.kind}${name})` : '';
-    for (const p of checked.problems) problems.push(`${where}${kind}: ${p}`);
+    for (const p of checked.error) problems.push(`${where}${kind}: ${p}`);
     return;
   }
-  if (checked.object !== null) store.upsert(checked.object);
+  if (checked.value !== null) store.upsert(checked.value);
 }
 
 async function manifestFiles(path: string): Promise<string[]> {

@@ -3,6 +3,7 @@
 // checked; anything else in an object is left as it is.
 import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import { ParamsApiGroup, ParamsApiVersion, ParamsKind, type V1IngressClassParams } from '../ingress/params.js';
+import type { Result } from '../model/result.js';
 import type { ClusterObject } from './view.js';
 
 /** The kinds Albatross reads, by `apiVersion` group and kind. */
@@ -137,24 +138,24 @@ const checks: Record<ClusterObject['kind'], Check> = {
 };
 
 /** The outcome of checking one object: a kind Albatross reads, one it ignores, or problems. */
-export type Validated = { readonly ok: true; readonly object: ClusterObject | null } | { readonly ok: false; readonly problems: readonly string[] };
+export type Validated = Result<ClusterObject | null, readonly string[]>;
 
 /**
  * Checks one object. Kinds Albatross does not read are accepted as `null`. A namespaced object
  * without a namespace gets `default`, as kubectl assumes.
  */
 export function validateObject(value: unknown): Validated {
-  if (!isRecord(value)) return { ok: false, problems: [`a Kubernetes object must be a map with apiVersion and kind, not ${show(value)}`] };
+  if (!isRecord(value)) return { ok: false, error: [`a Kubernetes object must be a map with apiVersion and kind, not ${show(value)}`] };
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   const kind = kinds[`${group}/${String(value.kind)}` as keyof typeof kinds] as ClusterObject['kind'] | undefined;
-  if (kind === undefined) return { ok: true, object: null };
+  if (kind === undefined) return { ok: true, value: null };
   const problems: string[] = [];
   checks[kind](value, '', problems);
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, error: problems };
   const meta = value.metadata as { namespace?: string };
   const withNamespace = clusterScoped.has(kind) ? value : { ...value, metadata: { ...meta, namespace: meta.namespace ?? 'default' } };
-  return { ok: true, object: typed(kind, withNamespace) };
+  return { ok: true, value: typed(kind, withNamespace) };
 }
 
 /** The checks above are what make these casts true. */

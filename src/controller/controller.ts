@@ -15,6 +15,7 @@ import {
   type V1EndpointSlice,
   type V1Ingress,
   type V1Secret,
+  type V1Service,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Aws } from '../aws/clients.js';
@@ -331,6 +332,8 @@ export class Controller {
         ),
       );
     };
+    // `_continue` only when there is one: the API types do not take `undefined` for it.
+    const more = (t: string | undefined, limit: number): { limit: number; _continue?: string } => (t === undefined ? { limit } : { limit, _continue: t });
     const page = <T extends { items: unknown[]; metadata?: { resourceVersion?: string; _continue?: string } }>(list: T): ListPage => ({ items: list.items, metadata: list.metadata });
     const tls = 'type=kubernetes.io/tls';
     for (const ns of namespaces) {
@@ -339,20 +342,20 @@ export class Controller {
       add(
         `Ingress${where}`,
         path(ingressGroupVersion, 'ingresses'),
-        async (t, limit) => page(ns === null ? await networking.listIngressForAllNamespaces({ _continue: t, limit }) : await networking.listNamespacedIngress({ namespace: ns, _continue: t, limit })),
+        async (t, limit) => page(ns === null ? await networking.listIngressForAllNamespaces(more(t, limit)) : await networking.listNamespacedIngress({ namespace: ns, ...more(t, limit) })),
         'Ingress',
       );
       add(
         `Service${where}`,
         path('/api/v1', 'services'),
-        async (t, limit) => page(ns === null ? await core.listServiceForAllNamespaces({ _continue: t, limit }) : await core.listNamespacedService({ namespace: ns, _continue: t, limit })),
+        async (t, limit) => page(ns === null ? await core.listServiceForAllNamespaces(more(t, limit)) : await core.listNamespacedService({ namespace: ns, ...more(t, limit) })),
         'Service',
       );
       add(
         `EndpointSlice${where}`,
         path('/apis/discovery.k8s.io/v1', 'endpointslices'),
         async (t, limit) =>
-          page(ns === null ? await discovery.listEndpointSliceForAllNamespaces({ _continue: t, limit }) : await discovery.listNamespacedEndpointSlice({ namespace: ns, _continue: t, limit })),
+          page(ns === null ? await discovery.listEndpointSliceForAllNamespaces(more(t, limit)) : await discovery.listNamespacedEndpointSlice({ namespace: ns, ...more(t, limit) })),
         'EndpointSlice',
       );
       // Only TLS Secrets are ever read: the field selector keeps every other Secret out.
@@ -362,21 +365,21 @@ export class Controller {
         async (t, limit) =>
           page(
             ns === null
-              ? await core.listSecretForAllNamespaces({ fieldSelector: tls, _continue: t, limit })
-              : await core.listNamespacedSecret({ namespace: ns, fieldSelector: tls, _continue: t, limit }),
+              ? await core.listSecretForAllNamespaces({ fieldSelector: tls, ...more(t, limit) })
+              : await core.listNamespacedSecret({ namespace: ns, fieldSelector: tls, ...more(t, limit) }),
           ),
         'Secret',
         { fieldSelector: tls },
       );
     }
-    add('IngressClass', `${ingressGroupVersion}/ingressclasses`, async (t, limit) => page(await networking.listIngressClass({ _continue: t, limit })), 'IngressClass');
-    add('Namespace', '/api/v1/namespaces', async (t, limit) => page(await core.listNamespace({ _continue: t, limit })), 'Namespace');
+    add('IngressClass', `${ingressGroupVersion}/ingressclasses`, async (t, limit) => page(await networking.listIngressClass(more(t, limit))), 'IngressClass');
+    add('Namespace', '/api/v1/namespaces', async (t, limit) => page(await core.listNamespace(more(t, limit))), 'Namespace');
     add(
       'IngressClassParams',
       '/apis/albatross.dev/v1/ingressclassparams',
       async (t, limit) => {
         try {
-          const list = (await custom.listClusterCustomObject({ group: 'albatross.dev', version: 'v1', plural: 'ingressclassparams', _continue: t, limit })) as {
+          const list = (await custom.listClusterCustomObject({ group: 'albatross.dev', version: 'v1', plural: 'ingressclassparams', ...more(t, limit) })) as {
             items: unknown[];
             metadata?: { resourceVersion?: string; _continue?: string };
           };
@@ -394,11 +397,12 @@ export class Controller {
     );
   }
 
-  private onUpsert(kind: ClusterObject['kind'], object: KubeObject): void {
+  private onUpsert(kind: ClusterObject['kind'], received: unknown): void {
+    const object = received as KubeObject;
     const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' ? (object.metadata?.name ?? '') : objectKey(object);
     switch (kind) {
       case 'Ingress': {
-        const ingress = object as V1Ingress;
+        const ingress = received as V1Ingress;
         const before = this.store.groupOf(key);
         this.ingresses.set(key, ingress);
         this.store.upsert({ kind, object: ingress });
@@ -407,11 +411,11 @@ export class Controller {
         return;
       }
       case 'Service':
-        this.store.upsert({ kind, object: object as never });
+        this.store.upsert({ kind, object: received as V1Service });
         for (const g of this.store.groupsUsingService(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '')) this.enqueue(g, { kind: 'full' });
         return;
       case 'EndpointSlice': {
-        const slice = object as V1EndpointSlice;
+        const slice = received as V1EndpointSlice;
         const affected = new Set(this.store.groupsUsingEndpointSlice(slice));
         this.store.upsert({ kind, object: slice });
         for (const g of this.store.groupsUsingEndpointSlice(slice)) affected.add(g);
@@ -420,7 +424,7 @@ export class Controller {
         return;
       }
       case 'Secret': {
-        const secret = object as V1Secret;
+        const secret = received as V1Secret;
         const ns = secret.metadata?.namespace ?? 'default';
         const name = secret.metadata?.name ?? '';
         const users = this.store.groupsUsingSecret(ns, name);
@@ -434,7 +438,7 @@ export class Controller {
       case 'IngressClassParams':
       case 'Namespace': {
         const before = this.classGroups(kind, key);
-        this.store.upsert({ kind, object } as ClusterObject);
+        this.store.upsert({ kind, object: received } as ClusterObject);
         for (const g of new Set([...before, ...this.classGroups(kind, key)])) this.enqueue(g, { kind: 'full' });
         this.updateManaged();
         return;
@@ -442,7 +446,8 @@ export class Controller {
     }
   }
 
-  private onDelete(kind: ClusterObject['kind'], object: KubeObject): void {
+  private onDelete(kind: ClusterObject['kind'], received: unknown): void {
+    const object = received as KubeObject;
     const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' ? (object.metadata?.name ?? '') : objectKey(object);
     switch (kind) {
       case 'Ingress': {
@@ -459,7 +464,7 @@ export class Controller {
         return;
       }
       case 'EndpointSlice': {
-        const slice = object as V1EndpointSlice;
+        const slice = received as V1EndpointSlice;
         const groups = this.store.groupsUsingEndpointSlice(slice);
         this.store.remove(kind, key);
         const service = `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.['kubernetes.io/service-name'] ?? ''}`;
@@ -469,7 +474,7 @@ export class Controller {
       case 'Secret': {
         const groups = this.store.groupsUsingSecret(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '');
         this.store.remove(kind, key);
-        this.recordExpiry(object as V1Secret, false);
+        this.recordExpiry(received as V1Secret, false);
         for (const g of groups) this.enqueue(g, { kind: 'full' });
         return;
       }
@@ -551,6 +556,6 @@ export class Controller {
       return;
     }
     const parsed = parseTlsSecret(secret, [], new Date(), `${ns}/${name}`);
-    this.metrics.setCertificateExpiry(ns, name, parsed.ok ? parsed.bundle.notAfter : null);
+    this.metrics.setCertificateExpiry(ns, name, parsed.ok ? parsed.value.notAfter : null);
   }
 }

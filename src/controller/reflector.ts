@@ -23,9 +23,12 @@ export interface ReflectorOptions {
   readonly watchPath: string;
   /** Extra watch query parameters, such as `fieldSelector`. */
   readonly watchQuery?: Readonly<Record<string, string>>;
-  /** Called for every object added or changed, and with the last known object when deleted. */
-  readonly onUpsert: (object: KubeObject) => void;
-  readonly onDelete: (object: KubeObject) => void;
+  /**
+   * Called for every object added or changed, and with the last known object when deleted.
+   * Objects are as the API server sent them (its schema checked them), trimmed.
+   */
+  readonly onUpsert: (object: unknown) => void;
+  readonly onDelete: (object: unknown) => void;
   /** Page size of the initial and every later list. @default 500 */
   readonly pageSize?: number;
   /** A list or watch that fails outright is tried again after this, doubling to 30 s. @default 1000 */

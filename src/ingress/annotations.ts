@@ -12,7 +12,8 @@ import {
   TargetProtocol,
   type SubnetSelection,
 } from '../model/resources.js';
-import { fail, ok, oneOf, quote, type Result } from './result.js';
+import { err, ok, type Result } from '../model/result.js';
+import { oneOf, quote } from './messages.js';
 
 export const AnnotationPrefix = 'alb.ingress.kubernetes.io/';
 
@@ -81,13 +82,13 @@ function parseWith<T>(name: string, parse: (value: string) => Result<T>): Parser
     const value = raw(annotations, name);
     if (value === undefined) return ok(undefined);
     const parsed = parse(value.trim());
-    return parsed.ok ? parsed : fail(annotationProblem(name, value, parsed.error));
+    return parsed.ok ? parsed : err(annotationProblem(name, value, parsed.error));
   };
 }
 
 function enumParser<T extends string>(name: string, allowed: readonly T[]): Parser<T> {
   return parseWith(name, (value) =>
-    (allowed as readonly string[]).includes(value) ? ok(value as T) : fail(`is not allowed; use ${oneOf(allowed)}`),
+    (allowed as readonly string[]).includes(value) ? ok(value as T) : err(`is not allowed; use ${oneOf(allowed)}`),
   );
 }
 
@@ -97,9 +98,9 @@ function integerParser(name: string, min: number, max: number): Parser<number> {
 
 export function parseInteger(value: string, min: number, max: number): Result<number> {
   const range = `use a whole number from ${min} to ${max}`;
-  if (!/^[-+]?\d+$/.test(value)) return fail(`is not a whole number; ${range}`);
+  if (!/^[-+]?\d+$/.test(value)) return err(`is not a whole number; ${range}`);
   const n = Number(value);
-  if (n < min || n > max) return fail(`is out of range; ${range}`);
+  if (n < min || n > max) return err(`is out of range; ${range}`);
   return ok(n);
 }
 
@@ -114,10 +115,10 @@ export function splitList(value: string): string[] {
 function listParser(name: string, what: string, check: (item: string) => string | null = () => null): Parser<string[]> {
   return parseWith(name, (value) => {
     const items = splitList(value);
-    if (items.length === 0) return fail(`is empty; give a comma-separated list of ${what}`);
+    if (items.length === 0) return err(`is empty; give a comma-separated list of ${what}`);
     for (const item of items) {
       const problem = check(item);
-      if (problem !== null) return fail(problem);
+      if (problem !== null) return err(problem);
     }
     return ok(items);
   });
@@ -129,7 +130,7 @@ export function parseStringMap(value: string): Result<Record<string, string>> {
   for (const item of splitList(value)) {
     const eq = item.indexOf('=');
     const key = eq < 0 ? '' : item.slice(0, eq).trim();
-    if (eq < 0 || key === '') return fail(`has an item ${quote(item)} that is not key=value; use k1=v1,k2=v2`);
+    if (eq < 0 || key === '') return err(`has an item ${quote(item)} that is not key=value; use k1=v1,k2=v2`);
     out[key] = item.slice(eq + 1).trim();
   }
   return ok(out);
@@ -145,9 +146,9 @@ const groupNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** A group name as the AWS Load Balancer Controller allows it, from the annotation or from IngressClassParams. */
 export function checkGroupName(value: string): Result<string> {
-  if (value.length > 63) return fail('is longer than 63 characters');
+  if (value.length > 63) return err('is longer than 63 characters');
   if (!groupNamePattern.test(value))
-    return fail(
+    return err(
       'is not a valid group name; use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
     );
   return ok(value);
@@ -162,10 +163,10 @@ export const parseGroupOrder: Parser<number> = integerParser(Annotation.groupOrd
 /** A load balancer name AWS accepts, from the annotation or from IngressClassParams. */
 export function checkLoadBalancerName(value: string): Result<string> {
   const rules = 'use at most 32 letters, digits and hyphens, not starting or ending with a hyphen';
-  if (value.length === 0 || value.length > 32) return fail(`is not 1 to 32 characters long; ${rules}`);
+  if (value.length === 0 || value.length > 32) return err(`is not 1 to 32 characters long; ${rules}`);
   if (!/^[a-zA-Z0-9-]+$/.test(value) || value.startsWith('-') || value.endsWith('-'))
-    return fail(`is not a valid load balancer name; ${rules}`);
-  if (value.toLowerCase().startsWith('internal-')) return fail('starts with "internal-", which AWS reserves');
+    return err(`is not a valid load balancer name; ${rules}`);
+  if (value.toLowerCase().startsWith('internal-')) return err('starts with "internal-", which AWS reserves');
   return ok(value);
 }
 
@@ -189,7 +190,7 @@ export const parseSecurityGroups: Parser<string[]> = listParser(
 
 export const parseManageBackendSecurityGroupRules: Parser<boolean> = parseWith(
   Annotation.manageBackendSecurityGroupRules,
-  (value) => (value === 'true' ? ok(true) : value === 'false' ? ok(false) : fail('is not allowed; use "true" or "false"')),
+  (value) => (value === 'true' ? ok(true) : value === 'false' ? ok(false) : err('is not allowed; use "true" or "false"')),
 );
 
 export const parseInboundCidrs: Parser<string[]> = listParser(Annotation.inboundCidrs, 'CIDRs', (cidr) =>
@@ -227,20 +228,20 @@ export const parseListenPorts: Parser<ListenPort[]> = parseWith(Annotation.liste
   try {
     parsed = JSON.parse(value);
   } catch {
-    return fail(`is not valid JSON; ${listenPortsUsage}`);
+    return err(`is not valid JSON; ${listenPortsUsage}`);
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) return fail(`is not a non-empty JSON list; ${listenPortsUsage}`);
+  if (!Array.isArray(parsed) || parsed.length === 0) return err(`is not a non-empty JSON list; ${listenPortsUsage}`);
   const byPort = new Map<number, ListenerProtocol>();
   for (const entry of parsed) {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
-      return fail(`has an entry that is not an object; ${listenPortsUsage}`);
+      return err(`has an entry that is not an object; ${listenPortsUsage}`);
     for (const [protocol, port] of Object.entries(entry as Record<string, unknown>)) {
       if (!(ListenerProtocol as readonly string[]).includes(protocol))
-        return fail(`has protocol ${quote(protocol)}; use ${oneOf(ListenerProtocol)}`);
+        return err(`has protocol ${quote(protocol)}; use ${oneOf(ListenerProtocol)}`);
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
-        return fail(`has port ${JSON.stringify(port)} for ${protocol}; use a whole number from 1 to 65535`);
+        return err(`has port ${JSON.stringify(port)} for ${protocol}; use a whole number from 1 to 65535`);
       const seen = byPort.get(port);
-      if (seen !== undefined && seen !== protocol) return fail(`lists port ${port} as both HTTP and HTTPS; use each port once`);
+      if (seen !== undefined && seen !== protocol) return err(`lists port ${port} as both HTTP and HTTPS; use each port once`);
       byPort.set(port, protocol as ListenerProtocol);
     }
   }
@@ -250,7 +251,7 @@ export const parseListenPorts: Parser<ListenPort[]> = parseWith(Annotation.liste
 export const parseCertificateArns: Parser<string[]> = listParser(Annotation.certificateArn, 'ACM certificate ARNs');
 
 export const parseSslPolicy: Parser<string> = parseWith(Annotation.sslPolicy, (value) =>
-  value === '' ? fail('is empty; name an ELB security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06') : ok(value),
+  value === '' ? err('is empty; name an ELB security policy such as ELBSecurityPolicy-TLS13-1-2-2021-06') : ok(value),
 );
 
 export const parseSslRedirect: Parser<number> = integerParser(Annotation.sslRedirect, 1, 65535);
@@ -277,7 +278,7 @@ export const parseTags: Parser<Record<string, string>> = parseWith(Annotation.ta
   if (!map.ok) return map;
   for (const [key, tagValue] of Object.entries(map.value)) {
     const problem = tagProblem(key, tagValue);
-    if (problem !== null) return fail(`has ${problem}`);
+    if (problem !== null) return err(`has ${problem}`);
   }
   return map;
 });
@@ -286,8 +287,8 @@ export const parseTags: Parser<Record<string, string>> = parseWith(Annotation.ta
 
 export const parseTargetType: Parser<'ip'> = parseWith(Annotation.targetType, (value) => {
   if (value === 'ip') return ok('ip');
-  if (value === 'instance') return fail('is not supported; only "ip" is supported: Albatross registers pod IPs');
-  return fail('is not allowed; use "ip"');
+  if (value === 'instance') return err('is not supported; only "ip" is supported: Albatross registers pod IPs');
+  return err('is not allowed; use "ip"');
 });
 
 export const parseBackendProtocol: Parser<TargetProtocol> = enumParser(Annotation.backendProtocol, TargetProtocol);
@@ -310,13 +311,13 @@ export const parseHealthCheckPort: Parser<HealthCheckPort> = parseWith(Annotatio
     return n.ok ? ok({ kind: 'number', port: n.value }) : n;
   }
   if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && value.length <= 15) return ok({ kind: 'name', name: value });
-  return fail('is not allowed; use "traffic-port", a port number or the name of a Service port');
+  return err('is not allowed; use "traffic-port", a port number or the name of a Service port');
 });
 
 export const parseHealthCheckProtocol: Parser<TargetProtocol> = enumParser(Annotation.healthcheckProtocol, TargetProtocol);
 
 export const parseHealthCheckPath: Parser<string> = parseWith(Annotation.healthcheckPath, (value) => {
-  if (!value.startsWith('/') || value.length > 1024) return fail('is not allowed; use a path starting with "/", at most 1024 characters');
+  if (!value.startsWith('/') || value.length > 1024) return err('is not allowed; use a path starting with "/", at most 1024 characters');
   return ok(value);
 });
 
@@ -332,7 +333,7 @@ export const parseUnhealthyThresholdCount = integerParser(Annotation.unhealthyTh
 export const parseSuccessCodes: Parser<string> = parseWith(Annotation.successCodes, (value) =>
   /^\d{1,3}(-\d{1,3})?(,\d{1,3}(-\d{1,3})?)*$/.test(value.replace(/\s+/g, ''))
     ? ok(value.replace(/\s+/g, ''))
-    : fail('is not allowed; use codes and ranges like "200", "200,302" or "200-399"'),
+    : err('is not allowed; use codes and ranges like "200", "200,302" or "200-399"'),
 );
 
 /** Checks success codes against their range: HTTP 200-499, gRPC 0-99. */
@@ -342,7 +343,7 @@ export function checkSuccessCodes(codes: string, version: ProtocolVersion): Resu
     const [from, to] = part.split('-').map(Number);
     const bad = [from, to].some((n) => n !== undefined && (n < min || n > max));
     if (bad || (from !== undefined && to !== undefined && from > to))
-      return fail(`is not allowed for ${version === 'GRPC' ? 'gRPC' : 'HTTP'} health checks; use codes from ${min} to ${max}`);
+      return err(`is not allowed for ${version === 'GRPC' ? 'gRPC' : 'HTTP'} health checks; use codes from ${min} to ${max}`);
   }
   return ok(codes);
 }

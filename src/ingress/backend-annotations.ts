@@ -5,7 +5,8 @@
 import type { ConditionSpec, FixedResponseAction, RedirectAction } from '../model/resources.js';
 import { annotationKey, isCidr, type Annotations } from './annotations.js';
 import { isObject } from './input.js';
-import { fail, ok, oneOf, quote, type Result } from './result.js';
+import { err, ok, type Result } from '../model/result.js';
+import { oneOf, quote } from './messages.js';
 
 export const actionsAnnotation = (name: string): string => annotationKey(`actions.${name}`);
 export const conditionsAnnotation = (name: string): string => annotationKey(`conditions.${name}`);
@@ -50,21 +51,21 @@ function field(obj: Json, key: string): unknown {
 function parseJson(value: string): Result<unknown> {
   try {
     return ok(JSON.parse(value) as unknown);
-  } catch (err) {
-    return fail(`is not valid JSON (${(err as Error).message})`);
+  } catch (error) {
+    return err(`is not valid JSON (${(error as Error).message})`);
   }
 }
 
 function optionalString(obj: Json, key: string, where: string): Result<string | undefined> {
   const v = field(obj, key);
   if (v === undefined || v === null) return ok(undefined);
-  return typeof v === 'string' ? ok(v) : fail(`${where}${key} is ${JSON.stringify(v)}; use a string`);
+  return typeof v === 'string' ? ok(v) : err(`${where}${key} is ${JSON.stringify(v)}; use a string`);
 }
 
 function stringList(obj: Json, key: string, where: string): Result<string[]> {
   const v = field(obj, key);
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && x !== ''))
-    return fail(`${where}${key} is ${JSON.stringify(v) ?? 'missing'}; use a non-empty list of strings`);
+    return err(`${where}${key} is ${JSON.stringify(v) ?? 'missing'}; use a non-empty list of strings`);
   return ok(v as string[]);
 }
 
@@ -78,14 +79,14 @@ export function parseAction(annotations: Annotations, name: string): Result<Acti
   const value = annotations[key];
   if (value === undefined) return ok(undefined);
   const parsed = parseActionJson(value);
-  return parsed.ok ? parsed : fail(`annotation ${key}: ${parsed.error}`);
+  return parsed.ok ? parsed : err(`annotation ${key}: ${parsed.error}`);
 }
 
 function parseActionJson(value: string): Result<ActionConfig> {
   const json = parseJson(value);
   if (!json.ok) return json;
   const action = json.value;
-  if (!isObject(action)) return fail('is not a JSON object; use {"type": "forward" | "redirect" | "fixed-response", ...}');
+  if (!isObject(action)) return err('is not a JSON object; use {"type": "forward" | "redirect" | "fixed-response", ...}');
   const type = field(action, 'type');
   switch (type) {
     case 'forward':
@@ -95,7 +96,7 @@ function parseActionJson(value: string): Result<ActionConfig> {
     case 'fixed-response':
       return parseFixedResponse(action);
     default:
-      return fail(`type ${JSON.stringify(type) ?? 'is missing'}${type === undefined ? '' : ' is not allowed'}; use ${oneOf(['forward', 'redirect', 'fixed-response'])}`);
+      return err(`type ${JSON.stringify(type) ?? 'is missing'}${type === undefined ? '' : ' is not allowed'}; use ${oneOf(['forward', 'redirect', 'fixed-response'])}`);
   }
 }
 
@@ -103,39 +104,39 @@ function parseForward(action: Json): Result<ActionConfig> {
   const arn = field(action, 'targetGroupARN');
   const config = field(action, 'forwardConfig');
   if ((arn !== undefined && arn !== null) === (config !== undefined && config !== null))
-    return fail('forward needs exactly one of targetGroupARN and forwardConfig');
+    return err('forward needs exactly one of targetGroupARN and forwardConfig');
   if (arn !== undefined && arn !== null) {
-    if (typeof arn !== 'string' || arn === '') return fail(`targetGroupARN is ${JSON.stringify(arn)}; use a target group ARN`);
+    if (typeof arn !== 'string' || arn === '') return err(`targetGroupARN is ${JSON.stringify(arn)}; use a target group ARN`);
     return ok({ type: 'forward', targetGroups: [{ kind: 'arn', arn, weight: 1 }] });
   }
-  if (!isObject(config)) return fail('forwardConfig is not an object; use {"targetGroups": [...]}');
+  if (!isObject(config)) return err('forwardConfig is not an object; use {"targetGroups": [...]}');
   const list = field(config, 'targetGroups');
   if (!Array.isArray(list) || list.length === 0)
-    return fail('forwardConfig.targetGroups is missing or empty; list 1 to 5 target groups');
-  if (list.length > 5) return fail(`forwardConfig.targetGroups has ${list.length} target groups; ALB forwards to at most 5`);
+    return err('forwardConfig.targetGroups is missing or empty; list 1 to 5 target groups');
+  if (list.length > 5) return err(`forwardConfig.targetGroups has ${list.length} target groups; ALB forwards to at most 5`);
   const targets: ForwardTarget[] = [];
   for (const [i, entry] of list.entries()) {
     const where = `forwardConfig.targetGroups[${i}]`;
-    if (!isObject(entry)) return fail(`${where} is not an object`);
+    if (!isObject(entry)) return err(`${where} is not an object`);
     const weightRaw = field(entry, 'weight');
     if (weightRaw === undefined || weightRaw === null) {
-      if (list.length > 1) return fail(`${where}.weight is missing; set a weight on every target group when there are several`);
+      if (list.length > 1) return err(`${where}.weight is missing; set a weight on every target group when there are several`);
     } else if (typeof weightRaw !== 'number' || !Number.isInteger(weightRaw) || weightRaw < 0 || weightRaw > 999) {
-      return fail(`${where}.weight is ${JSON.stringify(weightRaw)}; use a whole number from 0 to 999`);
+      return err(`${where}.weight is ${JSON.stringify(weightRaw)}; use a whole number from 0 to 999`);
     }
     const weight = typeof weightRaw === 'number' ? weightRaw : 1;
     const tgArn = field(entry, 'targetGroupARN');
     const serviceName = field(entry, 'serviceName');
     const hasArn = tgArn !== undefined && tgArn !== null;
     const hasService = serviceName !== undefined && serviceName !== null;
-    if (hasArn === hasService) return fail(`${where} needs exactly one of targetGroupARN and serviceName`);
+    if (hasArn === hasService) return err(`${where} needs exactly one of targetGroupARN and serviceName`);
     if (hasArn) {
-      if (typeof tgArn !== 'string' || tgArn === '') return fail(`${where}.targetGroupARN is ${JSON.stringify(tgArn)}; use a target group ARN`);
+      if (typeof tgArn !== 'string' || tgArn === '') return err(`${where}.targetGroupARN is ${JSON.stringify(tgArn)}; use a target group ARN`);
       targets.push({ kind: 'arn', arn: tgArn, weight });
       continue;
     }
     if (typeof serviceName !== 'string' || serviceName === '')
-      return fail(`${where}.serviceName is ${JSON.stringify(serviceName)}; use the name of a Service`);
+      return err(`${where}.serviceName is ${JSON.stringify(serviceName)}; use the name of a Service`);
     const port = field(entry, 'servicePort');
     if (typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535) {
       targets.push({ kind: 'service', serviceName, servicePort: port, weight });
@@ -143,19 +144,19 @@ function parseForward(action: Json): Result<ActionConfig> {
       // Numbers written as strings mean the port number (the old controller's format).
       targets.push({ kind: 'service', serviceName, servicePort: /^\d+$/.test(port) ? Number(port) : port, weight });
     } else {
-      return fail(`${where}.servicePort is ${JSON.stringify(port) ?? 'missing'}; use a Service port number or name`);
+      return err(`${where}.servicePort is ${JSON.stringify(port) ?? 'missing'}; use a Service port number or name`);
     }
   }
   const stickiness = field(config, 'targetGroupStickinessConfig');
   if (stickiness === undefined || stickiness === null) return ok({ type: 'forward', targetGroups: targets });
-  if (!isObject(stickiness)) return fail('forwardConfig.targetGroupStickinessConfig is not an object');
+  if (!isObject(stickiness)) return err('forwardConfig.targetGroupStickinessConfig is not an object');
   const enabled = field(stickiness, 'enabled');
   if (enabled !== undefined && typeof enabled !== 'boolean')
-    return fail(`forwardConfig.targetGroupStickinessConfig.enabled is ${JSON.stringify(enabled)}; use true or false`);
+    return err(`forwardConfig.targetGroupStickinessConfig.enabled is ${JSON.stringify(enabled)}; use true or false`);
   if (enabled !== true) return ok({ type: 'forward', targetGroups: targets });
   const duration = field(stickiness, 'durationSeconds');
   if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 1 || duration > 604800)
-    return fail(
+    return err(
       `forwardConfig.targetGroupStickinessConfig.durationSeconds is ${JSON.stringify(duration) ?? 'missing'}; use a whole number from 1 to 604800`,
     );
   return ok({ type: 'forward', targetGroups: targets, stickinessSeconds: duration });
@@ -163,7 +164,7 @@ function parseForward(action: Json): Result<ActionConfig> {
 
 function parseRedirect(action: Json): Result<ActionConfig> {
   const config = field(action, 'redirectConfig');
-  if (!isObject(config)) return fail('redirectConfig is missing; use {"redirectConfig": {"statusCode": "HTTP_301", ...}}');
+  if (!isObject(config)) return err('redirectConfig is missing; use {"redirectConfig": {"statusCode": "HTTP_301", ...}}');
   const where = 'redirectConfig.';
   const fields: Record<'protocol' | 'port' | 'host' | 'path' | 'query' | 'statusCode', string | undefined> = {
     protocol: undefined,
@@ -180,15 +181,15 @@ function parseRedirect(action: Json): Result<ActionConfig> {
   }
   const statusCode = fields.statusCode;
   if (statusCode !== 'HTTP_301' && statusCode !== 'HTTP_302')
-    return fail(`${where}statusCode is ${statusCode === undefined ? 'missing' : quote(statusCode)}; use "HTTP_301" or "HTTP_302"`);
+    return err(`${where}statusCode is ${statusCode === undefined ? 'missing' : quote(statusCode)}; use "HTTP_301" or "HTTP_302"`);
   const protocol = fields.protocol ?? '#{protocol}';
   if (!['HTTP', 'HTTPS', '#{protocol}'].includes(protocol))
-    return fail(`${where}protocol is ${quote(protocol)}; use ${oneOf(['HTTP', 'HTTPS', '#{protocol}'])}`);
+    return err(`${where}protocol is ${quote(protocol)}; use ${oneOf(['HTTP', 'HTTPS', '#{protocol}'])}`);
   const port = fields.port ?? '#{port}';
   if (port !== '#{port}' && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535))
-    return fail(`${where}port is ${quote(port)}; use a port from 1 to 65535 or "#{port}"`);
+    return err(`${where}port is ${quote(port)}; use a port from 1 to 65535 or "#{port}"`);
   const path = fields.path ?? '/#{path}';
-  if (!path.startsWith('/')) return fail(`${where}path is ${quote(path)}; use a path starting with "/"`);
+  if (!path.startsWith('/')) return err(`${where}path is ${quote(path)}; use a path starting with "/"`);
   return ok({
     type: 'redirect',
     protocol,
@@ -202,20 +203,20 @@ function parseRedirect(action: Json): Result<ActionConfig> {
 
 function parseFixedResponse(action: Json): Result<ActionConfig> {
   const config = field(action, 'fixedResponseConfig');
-  if (!isObject(config)) return fail('fixedResponseConfig is missing; use {"fixedResponseConfig": {"statusCode": "404", ...}}');
+  if (!isObject(config)) return err('fixedResponseConfig is missing; use {"fixedResponseConfig": {"statusCode": "404", ...}}');
   const where = 'fixedResponseConfig.';
   const status = field(config, 'statusCode');
   const statusCode = typeof status === 'number' ? String(status) : status;
   if (typeof statusCode !== 'string' || !/^[245]\d\d$/.test(statusCode))
-    return fail(`${where}statusCode is ${JSON.stringify(status) ?? 'missing'}; use a 2XX, 4XX or 5XX code such as "503"`);
+    return err(`${where}statusCode is ${JSON.stringify(status) ?? 'missing'}; use a 2XX, 4XX or 5XX code such as "503"`);
   const contentType = optionalString(config, 'contentType', where);
   if (!contentType.ok) return contentType;
   if (contentType.value !== undefined && !fixedResponseContentTypes.includes(contentType.value))
-    return fail(`${where}contentType is ${quote(contentType.value)}; use ${oneOf(fixedResponseContentTypes)}`);
+    return err(`${where}contentType is ${quote(contentType.value)}; use ${oneOf(fixedResponseContentTypes)}`);
   const messageBody = optionalString(config, 'messageBody', where);
   if (!messageBody.ok) return messageBody;
   if (messageBody.value !== undefined && messageBody.value.length > 1024)
-    return fail(`${where}messageBody is ${messageBody.value.length} characters long; ALB allows at most 1024`);
+    return err(`${where}messageBody is ${messageBody.value.length} characters long; ALB allows at most 1024`);
   return ok({
     type: 'fixed-response',
     statusCode,
@@ -234,23 +235,23 @@ export function parseConditions(annotations: Annotations, name: string): Result<
   const value = annotations[key];
   if (value === undefined) return ok(noExtraConditions);
   const parsed = parseConditionsJson(value);
-  return parsed.ok ? parsed : fail(`annotation ${key}: ${parsed.error}`);
+  return parsed.ok ? parsed : err(`annotation ${key}: ${parsed.error}`);
 }
 
 function parseConditionsJson(value: string): Result<ExtraConditions> {
   const json = parseJson(value);
   if (!json.ok) return json;
-  if (!Array.isArray(json.value)) return fail('is not a JSON list; use [{"field": "http-header", "httpHeaderConfig": {...}}, ...]');
+  if (!Array.isArray(json.value)) return err('is not a JSON list; use [{"field": "http-header", "httpHeaderConfig": {...}}, ...]');
   const hosts: string[] = [];
   const paths: string[] = [];
   const others: ConditionSpec[] = [];
   for (const [i, entry] of json.value.entries()) {
     const where = `[${i}].`;
-    if (!isObject(entry)) return fail(`[${i}] is not an object`);
+    if (!isObject(entry)) return err(`[${i}] is not an object`);
     const f = field(entry, 'field');
     const config = (key: string): Result<Json> => {
       const c = field(entry, key);
-      return isObject(c) ? ok(c) : fail(`${where}${key} is missing for field ${JSON.stringify(f)}`);
+      return isObject(c) ? ok(c) : err(`${where}${key} is missing for field ${JSON.stringify(f)}`);
     };
     switch (f) {
       case 'host-header': {
@@ -259,7 +260,7 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         const values = stringList(c.value, 'values', `${where}hostHeaderConfig.`);
         if (!values.ok) return values;
         const tooLong = values.value.find((v) => v.length > 128);
-        if (tooLong !== undefined) return fail(`${where}hostHeaderConfig.values has ${quote(tooLong)}, longer than 128 characters`);
+        if (tooLong !== undefined) return err(`${where}hostHeaderConfig.values has ${quote(tooLong)}, longer than 128 characters`);
         hosts.push(...values.value.map((v) => v.toLowerCase()));
         break;
       }
@@ -269,7 +270,7 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         const values = stringList(c.value, 'values', `${where}pathPatternConfig.`);
         if (!values.ok) return values;
         const tooLong = values.value.find((v) => v.length > 128);
-        if (tooLong !== undefined) return fail(`${where}pathPatternConfig.values has ${quote(tooLong)}, longer than 128 characters`);
+        if (tooLong !== undefined) return err(`${where}pathPatternConfig.values has ${quote(tooLong)}, longer than 128 characters`);
         paths.push(...values.value);
         break;
       }
@@ -278,7 +279,7 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         if (!c.ok) return c;
         const headerName = field(c.value, 'httpHeaderName');
         if (typeof headerName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,40}$/.test(headerName))
-          return fail(`${where}httpHeaderConfig.httpHeaderName is ${JSON.stringify(headerName) ?? 'missing'}; use an HTTP header name`);
+          return err(`${where}httpHeaderConfig.httpHeaderName is ${JSON.stringify(headerName) ?? 'missing'}; use an HTTP header name`);
         const values = stringList(c.value, 'values', `${where}httpHeaderConfig.`);
         if (!values.ok) return values;
         others.push({ field: 'http-header', name: headerName, values: values.value });
@@ -290,9 +291,9 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         const values = stringList(c.value, 'values', `${where}httpRequestMethodConfig.`);
         if (!values.ok) return values;
         const bad = values.value.find((v) => !/^[A-Z_-]{1,40}$/.test(v));
-        if (bad !== undefined) return fail(`${where}httpRequestMethodConfig.values has ${quote(bad)}; use upper-case methods such as "GET"`);
+        if (bad !== undefined) return err(`${where}httpRequestMethodConfig.values has ${quote(bad)}; use upper-case methods such as "GET"`);
         if (others.some((o) => o.field === 'http-request-method'))
-          return fail(`${where}field "http-request-method" appears twice; an ALB rule takes one, put all methods in it`);
+          return err(`${where}field "http-request-method" appears twice; an ALB rule takes one, put all methods in it`);
         others.push({ field: 'http-request-method', values: values.value });
         break;
       }
@@ -301,15 +302,15 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         if (!c.ok) return c;
         const list = field(c.value, 'values');
         if (!Array.isArray(list) || list.length === 0)
-          return fail(`${where}queryStringConfig.values is missing or empty; use [{"key": "k", "value": "v"}]`);
+          return err(`${where}queryStringConfig.values is missing or empty; use [{"key": "k", "value": "v"}]`);
         const pairs: { key?: string; value: string }[] = [];
         for (const [j, pair] of list.entries()) {
           const w = `${where}queryStringConfig.values[${j}]`;
-          if (!isObject(pair)) return fail(`${w} is not an object`);
+          if (!isObject(pair)) return err(`${w} is not an object`);
           const k = field(pair, 'key');
           const v = field(pair, 'value');
-          if (typeof v !== 'string' || v === '') return fail(`${w}.value is ${JSON.stringify(v) ?? 'missing'}; use a non-empty string`);
-          if (k !== undefined && k !== null && typeof k !== 'string') return fail(`${w}.key is ${JSON.stringify(k)}; use a string`);
+          if (typeof v !== 'string' || v === '') return err(`${w}.value is ${JSON.stringify(v) ?? 'missing'}; use a non-empty string`);
+          if (k !== undefined && k !== null && typeof k !== 'string') return err(`${w}.key is ${JSON.stringify(k)}; use a string`);
           pairs.push(typeof k === 'string' && k !== '' ? { key: k, value: v } : { value: v });
         }
         others.push({ field: 'query-string', values: pairs });
@@ -321,14 +322,14 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         const values = stringList(c.value, 'values', `${where}sourceIpConfig.`);
         if (!values.ok) return values;
         const bad = values.value.find((v) => !isCidr(v));
-        if (bad !== undefined) return fail(`${where}sourceIpConfig.values has ${quote(bad)}, which is not a CIDR; use for example 10.0.0.0/16`);
+        if (bad !== undefined) return err(`${where}sourceIpConfig.values has ${quote(bad)}, which is not a CIDR; use for example 10.0.0.0/16`);
         if (others.some((o) => o.field === 'source-ip'))
-          return fail(`${where}field "source-ip" appears twice; an ALB rule takes one, put all CIDRs in it`);
+          return err(`${where}field "source-ip" appears twice; an ALB rule takes one, put all CIDRs in it`);
         others.push({ field: 'source-ip', values: values.value });
         break;
       }
       default:
-        return fail(`${where}field is ${JSON.stringify(f) ?? 'missing'}; use ${oneOf(conditionFields)}`);
+        return err(`${where}field is ${JSON.stringify(f) ?? 'missing'}; use ${oneOf(conditionFields)}`);
     }
   }
   return ok({ hosts, paths, others });

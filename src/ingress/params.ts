@@ -7,7 +7,7 @@ import { IpAddressType, Scheme, type SubnetSelection } from '../model/resources.
 import { checkGroupName, checkLoadBalancerName, isCidr, tagProblem } from './annotations.js';
 import { ingressClassOf } from './class.js';
 import { isObject } from './input.js';
-import { oneOf, quote } from './result.js';
+import { oneOf, quote } from './messages.js';
 
 /** API group of IngressClassParams, also `spec.parameters.apiGroup` of an IngressClass. */
 export const ParamsApiGroup = 'albatross.dev';
@@ -154,7 +154,7 @@ function parseParams(object: V1IngressClassParams): ParamsOutcome {
       problem(field, `${show(value)} is not allowed; use a non-empty list of ${what}`);
       return undefined;
     }
-    return value as string[];
+    return value;
   };
   const enumOf = <T extends string>(field: string, value: unknown, allowed: readonly T[]): T | undefined => {
     if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
@@ -344,7 +344,7 @@ function parseSelector(value: unknown, problem: (field: string, text: string) =>
           good = false;
           return;
         }
-        requirements.push({ key: entry.key, operator: operator as SelectorOperator, values: values as string[] });
+        requirements.push({ key: entry.key, operator: operator as SelectorOperator, values: values });
       });
   }
   return good ? { requirements } : undefined;

@@ -1,5 +1,6 @@
 // Desired and actual AWS resources of one Ingress group, as plain data.
 // `translate` produces the desired side, `observe` the actual one; `plan` compares them.
+import type { Result } from './result.js';
 
 /** `namespace/name` of a Kubernetes object. */
 export type ObjectKey = string;
@@ -182,14 +183,14 @@ export const defaultSslPolicy = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
  * What the pipeline answers about one `spec.tls` entry: its Secret validated against the
  * entry's hosts, so translate stays pure and never sees key material.
  */
-export type TlsResolution =
-  | { readonly ok: true; readonly fingerprint: string; readonly names: readonly string[] }
-  | {
-      readonly ok: false;
-      readonly message: string;
-      /** ARNs of certificates imported from this Secret before: they keep serving its hosts. */
-      readonly retainedArns: readonly string[];
-    };
+export type TlsResolution = Result<
+  { readonly fingerprint: string; readonly names: readonly string[] },
+  {
+    readonly message: string;
+    /** ARNs of certificates imported from this Secret before: they keep serving its hosts. */
+    readonly retainedArns: readonly string[];
+  }
+>;
 
 export type TlsResolver = (secret: ObjectKey, hosts: readonly string[]) => TlsResolution;
 

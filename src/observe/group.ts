@@ -372,7 +372,7 @@ async function targetGroupDetails(
       // Targets already on their way out are gone as far as routing goes.
       .filter((d) => d.TargetHealth?.State !== 'draining')
       .map((d) => ({ ip: d.Target?.Id ?? '', port: d.Target?.Port ?? 0 }))
-      .sort((a, b) => a.ip.localeCompare(b.ip) || a.port - b.port),
+      .sort((a, b) => compareStrings(a.ip, b.ip) || a.port - b.port),
     loadBalancerArns: [...new Set(tg.LoadBalancerArns ?? [])],
   };
 }

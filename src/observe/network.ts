@@ -6,7 +6,9 @@ import type { Aws } from '../aws/clients.js';
 import { collectPages } from '../aws/pagination.js';
 import { tagsFromSdk } from '../aws/elbv2-shapes.js';
 import { AlbatrossError } from '../model/errors.js';
+import { compareStrings } from '../model/compare.js';
 import type { Scheme, SubnetSelection } from '../model/resources.js';
+import { err, ok, type Result } from '../model/result.js';
 
 export const SubnetRoleTag = {
   'internet-facing': 'kubernetes.io/role/elb',
@@ -118,14 +120,12 @@ export function chooseVpc(tagged: readonly Subnet[], clusterName: string | undef
   );
 }
 
-export type Resolution<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
-
 /**
  * Picks the subnets for one load balancer. Discovery takes subnets with the scheme's role
  * tag, skips those tagged for another cluster only, and keeps one per zone (ours-tagged
  * first, then the most free addresses, then by id, so the choice is stable).
  */
-export function selectSubnets(selection: SubnetSelection, scheme: Scheme, network: Network, clusterName: string): Resolution<string[]> {
+export function selectSubnets(selection: SubnetSelection, scheme: Scheme, network: Network, clusterName: string): Result<string[]> {
   if (selection.kind === 'ids' || selection.kind === 'named') {
     const refs = selection.kind === 'ids' ? selection.ids : selection.refs;
     const ids: string[] = [];
@@ -133,13 +133,11 @@ export function selectSubnets(selection: SubnetSelection, scheme: Scheme, networ
       const found = network.subnets.filter((s) => s.id === ref || s.name === ref);
       const only = found.length === 1 ? found[0] : undefined;
       if (only === undefined) {
-        return {
-          ok: false,
-          message:
-            found.length === 0
-              ? `annotation alb.ingress.kubernetes.io/subnets: subnet "${ref}" not found in ${network.vpcId}`
-              : `annotation alb.ingress.kubernetes.io/subnets: "${ref}" names ${found.length} subnets in ${network.vpcId}; use subnet ids`,
-        };
+        return err(
+          found.length === 0
+            ? `annotation alb.ingress.kubernetes.io/subnets: subnet "${ref}" not found in ${network.vpcId}`
+            : `annotation alb.ingress.kubernetes.io/subnets: "${ref}" names ${found.length} subnets in ${network.vpcId}; use subnet ids`,
+        );
       }
       ids.push(only.id);
     }
@@ -154,15 +152,14 @@ export function selectSubnets(selection: SubnetSelection, scheme: Scheme, networ
     return clusterTags.length === 0 || clusterTags.includes(ourTag);
   });
   const byZone = new Map<string, SubnetInfo>();
-  for (const s of [...candidates].sort((a, b) => rank(b, ourTag) - rank(a, ourTag) || b.availableIps - a.availableIps || a.id.localeCompare(b.id))) {
+  for (const s of [...candidates].sort((a, b) => rank(b, ourTag) - rank(a, ourTag) || b.availableIps - a.availableIps || compareStrings(a.id, b.id))) {
     if (!byZone.has(s.zone)) byZone.set(s.zone, s);
   }
   const ids = [...byZone.values()].map((s) => s.id).sort();
   if (ids.length === 0) {
-    return {
-      ok: false,
-      message: `no subnet in ${network.vpcId} is tagged ${role}=1 for a ${scheme} load balancer; tag subnets in at least two zones or set alb.ingress.kubernetes.io/subnets`,
-    };
+    return err(
+      `no subnet in ${network.vpcId} is tagged ${role}=1 for a ${scheme} load balancer; tag subnets in at least two zones or set alb.ingress.kubernetes.io/subnets`,
+    );
   }
   return checkZones(ids, network, `subnets tagged ${role}`);
 }
@@ -171,22 +168,22 @@ function rank(s: SubnetInfo, ourTag: string): number {
   return s.tags[ourTag] === undefined ? 0 : 1;
 }
 
-function checkZones(ids: string[], network: Network, source: string): Resolution<string[]> {
+function checkZones(ids: string[], network: Network, source: string): Result<string[]> {
   const zones = new Set(ids.map((id) => network.subnets.find((s) => s.id === id)?.zone));
   if (zones.size < 2) {
-    return { ok: false, message: `${source}: an Application Load Balancer needs subnets in at least two zones; found ${[...zones].join(', ')}` };
+    return err(`${source}: an Application Load Balancer needs subnets in at least two zones; found ${[...zones].join(', ')}`);
   }
-  return { ok: true, value: [...ids].sort() };
+  return ok([...ids].sort());
 }
 
 /**
  * Resolves security groups named by id (`sg-...`) or by name within the VPC. A name is the
  * group's `Name` tag, as with AWS's controller, or else its GroupName.
  */
-export async function resolveSecurityGroups(aws: Aws, refs: readonly string[], vpcId: string): Promise<Resolution<string[]>> {
+export async function resolveSecurityGroups(aws: Aws, refs: readonly string[], vpcId: string): Promise<Result<string[]>> {
   const ids = refs.filter((r) => /^sg-[0-9a-f]+$/.test(r));
   const names = refs.filter((r) => !ids.includes(r));
-  if (names.length === 0) return { ok: true, value: [...ids].sort() };
+  if (names.length === 0) return ok([...ids].sort());
   const lookup = async (filter: string): Promise<{ id: string; key: string }[]> => {
     const found = await collectPages(
       (NextToken) =>
@@ -210,15 +207,13 @@ export async function resolveSecurityGroups(aws: Aws, refs: readonly string[], v
     const found = match.length > 0 ? match : byName.filter((g) => g.key === name);
     const only = found.length === 1 ? found[0] : undefined;
     if (only === undefined) {
-      return {
-        ok: false,
-        message:
-          found.length === 0
-            ? `annotation alb.ingress.kubernetes.io/security-groups: no security group named "${name}" (Name tag or group name) in ${vpcId}`
-            : `annotation alb.ingress.kubernetes.io/security-groups: "${name}" names ${found.length} security groups in ${vpcId}; use their ids`,
-      };
+      return err(
+        found.length === 0
+          ? `annotation alb.ingress.kubernetes.io/security-groups: no security group named "${name}" (Name tag or group name) in ${vpcId}`
+          : `annotation alb.ingress.kubernetes.io/security-groups: "${name}" names ${found.length} security groups in ${vpcId}; use their ids`,
+      );
     }
     ids.push(only.id);
   }
-  return { ok: true, value: [...new Set(ids)].sort() };
+  return ok([...new Set(ids)].sort());
 }

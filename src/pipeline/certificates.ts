@@ -29,6 +29,7 @@ import {
 import type { Failure } from '../model/errors.js';
 import { OwnershipTag } from '../model/ids.js';
 import type { DesiredStack, IngressError, ObjectKey, TlsResolver } from '../model/resources.js';
+import { err, ok } from '../model/result.js';
 import type { Change } from '../plan/describe.js';
 
 /** What the certificate steps read of the cluster. */
@@ -53,13 +54,13 @@ export class TlsSecrets {
     const slash = secret.indexOf('/');
     const result = parseTlsSecret(this.source.secret(secret.slice(0, slash), secret.slice(slash + 1)), hosts, this.now, secret);
     if (result.ok) {
-      this.bundles.set(`${secret}|${result.bundle.fingerprint}`, result.bundle);
-      return { ok: true, fingerprint: result.bundle.fingerprint, names: result.bundle.names };
+      this.bundles.set(`${secret}|${result.value.fingerprint}`, result.value);
+      return ok({ fingerprint: result.value.fingerprint, names: result.value.names });
     }
     const tag = secretTagValue(secret);
     this.broken.add(tag);
     // What this Secret served before keeps serving its hosts until the Secret is fixed.
-    return { ok: false, message: result.message, retainedArns: this.observed.filter((c) => c.secret === tag).map((c) => c.arn) };
+    return err({ message: result.error, retainedArns: this.observed.filter((c) => c.secret === tag).map((c) => c.arn) });
   };
 
   wanted(): TlsBundle[] {

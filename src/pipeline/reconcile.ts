@@ -12,10 +12,11 @@ import { referencesOf } from '../cluster/references.js';
 import type { ActualStack } from '../model/actual.js';
 import type { Failure } from '../model/errors.js';
 import type { DesiredStack, IngressError, IngressWarning, ObjectKey } from '../model/resources.js';
+import { ok, type Result } from '../model/result.js';
 import { observeGroup, type AttributeInterest } from '../observe/group.js';
 import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } from '../observe/network.js';
 import { describeOperation, type Change } from '../plan/describe.js';
-import { diffStack, type StackContext } from '../plan/diff.js';
+import { diffStack, type DiffContext } from '../plan/diff.js';
 import { translateGroup } from '../translate/translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
 
@@ -171,14 +172,14 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     return leaveAsIs('no member Ingress is valid');
   }
 
-  let context: StackContext | null = null;
+  let context: DiffContext | null = null;
   const changes: Change[] = [];
   let certificateArns = new Map<string, string>();
   if (stack !== null) {
     const resolved = await resolveContext(aws, stack, await deps.network(), clusterName);
     if (!resolved.ok) {
-      errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.message}`, severity: 'excluded' as const })));
-      return leaveAsIs(resolved.message, { code: 'aws-state', message: resolved.message, retryable: true });
+      errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.error}`, severity: 'excluded' as const })));
+      return leaveAsIs(resolved.error, { code: 'aws-state', message: resolved.error, retryable: true });
     }
     const bare = stack.listeners.find((l) => l.protocol === 'HTTPS' && l.certificates.length === 0);
     if (bare !== undefined) {
@@ -267,7 +268,7 @@ function fingerprintWantedElsewhere(view: ClusterView, now: Date): (fingerprint:
       for (const key of keys) {
         const slash = key.indexOf('/');
         const parsed = parseTlsSecret(view.secret(key.slice(0, slash), key.slice(slash + 1)), [], now, key);
-        if (parsed.ok) bySecret.set(key, parsed.bundle.fingerprint);
+        if (parsed.ok) bySecret.set(key, parsed.value.fingerprint);
       }
     }
     for (const [key, f] of bySecret) if (key !== secret && f === fingerprint) return true;
@@ -275,9 +276,7 @@ function fingerprintWantedElsewhere(view: ClusterView, now: Date): (fingerprint:
   };
 }
 
-type Resolved<T> = { ok: true; value: T } | { ok: false; message: string };
-
-async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, clusterName: string): Promise<Resolved<StackContext>> {
+async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, clusterName: string): Promise<Result<DiffContext>> {
   const subnets = selectSubnets(stack.loadBalancer.subnets, stack.loadBalancer.scheme, network, clusterName);
   if (!subnets.ok) return subnets;
   let securityGroupIds: string[] = [];
@@ -286,5 +285,5 @@ async function resolveContext(aws: Aws, stack: DesiredStack, network: Network, c
     if (!sgs.ok) return sgs;
     securityGroupIds = sgs.value;
   }
-  return { ok: true, value: { vpcId: network.vpcId, subnetIds: subnets.value, securityGroupIds } };
+  return ok({ vpcId: network.vpcId, subnetIds: subnets.value, securityGroupIds });
 }

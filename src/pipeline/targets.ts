@@ -27,7 +27,7 @@ export type TargetsResult =
  * Targets are all an endpoint change can move, so TLS is not read: every Secret is taken as
  * covering its hosts. Only target groups of the translated stack are used.
  */
-const unreadTls: TlsResolver = (_secret, hosts) => ({ ok: true, fingerprint: 'not-read', names: [...hosts] });
+const unreadTls: TlsResolver = (_secret, hosts) => ({ ok: true, value: { fingerprint: 'not-read', names: [...hosts] } });
 
 const targetKey = (t: TargetSpec): string => `${t.ip} ${t.port}`;
 

@@ -13,7 +13,7 @@ import { diffSecurityGroup } from './security-group.js';
 import { diffTargetGroups } from './target-groups.js';
 
 /** What `observe` resolved for one desired stack. */
-export interface StackContext {
+export interface DiffContext {
   readonly vpcId: string;
   readonly subnetIds: readonly string[];
   /** Security groups named by annotation, as ids; empty when the managed group is used. */
@@ -26,7 +26,7 @@ export interface StackContext {
  * The operations that turn `actual` into `desired`, ordered by phase (creates forward,
  * deletes backward and last). `desired` or `context` `null`: delete everything of the group.
  */
-export function diffStack(desired: DesiredStack | null, actual: ActualStack | null, context: StackContext | null): Operation[] {
+export function diffStack(desired: DesiredStack | null, actual: ActualStack | null, context: DiffContext | null): Operation[] {
   const ops = desired === null || context === null ? deletionOps(actual) : convergeOps(desired, actual, context);
   // Stable sort: within a phase the order above (desired rule order) is kept.
   return ops.map((op, i) => ({ op, i })).sort((a, b) => phaseOf[a.op.op] - phaseOf[b.op.op] || a.i - b.i).map((x) => x.op);
@@ -44,7 +44,7 @@ function deletionOps(actual: ActualStack | null): Operation[] {
   return ops;
 }
 
-function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, context: StackContext): Operation[] {
+function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, context: DiffContext): Operation[] {
   const ops: Operation[] = [];
   let actual: ActualStack = actualOrNull ?? {
     group: desired.group,

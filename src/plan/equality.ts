@@ -1,8 +1,10 @@
 // When a desired resource and what AWS has count as the same, per kind. Only fields we
 // set are compared, in a canonical form, so AWS's defaults and orderings never cause churn.
+import { compareStrings } from '../model/compare.js';
 import type { ActionSpec, ConditionSpec, HealthCheckSpec, SecurityGroupRuleSpec, TargetGroupRef, TargetSpec } from '../model/resources.js';
 
-export function canonicalConditions(conditions: readonly ConditionSpec[]): string {
+/** Text equal for conditions AWS treats as equal: host and header names lower-cased, values and fields in any order. */
+export function conditionsEqualityKey(conditions: readonly ConditionSpec[]): string {
   const normalised = conditions.map((c) => {
     if (c.field === 'query-string') {
       return { field: c.field, values: c.values.map((v) => `${v.key ?? ''}=${v.value}`).sort() };
@@ -10,12 +12,12 @@ export function canonicalConditions(conditions: readonly ConditionSpec[]): strin
     const values = c.field === 'host-header' ? c.values.map((v) => v.toLowerCase()) : [...c.values];
     return { field: c.field, name: c.field === 'http-header' ? c.name.toLowerCase() : '', values: values.sort() };
   });
-  normalised.sort((a, b) => (a.field + ('name' in a ? a.name : '')).localeCompare(b.field + ('name' in b ? b.name : '')));
+  normalised.sort((a, b) => compareStrings(a.field + ('name' in a ? a.name : ''), b.field + ('name' in b ? b.name : '')));
   return JSON.stringify(normalised);
 }
 
 export function conditionsEqual(a: readonly ConditionSpec[], b: readonly ConditionSpec[]): boolean {
-  return canonicalConditions(a) === canonicalConditions(b);
+  return conditionsEqualityKey(a) === conditionsEqualityKey(b);
 }
 
 /** A desired action with target groups resolved to ARNs, comparable with an actual one. */

@@ -2,6 +2,7 @@
 // already in AWS (a frozen Ingress's) can be placed among the desired ones. It follows the
 // order translate gives routes: exact hosts, wildcard hosts (more labels first), no host;
 // then paths that match one request path, then longer literal parts, Prefix before pattern.
+import { compareStrings } from '../model/compare.js';
 import type { ConditionSpec } from '../model/resources.js';
 
 export interface RulePrecedence {
@@ -44,7 +45,7 @@ export function comparePrecedence(a: RulePrecedence, b: RulePrecedence): number 
   return (
     a.tier - b.tier ||
     (a.tier === 1 ? b.labels - a.labels : 0) ||
-    (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) ||
+    compareStrings(a.host, b.host) ||
     Number(b.exact) - Number(a.exact) ||
     b.length - a.length ||
     a.kind - b.kind

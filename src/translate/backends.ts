@@ -15,7 +15,8 @@ import {
   noExtraConditions,
 } from '../ingress/backend-annotations.js';
 import { isObject, objectsIn } from '../ingress/input.js';
-import { fail, ok, quote, type Result } from '../ingress/result.js';
+import { err, ok, type Result } from '../model/result.js';
+import { quote } from '../ingress/messages.js';
 import {
   parseServiceTags,
   parseTargetGroupAnnotations,
@@ -77,18 +78,18 @@ export function resolveBackend(
   where: string,
   withConditions: boolean,
 ): Result<ResolvedBackend> {
-  if (!isObject(backend)) return fail(`${where}: backend is missing`);
+  if (!isObject(backend)) return err(`${where}: backend is missing`);
   const svc = backend.service;
   if (backend.resource !== undefined || !isObject(svc))
-    return fail(`${where}: only Service backends are supported (backend.resource is not)`);
-  if (typeof svc.name !== 'string' || svc.name === '') return fail(`${where}: backend.service.name is missing`);
+    return err(`${where}: only Service backends are supported (backend.resource is not)`);
+  if (typeof svc.name !== 'string' || svc.name === '') return err(`${where}: backend.service.name is missing`);
   const extra = withConditions ? parseConditions(ctx.annotations, svc.name) : ok(noExtraConditions);
-  if (!extra.ok) return fail(`${where}: ${extra.error}`);
+  if (!extra.ok) return err(`${where}: ${extra.error}`);
   const portName: unknown = isObject(svc.port) ? svc.port.name : undefined;
   const portNumber: unknown = isObject(svc.port) ? svc.port.number : undefined;
   if (portName === UseAnnotation) {
     const action = parseAction(ctx.annotations, svc.name);
-    if (!action.ok) return fail(`${where}: ${action.error}`);
+    if (!action.ok) return err(`${where}: ${action.error}`);
     if (action.value === undefined)
       return ok({
         action: fixedResponse503(MissingBody.action),
@@ -102,7 +103,7 @@ export function resolveBackend(
   let port: string | number;
   if (typeof portName === 'string' && portName !== '') port = portName;
   else if (typeof portNumber === 'number' && Number.isInteger(portNumber)) port = portNumber;
-  else return fail(`${where}: backend.service.port needs a number or a name`);
+  else return err(`${where}: backend.service.port needs a number or a name`);
   const resolved = resolveActionConfig(
     ctx,
     { type: 'forward', targetGroups: [{ kind: 'service', serviceName: svc.name, servicePort: port, weight: 1 }] },
@@ -146,7 +147,7 @@ function resolveActionConfig(
         degraded: [`${where}: Service ${serviceKey} has no port ${quote(String(target.servicePort))}; ${describePorts(service)}`],
       });
     const draft = targetGroupDraft(ctx, service, servicePort, target.serviceName, target.servicePort);
-    if (!draft.ok) return fail(`${where}: ${draft.error}`);
+    if (!draft.ok) return err(`${where}: ${draft.error}`);
     drafts.push(draft.value);
     weighted.push({ targetGroup: { kind: 'id', id: draft.value.id }, weight: target.weight });
   }
@@ -185,11 +186,11 @@ function targetGroupDraft(
   const serviceAnnotations = annotationsOf(service);
   const prefix = `Service ${ctx.namespace}/${serviceName}: `;
   const fromService = parseTargetGroupAnnotations(serviceAnnotations);
-  if (fromService.errors.length > 0) return fail(prefix + fromService.errors.join('; '));
+  if (fromService.errors.length > 0) return err(prefix + fromService.errors.join('; '));
   const tags = parseServiceTags(serviceAnnotations);
-  if (!tags.ok) return fail(prefix + tags.error);
+  if (!tags.ok) return err(prefix + tags.error);
   const settings = resolveTargetGroupSettings(ctx.targetGroupAnnotations, fromService.value, tags.value, service);
-  if (!settings.ok) return fail(prefix + settings.error);
+  if (!settings.ok) return err(prefix + settings.error);
   const s = settings.value;
   const variant = `${s.protocol}-${s.protocolVersion}-${s.targetType}`.toLowerCase();
   return ok({

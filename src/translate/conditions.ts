@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { compareStrings } from '../model/compare.js';
 import type { ConditionSpec } from '../model/resources.js';
-import { fail, ok, type Result } from '../ingress/result.js';
+import { err, ok, type Result } from '../model/result.js';
 
 /** ALB limits per rule (defaults). */
 export const RuleLimits = {
@@ -32,8 +32,8 @@ export function sortConditions(conditions: readonly ConditionSpec[]): ConditionS
   );
 }
 
-/** JSON with a fixed key order, so equal conditions give equal text. */
-export function canonicalConditions(conditions: readonly ConditionSpec[]): string {
+/** Exact text of sorted conditions with a fixed key order: what rule ids and duplicate checks are keyed on. */
+export function conditionsIdText(conditions: readonly ConditionSpec[]): string {
   return JSON.stringify(
     sortConditions(conditions).map((c) =>
       c.field === 'http-header'
@@ -46,11 +46,11 @@ export function canonicalConditions(conditions: readonly ConditionSpec[]): strin
 }
 
 /**
- * First 12 hex characters of the SHA-256 of the canonical conditions: the rule's id key.
+ * First 12 hex characters of the SHA-256 of `conditionsIdText`: the rule's id key.
  * `attempt` > 0 only on the (astronomically rare) clash of two keys on one listener.
  */
 export function conditionsKey(conditions: readonly ConditionSpec[], attempt = 0): string {
-  const text = canonicalConditions(conditions) + (attempt === 0 ? '' : `#${attempt}`);
+  const text = conditionsIdText(conditions) + (attempt === 0 ? '' : `#${attempt}`);
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
@@ -136,7 +136,7 @@ export function splitConditions(conditions: readonly ConditionSpec[]): Result<Co
       reasons.push(`${cost.values} condition values (ALB allows ${RuleLimits.valuesPerRule} per rule)`);
     if (cost.wildcards > RuleLimits.wildcardsPerRule)
       reasons.push(`${cost.wildcards} wildcards (ALB allows ${RuleLimits.wildcardsPerRule} per rule)`);
-    return fail(`needs ${reasons.join(' and ')}, and cannot be split into smaller rules`);
+    return err(`needs ${reasons.join(' and ')}, and cannot be split into smaller rules`);
   }
   const values = target.values as readonly unknown[];
   const cut = values.length > RuleLimits.valuesPerCondition ? RuleLimits.valuesPerCondition : Math.ceil(values.length / 2);

@@ -30,7 +30,8 @@ import { conditionsAnnotation, type ExtraConditions } from '../ingress/backend-a
 import type { GroupMember } from '../ingress/group.js';
 import type { ClassParams } from '../ingress/params.js';
 import { isObject, objectsIn } from '../ingress/input.js';
-import { quote, type Result } from '../ingress/result.js';
+import type { Result } from '../model/result.js';
+import { quote } from '../ingress/messages.js';
 import { resolveBackend, type ResolvedBackend, type TargetGroupDraft } from './backends.js';
 import { hostMatch, pathMatch, type HostMatch, type PathMatch } from './paths.js';
 import { parseTargetGroupAnnotations } from './target-group-settings.js';
@@ -131,7 +132,7 @@ export interface MemberContext {
   readonly tls?: TlsResolver | undefined;
 }
 
-export type MemberOutcome = { readonly ok: true; readonly model: MemberModel } | { readonly ok: false; readonly problems: readonly string[] };
+export type MemberOutcome = Result<MemberModel, readonly string[]>;
 
 export function buildMember(member: GroupMember, index: number, ctx: MemberContext): MemberOutcome {
   const { ingress, key } = member;
@@ -163,7 +164,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
         : [{ protocol: 'HTTP', port: 80 } as const]);
   const tgAnnotations = parseTargetGroupAnnotations(annotations);
   problems.push(...tgAnnotations.errors);
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, error: problems };
 
   const backendCtx = { namespace, annotations, targetGroupAnnotations: tgAnnotations.value, services: ctx.services };
   const targetGroups = new Map<string, TargetGroupDraft>();
@@ -224,7 +225,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
       });
     }
   }
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, error: problems };
   degraded.push(...tls.degraded);
   const certificates = uniqueBy(
     [...certificateArns.map((arn): CertificateRef => ({ kind: 'arn', arn })), ...tls.certificates],
@@ -238,7 +239,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   const uncoveredHosts = certificateArns.length > 0 ? [] : wantCertificate.filter((h) => !certificateCovers(tls.coveredNames, h));
   return {
     ok: true,
-    model: {
+    value: {
       key,
       index,
       exclusive,
@@ -281,7 +282,10 @@ function paramsValue(params: ClassParams, name: ExclusiveAnnotation): { value: u
       const a = params.loadBalancerAttributes;
       return a === undefined ? undefined : { value: a, written: Object.entries(a).map(([k, v]) => `${k}=${v}`).join(','), field: 'loadBalancerAttributes' };
     }
-    default:
+    // IngressClassParams have no field for these.
+    case Annotation.securityGroups:
+    case Annotation.sslRedirect:
+    case Annotation.manageBackendSecurityGroupRules:
       return undefined;
   }
 }

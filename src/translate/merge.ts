@@ -2,9 +2,9 @@
 // group order, a member that contradicts an earlier one is left out, with a message naming
 // both Ingresses, the annotation and both values; members that are silent inherit.
 import { compareStrings } from '../model/compare.js';
-import type { ActionSpec, ListenerProtocol, ObjectKey } from '../model/resources.js';
+import type { ActionSpec, HealthCheckSpec, ListenerProtocol, ObjectKey } from '../model/resources.js';
 import { Annotation, annotationKey } from '../ingress/annotations.js';
-import { quote } from '../ingress/result.js';
+import { quote } from '../ingress/messages.js';
 import type { ResolvedBackend, TargetGroupDraft } from './backends.js';
 import { shortHash } from './names.js';
 import { ExclusiveAnnotation, type ExclusiveSettings, type ExclusiveValue, type MemberModel } from './member.js';
@@ -25,16 +25,16 @@ export interface MergeOutcome {
   readonly conflicts: ReadonlyMap<ObjectKey, readonly string[]>;
 }
 
-const healthCheckAnnotation = {
-  protocol: Annotation.healthcheckProtocol,
-  port: Annotation.healthcheckPort,
-  path: Annotation.healthcheckPath,
-  intervalSeconds: Annotation.healthcheckIntervalSeconds,
-  timeoutSeconds: Annotation.healthcheckTimeoutSeconds,
-  healthyThresholdCount: Annotation.healthyThresholdCount,
-  unhealthyThresholdCount: Annotation.unhealthyThresholdCount,
-  successCodes: Annotation.successCodes,
-} as const;
+const healthCheckFields = [
+  'protocol',
+  'port',
+  'path',
+  'intervalSeconds',
+  'timeoutSeconds',
+  'healthyThresholdCount',
+  'unhealthyThresholdCount',
+  'successCodes',
+] as const satisfies readonly (keyof HealthCheckSpec)[];
 
 export function mergeMembers(group: string, members: readonly MemberModel[]): MergeOutcome {
   const accepted: MemberModel[] = [];
@@ -114,7 +114,7 @@ function withOwnTargetGroups(m: MemberModel, taken: ReadonlyMap<string, { draft:
   const renames = new Map<string, string>();
   for (const tg of m.targetGroups) {
     const theirs = taken.get(tg.id);
-    if (theirs !== undefined && settingsDifference(tg, theirs.draft) !== null) {
+    if (theirs !== undefined && !sameSettings(tg, theirs.draft)) {
       renames.set(tg.id, `${tg.id}/${shortHash([JSON.stringify(tg.settings.healthCheck), JSON.stringify(Object.entries(tg.settings.attributes).sort())], 8)}`);
     }
   }
@@ -137,22 +137,13 @@ function withOwnTargetGroups(m: MemberModel, taken: ReadonlyMap<string, { draft:
   };
 }
 
-/** The first mutable setting in which two drafts of one target group differ, named by its annotation. */
-function settingsDifference(
-  mine: TargetGroupDraft,
-  theirs: TargetGroupDraft,
-): { what: string; mine: string; theirs: string } | null {
-  for (const field of Object.keys(healthCheckAnnotation) as (keyof typeof healthCheckAnnotation)[]) {
-    const a = String(mine.settings.healthCheck[field]);
-    const b = String(theirs.settings.healthCheck[field]);
-    if (a !== b) return { what: `annotation ${annotationKey(healthCheckAnnotation[field])}`, mine: a, theirs: b };
-  }
+/** Whether two drafts of one target group agree on the settings AWS can modify: health check and attributes. */
+function sameSettings(mine: TargetGroupDraft, theirs: TargetGroupDraft): boolean {
+  if (healthCheckFields.some((field) => String(mine.settings.healthCheck[field]) !== String(theirs.settings.healthCheck[field]))) return false;
   const attrs = (d: TargetGroupDraft): string =>
     Object.entries(d.settings.attributes)
       .sort(([x], [y]) => compareStrings(x, y))
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
-  if (attrs(mine) !== attrs(theirs))
-    return { what: `annotation ${annotationKey(Annotation.targetGroupAttributes)}`, mine: attrs(mine), theirs: attrs(theirs) };
-  return null;
+  return attrs(mine) === attrs(theirs);
 }

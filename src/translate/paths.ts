@@ -2,7 +2,8 @@
 // becomes `/foo` and `/foo/*`; `Exact` is the path itself; `ImplementationSpecific` is an ALB
 // pattern as written. The specificity computed here (exact or not, literal length) drives
 // the order rules are evaluated in.
-import { fail, ok, quote, type Result } from '../ingress/result.js';
+import { err, ok, type Result } from '../model/result.js';
+import { quote } from '../ingress/messages.js';
 
 export const PathKind = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
 export type PathKind = (typeof PathKind)[number];
@@ -36,35 +37,35 @@ export function literalPart(pattern: string): string {
 
 export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
   if (pathType !== undefined && pathType !== null && typeof pathType !== 'string')
-    return fail(`pathType ${JSON.stringify(pathType)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
-  if (path !== undefined && path !== null && typeof path !== 'string') return fail(`path ${JSON.stringify(path)} is not a string`);
+    return err(`pathType ${JSON.stringify(pathType)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
+  if (path !== undefined && path !== null && typeof path !== 'string') return err(`path ${JSON.stringify(path)} is not a string`);
   const typeName = pathType ?? 'ImplementationSpecific';
   if (!(PathKind as readonly string[]).includes(typeName))
-    return fail(`pathType ${quote(typeName)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
+    return err(`pathType ${quote(typeName)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
   const kind = typeName as PathKind;
   const written = path ?? '';
   if (kind === 'ImplementationSpecific') {
     // An empty path: no path condition of its own (conditions.NAME may still add patterns).
     if (written === '') return ok({ kind, path: written, patterns: [], exact: false, length: 0 });
     if (written.length > maxPatternLength)
-      return fail(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
+      return err(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
     const literal = literalPart(written);
     return ok({ kind, path: written, patterns: [written], exact: literal === written, length: literal.length });
   }
-  if (!written.startsWith('/')) return fail(`path ${quote(written)} must start with "/" for pathType ${kind}`);
+  if (!written.startsWith('/')) return err(`path ${quote(written)} must start with "/" for pathType ${kind}`);
   if (/[*?]/.test(written))
-    return fail(
+    return err(
       `path ${quote(written)} contains "*" or "?", which would be a wildcard on ALB; pathType ${kind} matches literally. Use pathType ImplementationSpecific for an ALB pattern`,
     );
   if (kind === 'Exact') {
     if (written.length > maxPatternLength)
-      return fail(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
+      return err(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
     return ok({ kind, path: written, patterns: [written], exact: true, length: written.length });
   }
   const trimmed = written.replace(/\/+$/, '');
   if (trimmed === '') return ok({ kind, path: written, patterns: null, exact: false, length: 0 });
   if (trimmed.length + 2 > maxPatternLength)
-    return fail(`path ${quote(written)} is too long: its pattern ${quote(`${trimmed}/*`)} is over ${maxPatternLength} characters, the ALB limit`);
+    return err(`path ${quote(written)} is too long: its pattern ${quote(`${trimmed}/*`)} is over ${maxPatternLength} characters, the ALB limit`);
   return ok({ kind, path: written, patterns: [trimmed, `${trimmed}/*`], exact: false, length: trimmed.length });
 }
 
@@ -84,17 +85,17 @@ const dnsLabel = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const hostPattern = new RegExp(`^(\\*\\.)?${dnsLabel}(\\.${dnsLabel})*$`);
 
 export function hostMatch(host: unknown): Result<HostMatch> {
-  if (host !== undefined && host !== null && typeof host !== 'string') return fail(`host ${JSON.stringify(host)} is not a string`);
+  if (host !== undefined && host !== null && typeof host !== 'string') return err(`host ${JSON.stringify(host)} is not a string`);
   if (host === undefined || host === null || host === '') return ok({ host: null, tier: HostTier.none, labels: 0 });
   const lower = host.toLowerCase();
   if (lower.length > 253 || !hostPattern.test(lower) || lower === '*')
-    return fail(
+    return err(
       `host ${quote(host)} is not allowed; use a DNS name such as "shop.example.com", or "*.example.com" for one extra label`,
     );
   // A wildcard host also needs its too-deep guard pattern (two characters longer) to fit.
   const limit = lower.startsWith('*.') ? maxPatternLength - 2 : maxPatternLength;
   if (lower.length > limit)
-    return fail(`host ${quote(host)} is longer than ${limit} characters; ALB allows ${maxPatternLength} per host-header value`);
+    return err(`host ${quote(host)} is longer than ${limit} characters; ALB allows ${maxPatternLength} per host-header value`);
   const labels = lower.split('.').length;
   return ok({ host: lower, tier: lower.startsWith('*.') ? HostTier.wildcard : HostTier.exact, labels });
 }

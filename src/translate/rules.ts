@@ -5,8 +5,8 @@
 import { OwnershipTag, ResourceId } from '../model/ids.js';
 import type { ActionSpec, ConditionSpec, ListenerProtocol, ObjectKey, RuleSpec, Tags } from '../model/resources.js';
 import { actionsAnnotation } from '../ingress/backend-annotations.js';
-import { quote } from '../ingress/result.js';
-import { canonicalConditions, conditionsKey, sortConditions, splitConditions } from './conditions.js';
+import { quote } from '../ingress/messages.js';
+import { conditionsIdText, conditionsKey, sortConditions, splitConditions } from './conditions.js';
 import type { MemberModel, Route } from './member.js';
 import { HostTier, tooDeepHostPattern } from './paths.js';
 import { describeRedirect, redirectLoops } from './redirects.js';
@@ -79,7 +79,7 @@ export function buildRules(input: RulesInput): RulesOutcome {
       }
       for (const chunk of split.value) {
         const conditions = sortConditions(chunk);
-        const canonical = canonicalConditions(conditions);
+        const canonical = conditionsIdText(conditions);
         const earlier = seen.get(canonical);
         if (earlier !== undefined) {
           // Only the first rule for the same requests is ever served. Identical actions lose nothing.

@@ -20,7 +20,8 @@ import { buildTargetGroup, referencedTargetGroups } from './target-groups.js';
 /** ALB quotas per load balancer (defaults). */
 export const LoadBalancerLimits = { rules: 100, targetGroups: 100 } as const;
 
-export interface StackContext {
+/** What translating a group reads besides its Ingresses: the cluster's Services, endpoints and TLS. */
+export interface TranslateContext {
   readonly clusterName: string;
   /** Services by `namespace/name`. */
   readonly services: Pick<ReadonlyMap<string, V1Service>, 'get'>;
@@ -56,7 +57,7 @@ interface Settled {
  * One group -> its desired stack, with per-Ingress errors and warnings as values; never
  * throws. `stack` is `null` when no member can be applied or the group is over a limit.
  */
-export function buildGroupStack(group: IngressGroup, ctx: StackContext): GroupOutcome {
+export function buildGroupStack(group: IngressGroup, ctx: TranslateContext): GroupOutcome {
   const settled = settleMembers(group, ctx);
   if (settled.merged.members.length === 0) return { stack: null, errors: settled.errors, warnings: [] };
   return assembleStack(group.name, settled, ctx);
@@ -67,7 +68,7 @@ export function buildGroupStack(group: IngressGroup, ctx: StackContext): GroupOu
  * order; members whose listeners or rules cannot be built are left out and the rest merged
  * again (dropping a member can settle others' conflicts), until every remaining member fits.
  */
-function settleMembers(group: IngressGroup, ctx: StackContext): Settled {
+function settleMembers(group: IngressGroup, ctx: TranslateContext): Settled {
   const errors: IngressError[] = [...group.rejected];
   const left = new Set<ObjectKey>(group.rejected.map((e) => e.ingress));
   const leaveOut = (key: ObjectKey, problems: readonly string[]): void => {
@@ -78,8 +79,8 @@ function settleMembers(group: IngressGroup, ctx: StackContext): Settled {
   let candidates: MemberModel[] = [];
   for (const [index, member] of group.members.entries()) {
     const outcome = buildMember(member, index, { services: ctx.services, tls: ctx.tls });
-    if (outcome.ok) candidates.push(outcome.model);
-    else leaveOut(member.key, outcome.problems);
+    if (outcome.ok) candidates.push(outcome.value);
+    else leaveOut(member.key, outcome.error);
   }
 
   for (;;) {
@@ -127,7 +128,7 @@ function settleMembers(group: IngressGroup, ctx: StackContext): Settled {
  * The stack of the settled members, unless it is over ALB's per-load-balancer limits (then
  * the group is frozen and every member told).
  */
-function assembleStack(groupName: string, settled: Settled, ctx: StackContext): GroupOutcome {
+function assembleStack(groupName: string, settled: Settled, ctx: TranslateContext): GroupOutcome {
   const { merged, listeners, rules } = settled;
   const errors = [...settled.errors];
   const used = referencedTargetGroups([...listeners.map((l) => l.defaultAction), ...rules.rules.map((r) => r.action)]);

@@ -24,7 +24,8 @@ import {
   type Annotations,
   type HealthCheckPort,
 } from '../ingress/annotations.js';
-import { fail, ok, quote, type Result } from '../ingress/result.js';
+import { err, ok, type Result } from '../model/result.js';
+import { quote } from '../ingress/messages.js';
 
 /** What the annotations of one object say; unset fields fall through to the next source. */
 export interface TargetGroupAnnotations {
@@ -107,12 +108,12 @@ export function resolveTargetGroupSettings(
   const intervalSeconds = pick('intervalSeconds') ?? HealthCheckDefaults.intervalSeconds;
   const timeoutSeconds = pick('timeoutSeconds') ?? HealthCheckDefaults.timeoutSeconds;
   if (timeoutSeconds >= intervalSeconds)
-    return fail(
+    return err(
       `health check timeout ${timeoutSeconds}s (${annotationKey(Annotation.healthcheckTimeoutSeconds)}) must be less than the interval ${intervalSeconds}s (${annotationKey(Annotation.healthcheckIntervalSeconds)})`,
     );
   const successCodes = pick('successCodes') ?? (grpc ? HealthCheckDefaults.grpcSuccessCodes : HealthCheckDefaults.successCodes);
   const codes = checkSuccessCodes(successCodes, protocolVersion);
-  if (!codes.ok) return fail(`annotation ${annotationKey(Annotation.successCodes)}: ${quote(successCodes)} ${codes.error}`);
+  if (!codes.ok) return err(`annotation ${annotationKey(Annotation.successCodes)}: ${quote(successCodes)} ${codes.error}`);
   const port = healthCheckPort(pick('healthCheckPort') ?? { kind: 'traffic-port' }, service);
   if (!port.ok) return port;
   return ok({
@@ -145,12 +146,12 @@ function healthCheckPort(port: HealthCheckPort, service: V1Service): Result<stri
       const key = annotationKey(Annotation.healthcheckPort);
       const found = objectsIn<V1ServicePort>(service.spec?.ports).find((p) => p.name === port.name);
       if (found === undefined)
-        return fail(`annotation ${key}: ${quote(port.name)} names no port of Service ${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`);
+        return err(`annotation ${key}: ${quote(port.name)} names no port of Service ${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`);
       const target: unknown = found.targetPort ?? found.port;
       if (typeof target === 'number') return ok(String(target));
-      if (typeof target !== 'string') return fail(`annotation ${key}: ${quote(port.name)} names a Service port without a port number`);
+      if (typeof target !== 'string') return err(`annotation ${key}: ${quote(port.name)} names a Service port without a port number`);
       if (/^\d+$/.test(target)) return ok(target);
-      return fail(
+      return err(
         `annotation ${key}: ${quote(port.name)} is a Service port whose targetPort is the name ${quote(target)}; use a port number or "traffic-port"`,
       );
     }

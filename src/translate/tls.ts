@@ -36,11 +36,11 @@ export function memberTls(tls: unknown, namespace: string, resolve: TlsResolver 
     }
     const result = resolve(secret, hosts);
     if (result.ok) {
-      certificates.push({ kind: 'imported', fingerprint: result.fingerprint });
-      coveredNames.push(...result.names);
+      certificates.push({ kind: 'imported', fingerprint: result.value.fingerprint });
+      coveredNames.push(...result.value.names);
     } else {
-      degraded.push(`spec.tls[${i}]: ${result.message}`);
-      certificates.push(...result.retainedArns.map((arn): CertificateRef => ({ kind: 'arn', arn })));
+      degraded.push(`spec.tls[${i}]: ${result.error.message}`);
+      certificates.push(...result.error.retainedArns.map((arn): CertificateRef => ({ kind: 'arn', arn })));
     }
   }
   return { certificates, coveredNames, degraded, hostsWithoutSecret, present: entries.length > 0 };

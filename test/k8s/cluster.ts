@@ -33,7 +33,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -110,24 +110,40 @@ export async function namespace(kubeConfig: KubeConfig, name: string, labels: Re
   await core.createNamespace({ body: { metadata: { name, labels } } }).catch(() => undefined);
 }
 
-/** Writes an object as `kubectl apply` would for these kinds: create, or replace what is there. */
-export async function apply(kubeConfig: KubeConfig, object: V1Ingress | V1Service | V1EndpointSlice): Promise<void> {
-  const { networking, core, discovery } = apis(kubeConfig);
+/** Creates an Ingress, or replaces the one there (keeping its finalizers), as `kubectl apply` would. */
+export async function applyIngress(kubeConfig: KubeConfig, object: V1Ingress): Promise<void> {
+  const { networking } = apis(kubeConfig);
   const namespaceName = object.metadata?.namespace ?? 'default';
   const name = object.metadata?.name ?? '';
-  const body = { ...object, metadata: { ...object.metadata, resourceVersion: undefined } };
-  if (object.kind === 'Ingress') {
-    const existing = await networking.readNamespacedIngress({ name, namespace: namespaceName }).catch(() => undefined);
-    if (existing === undefined) await networking.createNamespacedIngress({ namespace: namespaceName, body: body as V1Ingress });
-    else await networking.replaceNamespacedIngress({ name, namespace: namespaceName, body: { ...(body as V1Ingress), metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion, finalizers: existing.metadata?.finalizers } } });
-  } else if (object.kind === 'Service') {
-    const existing = await core.readNamespacedService({ name, namespace: namespaceName }).catch(() => undefined);
-    if (existing === undefined) await core.createNamespacedService({ namespace: namespaceName, body: body as V1Service });
-  } else {
-    const existing = await discovery.readNamespacedEndpointSlice({ name, namespace: namespaceName }).catch(() => undefined);
-    if (existing === undefined) await discovery.createNamespacedEndpointSlice({ namespace: namespaceName, body: body as V1EndpointSlice });
-    else await discovery.replaceNamespacedEndpointSlice({ name, namespace: namespaceName, body: { ...(body as V1EndpointSlice), metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
-  }
+  const existing = await networking.readNamespacedIngress({ name, namespace: namespaceName }).catch(() => undefined);
+  if (existing === undefined) await networking.createNamespacedIngress({ namespace: namespaceName, body: object });
+  else await networking.replaceNamespacedIngress({ name, namespace: namespaceName, body: { ...object, metadata: { ...object.metadata, ...metaOf(existing) } } });
+}
+
+/** Creates a Service unless it exists. */
+export async function applyService(kubeConfig: KubeConfig, object: V1Service): Promise<void> {
+  const { core } = apis(kubeConfig);
+  const namespaceName = object.metadata?.namespace ?? 'default';
+  const existing = await core.readNamespacedService({ name: object.metadata?.name ?? '', namespace: namespaceName }).catch(() => undefined);
+  if (existing === undefined) await core.createNamespacedService({ namespace: namespaceName, body: object });
+}
+
+/** Creates an EndpointSlice, or replaces the one there. */
+export async function applyEndpointSlice(kubeConfig: KubeConfig, object: V1EndpointSlice): Promise<void> {
+  const { discovery } = apis(kubeConfig);
+  const namespaceName = object.metadata?.namespace ?? 'default';
+  const name = object.metadata?.name ?? '';
+  const existing = await discovery.readNamespacedEndpointSlice({ name, namespace: namespaceName }).catch(() => undefined);
+  if (existing === undefined) await discovery.createNamespacedEndpointSlice({ namespace: namespaceName, body: object });
+  else await discovery.replaceNamespacedEndpointSlice({ name, namespace: namespaceName, body: { ...object, metadata: { ...object.metadata, ...metaOf(existing) } } });
+}
+
+/** What a replace must carry over from the object it replaces. */
+function metaOf(existing: { metadata?: { resourceVersion?: string; finalizers?: string[] } }): { resourceVersion?: string; finalizers?: string[] } {
+  return {
+    ...(existing.metadata?.resourceVersion === undefined ? {} : { resourceVersion: existing.metadata.resourceVersion }),
+    ...(existing.metadata?.finalizers === undefined ? {} : { finalizers: existing.metadata.finalizers }),
+  };
 }
 
 /** Events recorded on one Ingress, as `reason: message`. */

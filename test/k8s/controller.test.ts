@@ -6,7 +6,7 @@ import type { V1Ingress } from '@kubernetes/client-node';
 import { Pki, tlsSecret } from '../unit/certificates/pki.js';
 import { endpointSlice, ingress, ingressClass, service } from '../unit/factories.js';
 import { readAlb, route, type ObservedAlb } from '../integration/reconcile/harness.js';
-import { apis, apply, awsCluster, crdPath, eventsOf, eventually, namespace, startController, type AwsCluster, type RunningController } from './cluster.js';
+import { apis, applyEndpointSlice, applyIngress, applyService, awsCluster, crdPath, eventsOf, eventually, namespace, startController, type AwsCluster, type RunningController } from './cluster.js';
 import { startEnvtest, type Envtest } from './envtest.js';
 
 const ns = 'shop';
@@ -22,8 +22,8 @@ beforeAll(async () => {
   await namespace(env.kubeConfig, ns);
   await apis(env.kubeConfig).networking.createIngressClass({ body: ingressClass() });
   for (const name of ['web', 'api']) {
-    await apply(env.kubeConfig, service({ namespace: ns, name }));
-    await apply(env.kubeConfig, endpointSlice({ namespace: ns, service: name, name: `${name}-1`, endpoints: [{ addresses: [name === 'web' ? '10.0.1.10' : '10.0.2.10'] }] }));
+    await applyService(env.kubeConfig, service({ namespace: ns, name }));
+    await applyEndpointSlice(env.kubeConfig, endpointSlice({ namespace: ns, service: name, name: `${name}-1`, endpoints: [{ addresses: [name === 'web' ? '10.0.1.10' : '10.0.2.10'] }] }));
   }
   // A short resync, so that drift made by hand is repaired within the test.
   running = startController(env.kubeConfig, at, { syncPeriodMs: 4_000 });
@@ -47,7 +47,7 @@ const readIngress = async (name: string): Promise<V1Ingress | undefined> =>
   await apis(env.kubeConfig).networking.readNamespacedIngress({ name, namespace: ns }).catch(() => undefined);
 
 test('an Ingress created through the API gets an ALB that routes it, a status hostname and an Event', async () => {
-  await apply(env.kubeConfig, shop('web', [{ path: '/', service: 'web' }]));
+  await applyIngress(env.kubeConfig, shop('web', [{ path: '/', service: 'web' }]));
   const hostname = await eventually('the status hostname', async () => (await readIngress('web'))?.status?.loadBalancer?.ingress?.[0]?.hostname);
   const alb = await albOf('shop');
   expect(alb).not.toBeNull();
@@ -63,30 +63,31 @@ test('an Ingress created through the API gets an ALB that routes it, a status ho
 
 test('scaling an EndpointSlice makes only target calls', async () => {
   const before = running.aws.calls.entries();
-  await apply(env.kubeConfig, endpointSlice({ namespace: ns, service: 'web', name: 'web-1', endpoints: [{ addresses: ['10.0.1.10'] }, { addresses: ['10.0.1.11'] }] }));
-  await eventually('the new pod registered', async () => (running.aws.calls.count('RegisterTargets') > before.filter((e) => e.operation === 'RegisterTargets').reduce((n, e) => n + e.count, 0) ? true : undefined));
+  await applyEndpointSlice(env.kubeConfig, endpointSlice({ namespace: ns, service: 'web', name: 'web-1', endpoints: [{ addresses: ['10.0.1.10'] }, { addresses: ['10.0.1.11'] }] }));
+  await eventually('the new pod registered', () => Promise.resolve(running.aws.calls.count('RegisterTargets') > before.filter((e) => e.operation === 'RegisterTargets').reduce((n, e) => n + e.count, 0) ? true : undefined));
+
   const made = running.aws.calls.entries().map((e) => ({ ...e, count: e.count - (before.find((b) => b.service === e.service && b.operation === e.operation && b.outcome === e.outcome)?.count ?? 0) })).filter((e) => e.count > 0);
   expect(made.filter((e) => e.changing).map((e) => e.operation)).toEqual(['RegisterTargets']);
   expect(made.filter((e) => !e.changing).map((e) => e.operation).sort()).toEqual(['DescribeTargetHealth', 'GetResources']);
 }, 60_000);
 
 test('a changed path is modified in place: the rule keeps its ARN', async () => {
-  await apply(env.kubeConfig, shop('api', [{ path: '/api', service: 'api' }], { 'group.order': '10' }));
+  await applyIngress(env.kubeConfig, shop('api', [{ path: '/api', service: 'api' }], { 'group.order': '10' }));
   await eventually('the api rule', async () => ((await routeOf('/api/x')).includes('api') ? true : undefined));
   const ruleArn = async (): Promise<string | undefined> => {
     const rules = (await albOf('shop'))?.listeners.get(80)?.rules ?? [];
     return rules.find((r) => (r.Conditions ?? []).some((c) => (c.PathPatternConfig?.Values ?? []).some((v) => v.startsWith('/api') || v.startsWith('/v2'))))?.RuleArn;
   };
   const arn = await ruleArn();
-  await apply(env.kubeConfig, shop('api', [{ path: '/v2', service: 'api' }], { 'group.order': '10' }));
+  await applyIngress(env.kubeConfig, shop('api', [{ path: '/v2', service: 'api' }], { 'group.order': '10' }));
   await eventually('the changed path served', async () => ((await routeOf('/v2/x')).includes('api') ? true : undefined));
   expect(await routeOf('/api/x')).toMatch(/web/);
   expect(await ruleArn()).toBe(arn);
 }, 60_000);
 
 test('a broken annotation on one member: a Warning on it only, its rules stay, the rest converges', async () => {
-  await apply(env.kubeConfig, shop('api', [{ path: '/v2', service: 'api' }], { 'group.order': '10', 'healthcheck-interval-seconds': 'banana' }));
-  await apply(env.kubeConfig, shop('web', [{ path: '/', service: 'web' }, { path: '/new', service: 'web' }]));
+  await applyIngress(env.kubeConfig, shop('api', [{ path: '/v2', service: 'api' }], { 'group.order': '10', 'healthcheck-interval-seconds': 'banana' }));
+  await applyIngress(env.kubeConfig, shop('web', [{ path: '/', service: 'web' }, { path: '/new', service: 'web' }]));
   const warning = await eventually('a FailedBuildModel Event on api', async () => (await eventsOf(env.kubeConfig, ns, 'api')).find((e) => e.reason === 'FailedBuildModel'));
   expect(warning.type).toBe('Warning');
   expect(warning.message).toContain('banana');
@@ -100,7 +101,7 @@ test('a renewed Secret is re-imported into the same ARN', async () => {
   const first = pki.issue({ sans: ['shop.example.com'] });
   await apis(env.kubeConfig).core.createNamespacedSecret({ namespace: ns, body: tlsSecret(first.certPem, first.keyPem, { namespace: ns, name: 'shop-tls' }) });
   const withTls = shop('web', [{ path: '/', service: 'web' }, { path: '/new', service: 'web' }]);
-  await apply(env.kubeConfig, { ...withTls, spec: { ...withTls.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
+  await applyIngress(env.kubeConfig, { ...withTls, spec: { ...withTls.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
   const certificateOn443 = async (): Promise<string | undefined> => {
     const alb = await albOf('shop');
     const listener = alb?.listeners.get(443);
@@ -114,7 +115,7 @@ test('a renewed Secret is re-imported into the same ARN', async () => {
 
   const renewed = pki.issue({ sans: ['shop.example.com'] });
   await apis(env.kubeConfig).core.replaceNamespacedSecret({ name: 'shop-tls', namespace: ns, body: tlsSecret(renewed.certPem, renewed.keyPem, { namespace: ns, name: 'shop-tls' }) });
-  await eventually('the re-import', async () => (running.aws.calls.count('ImportCertificate') > imports ? true : undefined));
+  await eventually('the re-import', () => Promise.resolve(running.aws.calls.count('ImportCertificate') > imports ? true : undefined));
   expect(await certificateOn443()).toBe(arn);
 }, 90_000);
 
@@ -134,7 +135,7 @@ test('drift made by hand in AWS is repaired on resync, with no change in the clu
 }, 60_000);
 
 test('an Ingress moved to another group leaves the old one, which loses its rules', async () => {
-  await apply(env.kubeConfig, shop('api', [{ path: '/v2', service: 'api' }], { 'group.order': '10', 'group.name': 'other' }));
+  await applyIngress(env.kubeConfig, shop('api', [{ path: '/v2', service: 'api' }], { 'group.order': '10', 'group.name': 'other' }));
   await eventually('the api rule gone from shop', async () => ((await routeOf('/v2/x')).includes('api') ? undefined : true));
   await eventually('api served by the other group', async () => ((await routeOf('/v2/x', 'other')).includes('api') ? true : undefined));
   expect((await readIngress('api'))?.metadata?.finalizers).toEqual(['albatross.dev/aws-resources']);
@@ -151,7 +152,7 @@ test('deleting Ingresses cleans AWS and then lets them go', async () => {
 }, 90_000);
 
 test('a restart with everything converged makes no changing AWS call', async () => {
-  await apply(env.kubeConfig, shop('web', [{ path: '/', service: 'web' }]));
+  await applyIngress(env.kubeConfig, shop('web', [{ path: '/', service: 'web' }]));
   await eventually('the status hostname', async () => (await readIngress('web'))?.status?.loadBalancer?.ingress?.[0]?.hostname);
   await running.stop();
   running = startController(env.kubeConfig, at, { syncPeriodMs: 60 * 60_000 });

@@ -207,7 +207,7 @@ export function ingressClass(options: IngressClassOptions = {}): V1IngressClass 
 }
 
 export function ingressClassParams(name: string, spec: V1IngressClassParamsSpec | Record<string, unknown> = {}): V1IngressClassParams {
-  return { apiVersion: 'albatross.dev/v1', kind: 'IngressClassParams', metadata: { name }, spec: spec as V1IngressClassParamsSpec };
+  return { apiVersion: 'albatross.dev/v1', kind: 'IngressClassParams', metadata: { name }, spec: spec };
 }
 
 export function namespace(name: string, labels: Readonly<Record<string, string>> = {}): V1Namespace {

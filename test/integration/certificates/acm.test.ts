@@ -38,8 +38,8 @@ afterAll(() => {
 
 function bundleFor(leaf: Issued, secretName: string, host: string): TlsBundle {
   const result = parseTlsSecret(tlsSecret(leaf.certPem + intermediate.certPem, leaf.keyPem, { name: secretName }), [host], new Date());
-  if (!result.ok) throw new Error(result.message);
-  return result.bundle;
+  if (!result.ok) throw new Error(result.error);
+  return result.value;
 }
 
 function leafFor(host: string, key: 'ec' | 'rsa3072' = 'ec'): Issued {

@@ -1,7 +1,8 @@
 import { expect } from '@jest/globals';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { inspect } from 'node:util';
-import { parseTlsSecret, type TlsBundle, type TlsBundleResult } from '../../../src/certificates/secret.js';
+import { parseTlsSecret, type TlsBundle } from '../../../src/certificates/secret.js';
+import type { Result } from '../../../src/model/result.js';
 import { chain, Pki, tlsSecret, type Issued } from './pki.js';
 
 let pki: Pki;
@@ -21,14 +22,14 @@ beforeAll(() => {
 
 afterAll(() => pki.close());
 
-function ok(result: TlsBundleResult): TlsBundle {
-  if (!result.ok) throw new Error(`expected a bundle, got: ${result.message}`);
-  return result.bundle;
+function ok(result: Result<TlsBundle>): TlsBundle {
+  if (!result.ok) throw new Error(`expected a bundle, got: ${result.error}`);
+  return result.value;
 }
 
-function problem(result: TlsBundleResult): string {
+function problem(result: Result<TlsBundle>): string {
   if (result.ok) throw new Error('expected a problem, got a bundle');
-  return result.message;
+  return result.error;
 }
 
 const fullChain = (): string => leaf.certPem + intermediate.certPem;

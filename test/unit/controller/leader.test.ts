@@ -6,7 +6,7 @@ import {
   type LeaderElectionOptions,
   type LeaseStore,
 } from '../../../src/controller/leader.js';
-import { AlbatrossError } from '../../../src/model/errors.js';
+import type { AlbatrossError } from '../../../src/model/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { FakeClock, flush } from './fake-clock.js';
 

@@ -147,7 +147,7 @@ describe('WorkQueue', () => {
     expect([0, 1, 2, 7, 8, 100, 2_000].map((n) => q.backoffMs(n))).toEqual([5, 10, 20, 640, 1_000, 1_000, 1_000]);
   });
 
-  it('adds a key after a delay, keeping the earlier time when delayed twice', async () => {
+  it('adds a key after a delay, keeping the earlier time when delayed twice', () => {
     const clock = new FakeClock();
     const q = queue(clock);
     q.addAfter('shop', 10_000, 'resync');

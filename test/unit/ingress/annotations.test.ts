@@ -31,7 +31,7 @@ import {
   type Annotations,
   unsupportedProtections,
 } from '../../../src/ingress/annotations.js';
-import type { Result } from '../../../src/ingress/result.js';
+import type { Result } from '../../../src/model/result.js';
 import { translate } from '../../../src/translate/index.js';
 import { ingress, snapshot } from '../factories.js';
 import { defined } from '../../defined.js';

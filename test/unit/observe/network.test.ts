@@ -40,9 +40,9 @@ describe('selectSubnets', () => {
 
   it('needs two zones, and says which tag to set when none is found', () => {
     const one = selectSubnets({ kind: 'discover' }, 'internet-facing', network([subnet('subnet-a1', 'us-east-1a', pub)]), 'prod');
-    expect(one).toEqual({ ok: false, message: expect.stringContaining('at least two zones') });
+    expect(one).toEqual({ ok: false, error: expect.stringContaining('at least two zones') });
     const none = selectSubnets({ kind: 'discover' }, 'internal', network([subnet('subnet-a1', 'us-east-1a', pub)]), 'prod');
-    expect(none).toEqual({ ok: false, message: expect.stringContaining('kubernetes.io/role/internal-elb=1') });
+    expect(none).toEqual({ ok: false, error: expect.stringContaining('kubernetes.io/role/internal-elb=1') });
   });
 
   it('resolves subnets named in the annotation by id or Name tag, and names the one it cannot find', () => {
@@ -50,7 +50,7 @@ describe('selectSubnets', () => {
     expect(selectSubnets({ kind: 'named', refs: ['public-a', 'subnet-b1'] }, 'internal', net, 'prod')).toEqual({ ok: true, value: ['subnet-a1', 'subnet-b1'] });
     expect(selectSubnets({ kind: 'named', refs: ['public-z'] }, 'internal', net, 'prod')).toEqual({
       ok: false,
-      message: 'annotation alb.ingress.kubernetes.io/subnets: subnet "public-z" not found in vpc-1',
+      error: 'annotation alb.ingress.kubernetes.io/subnets: subnet "public-z" not found in vpc-1',
     });
   });
 });

@@ -1,10 +1,10 @@
 import type { ActualStack } from '../../../src/model/actual.js';
 import type { ActionSpec, DesiredStack, RuleSpec, TargetGroupSpec } from '../../../src/model/resources.js';
-import { diffStack, type StackContext } from '../../../src/plan/diff.js';
+import { diffStack, type DiffContext } from '../../../src/plan/diff.js';
 import type { Operation } from '../../../src/plan/operations.js';
 import { defined } from '../../defined.js';
 
-const context: StackContext = { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: [] };
+const context: DiffContext = { vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: [] };
 const ownTags = (id: string): Record<string, string> => ({ 'albatross.dev/cluster': 'c', 'albatross.dev/group': 'g', 'albatross.dev/resource': id });
 
 function targetGroup(name: string, targets = [{ ip: '10.0.0.1', port: 8080 }]): TargetGroupSpec {

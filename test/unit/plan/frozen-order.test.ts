@@ -6,13 +6,13 @@ import type { V1Ingress } from '@kubernetes/client-node';
 import type { ActualRule, ActualStack } from '../../../src/model/actual.js';
 import type { ActionSpec, DesiredStack } from '../../../src/model/resources.js';
 import { matchById } from '../../../src/plan/match.js';
-import { diffStack, type StackContext } from '../../../src/plan/diff.js';
+import { diffStack, type DiffContext } from '../../../src/plan/diff.js';
 import type { Operation } from '../../../src/plan/operations.js';
 import { translate } from '../../../src/translate/index.js';
 import { endpointSlice, ingress, service, snapshot, type PathType } from '../factories.js';
 import { glob, routeRequest } from '../translate/alb-router.js';
 
-const context: StackContext = { vpcId: 'vpc-1', subnetIds: ['subnet-a'], securityGroupIds: [] };
+const context: DiffContext = { vpcId: 'vpc-1', subnetIds: ['subnet-a'], securityGroupIds: [] };
 const arn = (id: string): string => `arn:${id}`;
 
 function translateGroup(ingresses: readonly V1Ingress[], services: readonly { name: string; namespace: string }[]): DesiredStack {

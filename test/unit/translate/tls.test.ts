@@ -3,6 +3,7 @@
 import { expect } from '@jest/globals';
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { DesiredStack, DesiredState, ListenerSpec, TlsResolver } from '../../../src/model/resources.js';
+import { err, ok } from '../../../src/model/result.js';
 import { translate } from '../../../src/translate/index.js';
 import { endpointSlice, ingress, service, snapshot } from '../factories.js';
 import { defined } from '../../defined.js';
@@ -16,8 +17,8 @@ const asked: string[] = [];
 const resolver: TlsResolver = (secret, hosts) => {
   asked.push(`${secret} ${hosts.join(',')}`);
   const found = secrets[secret];
-  if (found !== undefined) return { ok: true, ...found };
-  return { ok: false, message: `Secret ${secret} not found`, retainedArns: secret === 'shop/renewing' ? ['arn:aws:acm:us-east-1:1:certificate/old'] : [] };
+  if (found !== undefined) return ok(found);
+  return err({ message: `Secret ${secret} not found`, retainedArns: secret === 'shop/renewing' ? ['arn:aws:acm:us-east-1:1:certificate/old'] : [] });
 };
 
 function withTls(base: V1Ingress, entries: { secretName: string; hosts: string[] }[]): V1Ingress {

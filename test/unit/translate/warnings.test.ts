@@ -13,7 +13,7 @@ function run(ingresses: readonly V1Ingress[], services: readonly V1Service[]): D
       services,
       endpointSlices: services.map((s) => endpointSlice({ service: s.metadata?.name ?? '' })),
     }),
-    { clusterName: 'test', tls: () => ({ ok: true, fingerprint: 'f'.repeat(64), names: ['app.example.com'] }) },
+    { clusterName: 'test', tls: () => ({ ok: true, value: { fingerprint: 'f'.repeat(64), names: ['app.example.com'] } }) },
   );
 }
 

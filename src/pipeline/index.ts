@@ -1,2 +1,0 @@
-export * from './reconcile.js';
-export * from './cluster.js';
