@@ -383,12 +383,21 @@ export class Controller {
             items: unknown[];
             metadata?: { resourceVersion?: string; _continue?: string };
           };
+          if (this.paramsWarned) {
+            this.logger.info('the IngressClassParams CRD is installed now; IngressClasses get their params');
+            this.paramsWarned = false;
+            this.store.setIngressClassParamsServed(true);
+            for (const g of this.store.grouping().groups) this.enqueue(g.name, { kind: 'full' });
+          }
           return page(list);
         } catch (err) {
           if (!(err instanceof ApiException && err.code === 404)) throw err;
           // No CRD installed: every class has no params until it appears (the watch fails and
           // the list is tried again with backoff, which picks the CRD up).
-          if (!this.paramsWarned) this.logger.warn('the IngressClassParams CRD (ingressclassparams.albatross.dev) is not installed; IngressClasses have no params until it is');
+          if (!this.paramsWarned) {
+            this.logger.warn('the IngressClassParams CRD (ingressclassparams.albatross.dev) is not installed; IngressClasses have no params until it is');
+            this.store.setIngressClassParamsServed(false);
+          }
           this.paramsWarned = true;
           return { items: [], metadata: { resourceVersion: '' } };
         }
