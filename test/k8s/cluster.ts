@@ -215,7 +215,7 @@ export function spawnCommand(label: string, args: readonly string[], env: NodeJS
       stderr.split('\n').flatMap((line) => {
         try {
           const parsed: unknown = JSON.parse(line);
-          return typeof parsed === 'object' && parsed !== null ? [parsed] : [];
+          return isRecord(parsed) ? [parsed] : [];
         } catch {
           return [];
         }
@@ -225,6 +225,10 @@ export function spawnCommand(label: string, args: readonly string[], env: NodeJS
       if (exit === undefined && child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Runs a command to its end (or kills it after `timeoutMs`). */
