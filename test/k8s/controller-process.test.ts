@@ -4,6 +4,7 @@
 // the Lease over), and a clean exit on SIGTERM. What is asserted is what a user would notice:
 // exit codes, messages, HTTP answers, metric lines, the Ingress status and the Lease.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api, type V1Ingress, type V1Lease } from '@kubernetes/client-node';
@@ -17,6 +18,7 @@ import {
   applyService,
   awsCluster,
   builtMain,
+  crdPath,
   eventually,
   httpGet,
   namespace,
@@ -54,7 +56,8 @@ beforeAll(async () => {
   if (!existsSync(builtMain)) throw new Error(`${builtMain} is missing: run npm run build (npm test does)`);
   pki = new Pki();
   scratch = mkdtempSync(join(tmpdir(), 'albatross-process-'));
-  env = await startEnvtest({ startTimeoutMs: 110_000 });
+  // The IngressClassParams CRD installed, as the chart does.
+  env = await startEnvtest({ crdPaths: [crdPath], startTimeoutMs: 110_000 });
   solo = await awsCluster('proc-solo');
   pair = await awsCluster('proc-pair');
   await apis(env.kubeConfig).networking.createIngressClass({ body: ingressClass() });
@@ -205,6 +208,19 @@ describe('bad flags', () => {
     expect(run.stderr).toContain('Usage: albatross controller');
     // No JSON log line: no watch, server or elector was started.
     expect(run.stderr.split('\n').filter((l) => l.startsWith('{'))).toEqual([]);
+  }, 30_000);
+
+  test('a probe address in use: exit code 2 and a message naming the flag', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const run = await runCommand(['controller', ...baseFlags(solo), '--metrics-bind-address', '0', '--health-probe-bind-address', `127.0.0.1:${String(port)}`], childEnv(), 20_000);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`--health-probe-bind-address: cannot listen on 127\\.0\\.0\\.1:${String(port)}: .*EADDRINUSE`));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   }, 30_000);
 });
 
