@@ -89,8 +89,11 @@ export async function runController(argv: readonly string[], env: NodeJS.Process
   );
 
   const servers = [];
+  // Named in the message: an address in use, or not of this host, is a bad value of that flag.
+  let flag = '--metrics-bind-address';
   try {
     if (options.metricsBindAddress !== null) servers.push(await startMetricsServer(options.metricsBindAddress, metrics));
+    flag = '--health-probe-bind-address';
     if (options.healthProbeBindAddress !== null) {
       servers.push(
         await startHealthServer(options.healthProbeBindAddress, {
@@ -101,7 +104,7 @@ export async function runController(argv: readonly string[], env: NodeJS.Process
       );
     }
   } catch (err) {
-    process.stderr.write(`albatross controller: ${(err as Error).message}\n`);
+    process.stderr.write(`albatross controller: ${flag}: ${(err as Error).message}\n`);
     for (const s of servers) await s.close();
     return 2;
   }

@@ -1,6 +1,9 @@
 // Shared set-up for controller tests: a real kube-apiserver and etcd, the AWS emulator, a
 // network per test cluster, and helpers to run the controller in this process, write objects
-// through the API server and wait for what the controller does.
+// through the API server and wait for what the controller does; and to run the built command
+// as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CoreV1Api,
@@ -151,4 +154,98 @@ export async function eventsOf(kubeConfig: KubeConfig, namespaceName: string, in
   const { core } = apis(kubeConfig);
   const list = await core.listNamespacedEvent({ namespace: namespaceName, fieldSelector: `involvedObject.name=${ingress}` });
   return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '', count: e.count ?? 0 }));
+}
+
+/** The built command, `node dist/cli/main.js`; `npm run build` makes it. */
+export const builtMain = join(process.cwd(), 'dist/cli/main.js');
+
+/** How a child process ended: its exit code, or the signal that killed it. */
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** `albatross controller` running as a child process, its stderr (JSON logs) kept in memory. */
+export interface ControllerProcess {
+  readonly label: string;
+  readonly child: ChildProcess;
+  /** Settles when the process ended. */
+  readonly exited: Promise<Exit>;
+  /** The exit once it happened, else undefined. */
+  readonly exit: Exit | undefined;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  /** Log lines parsed as JSON (lines that are not JSON are left out). */
+  logs(): Record<string, unknown>[];
+  /** The last `lines` lines of stderr, labelled, for failure messages. */
+  tail(lines?: number): string;
+  /** Sends `signal` unless the process ended already. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Starts `node dist/cli/main.js ...args` with `env` added to this process's environment.
+ *
+ * @throws Error naming the fix when dist/ was not built.
+ */
+export function spawnCommand(label: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ControllerProcess {
+  if (!existsSync(builtMain)) throw new Error(`${builtMain} is missing: run npm run build (npm test does)`);
+  const child = spawn(process.execPath, [builtMain, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let exit: Exit | undefined;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('close', (code, signal) => {
+      exit = { code, signal };
+      resolve(exit);
+    });
+  });
+  return {
+    label,
+    child,
+    exited,
+    get exit() {
+      return exit;
+    },
+    stdout: () => stdout,
+    stderr: () => stderr,
+    logs: () =>
+      stderr.split('\n').flatMap((line) => {
+        try {
+          const parsed: unknown = JSON.parse(line);
+          return isRecord(parsed) ? [parsed] : [];
+        } catch {
+          return [];
+        }
+      }),
+    tail: (lines = 30) => `--- ${label} (pid ${child.pid ?? '?'}${exit === undefined ? '' : `, exited ${exit.code ?? exit.signal ?? '?'}`}), last lines of stderr:\n${stderr.trimEnd().split('\n').slice(-lines).join('\n')}`,
+    kill: (signal = 'SIGKILL') => {
+      if (exit === undefined && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Runs a command to its end (or kills it after `timeoutMs`). */
+export async function runCommand(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Exit & { stdout: string; stderr: string }> {
+  const started = spawnCommand('command', args, env);
+  const timer = setTimeout(() => started.kill('SIGKILL'), timeoutMs);
+  const exit = await started.exited;
+  clearTimeout(timer);
+  return { ...exit, stdout: started.stdout(), stderr: started.stderr() };
+}
+
+/** GET `url`: its status and body, or status 0 when nothing answers. */
+export async function httpGet(url: string): Promise<{ status: number; body: string }> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    return { status: response.status, body: await response.text() };
+  } catch {
+    return { status: 0, body: '' };
+  }
 }

@@ -258,7 +258,8 @@ async function waitUntil(deadline: number, server: Server, ready: () => Promise<
   throw new Error(`${server.name} not ready in time${lastError ? ` (last error: ${last})` : ''}`);
 }
 
-async function freePorts(count: number): Promise<number[]> {
+/** `count` distinct loopback ports free right now (for servers a test starts). */
+export async function freePorts(count: number): Promise<number[]> {
   // Hold all listeners open together so the kernel hands out distinct ports.
   const servers = await Promise.all(
     Array.from({ length: count }, () =>
