@@ -35,7 +35,9 @@ cleanup() {
   local code=$?
   trap - EXIT INT TERM
   echo
-  if ((code != 0)); then
+  if ((code == 130 || code == 143)); then
+    echo "== Interrupted; stopping everything"
+  elif ((code != 0)); then
     echo "== Failed (exit code $code); stopping everything"
     if [[ -s $controller_log ]]; then
       echo "-- last lines of the controller's log ($controller_log):"
@@ -46,7 +48,7 @@ cleanup() {
   fi
   stop_pid "$controller_pid" 30
   stop_pid "$apiserver_pid" 20
-  stop_pid "$binaries_pid" 5
+  if [[ -n $binaries_pid ]]; then kill -TERM -- "-$binaries_pid" 2>/dev/null || true; fi
   if [[ -n $moto_started ]]; then bash scripts/emulator.sh stop >/dev/null 2>&1 || true; fi
   if ((code == 0)); then rm -rf "$work"; else echo "(logs kept in $work)"; fi
   echo "done after $((SECONDS - started_at)) s"
@@ -65,7 +67,8 @@ if [[ -n ${KUBEBUILDER_ASSETS:-} ]]; then
 else
   # The first run builds them from source (about 6 minutes on 2 cores) and caches them, as the
   # k8s tests do; a line every 30 s shows the build is still going.
-  bash scripts/k8s-binaries.sh >"$work/assets" &
+  # In a process group of its own, so that stopping it also stops the Go compilers it runs.
+  setsid bash scripts/k8s-binaries.sh >"$work/assets" &
   binaries_pid=$!
   waited=0
   while kill -0 "$binaries_pid" 2>/dev/null; do
