@@ -27,6 +27,7 @@ import type { IngressError, ObjectKey } from '../model/resources.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { listGroups } from '../observe/group.js';
 import { reconcileDeps, reconcileGroup, type GroupResult } from '../pipeline/reconcile.js';
+import { deleteUnusedCertificates } from '../pipeline/certificates.js';
 import { reconcileTargets } from '../pipeline/targets.js';
 import { jitter } from './durations.js';
 import { LeaderElector } from './leader.js';
@@ -55,6 +56,13 @@ export interface ControllerOptions {
   readonly identity?: string;
 }
 
+/** One period of leadership: the signal that ends it, its queue and its workers. */
+interface Session {
+  readonly abort: AbortController;
+  readonly queue: WorkQueue;
+  workers: Promise<void>[];
+}
+
 /** Why a group is waiting: a full reconcile, or only the targets of these Services. */
 type Pending = { readonly kind: 'full' } | { readonly kind: 'targets'; readonly services: Set<ObjectKey> };
 
@@ -62,7 +70,6 @@ const ingressGroupVersion = '/apis/networking.k8s.io/v1';
 
 export class Controller {
   readonly store = new ClusterStore();
-  private queue = new WorkQueue();
   private readonly writes: ClusterWrites;
   private readonly reflectors: Reflector[] = [];
   private readonly pending = new Map<string, Pending>();
@@ -75,9 +82,17 @@ export class Controller {
   /** Ingresses by key, including those being deleted (the view leaves those out of groups). */
   private readonly ingresses = new Map<ObjectKey, V1Ingress>();
   private readonly identity: string;
-  private leading: AbortController | null = null;
+  /** While leading: the signal that ends the work, the queue and the workers. */
+  private session: Session | null = null;
+  /** Resolves once the workers of the last session finished. */
+  private stopped: Promise<void> = Promise.resolve();
+  /** Certificate ARNs each group's listeners use, from its last converged reconcile. */
+  private readonly certificatesInUse = new Map<string, readonly string[]>();
+  /** Secrets (ACM tag values) that failed validation in each group's last reconcile. */
+  private readonly brokenSecrets = new Map<string, ReadonlySet<string>>();
+  /** Whether some group's certificates changed since the last cleanup. */
+  private certificatesChanged = true;
   private paramsWarned = false;
-  private workers: Promise<void>[] = [];
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -97,7 +112,7 @@ export class Controller {
   }
 
   get isLeader(): boolean {
-    return this.leading !== null;
+    return this.session !== null;
   }
 
   /**
@@ -140,9 +155,9 @@ export class Controller {
   private startLeading(): void {
     this.logger.info({ identity: this.identity }, 'leading: reconciling');
     this.metrics.setLeader(true);
-    this.leading = new AbortController();
-    this.queue = new WorkQueue();
-    const signal = this.leading.signal;
+    const session: Session = { abort: new AbortController(), queue: new WorkQueue(), workers: [] };
+    this.session = session;
+    const signal = session.abort.signal;
     for (const group of this.store.grouping().groups) this.enqueue(group.name, { kind: 'full' }, 'resync');
     // Groups only AWS still knows: their Ingresses were deleted while no one was leading.
     void listGroups(this.aws.withSignal(signal), this.options.clusterName).then(
@@ -153,34 +168,66 @@ export class Controller {
         if (!signal.aborted) this.logger.warn({ error: (err as Error).message }, 'could not list the groups in AWS; they are found on the next resync');
       },
     );
-    this.workers = Array.from({ length: this.options.maxConcurrentReconciles }, async () => await this.work(signal));
+    // Workers of an earlier session finish first: one group is never reconciled twice at once.
+    const previous = this.stopped;
+    session.workers = Array.from({ length: this.options.maxConcurrentReconciles }, async () => {
+      await previous;
+      await this.work(session);
+    });
   }
 
+  /** Ends the session: its work is abandoned, its queue dropped; resolves once its workers stopped. */
   private async stopLeading(): Promise<void> {
-    const leading = this.leading;
-    if (leading === null) return;
-    this.logger.info('no longer leading: abandoning work in flight');
-    leading.abort(new Error('no longer leading'));
-    this.queue.clear();
-    this.pending.clear();
-    this.leading = null;
-    this.metrics.setLeader(false);
-    // Wake workers waiting on an empty queue.
-    this.queue.shutDown();
-    await Promise.all(this.workers);
-    this.workers = [];
+    const session = this.session;
+    if (session !== null) {
+      this.session = null;
+      this.logger.info('no longer leading: abandoning work in flight');
+      session.abort.abort(new Error('no longer leading'));
+      session.queue.clear();
+      // Wakes workers waiting on an empty queue.
+      session.queue.shutDown();
+      this.pending.clear();
+      this.metrics.setLeader(false);
+      this.metrics.setQueueDepth(0);
+      const previous = this.stopped;
+      this.stopped = Promise.all([previous, ...session.workers]).then(() => undefined);
+    }
+    await this.stopped;
   }
 
-  private async work(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const group = await this.queue.get();
-      if (group === undefined || signal.aborted) return;
+  private async work(session: Session): Promise<void> {
+    const { queue, abort } = session;
+    while (!abort.signal.aborted) {
+      const group = await queue.get();
+      if (group === undefined || abort.signal.aborted) return;
       try {
-        await this.process(group, signal);
+        await this.process(group, session);
       } finally {
-        this.queue.done(group);
-        this.metrics.setQueueDepth(this.queue.depth);
+        queue.done(group);
+        this.metrics.setQueueDepth(queue.depth);
       }
+      if (queue.depth === 0 && queue.inFlight === 0) await this.cleanCertificates(session);
+    }
+  }
+
+  /**
+   * The cluster-wide certificate step, in controller mode: once every group of the view has
+   * converged since its last change and nothing waits, imported certificates no group uses
+   * are deleted. Runs again only after some group's certificates changed.
+   */
+  private async cleanCertificates(session: Session): Promise<void> {
+    if (!this.certificatesChanged || !this.synced || this.pending.size > 0) return;
+    const groups = this.store.grouping().groups;
+    if (!groups.every((g) => this.certificatesInUse.has(g.name))) return;
+    this.certificatesChanged = false;
+    const inUse = new Set([...this.certificatesInUse.values()].flat());
+    const keep = new Set([...this.brokenSecrets.values()].flatMap((s) => [...s]));
+    try {
+      const deleted = await deleteUnusedCertificates(this.aws.withSignal(session.abort.signal), this.options.clusterName, inUse, keep, 'apply', this.logger);
+      if (deleted.length > 0) this.logger.info({ certificates: deleted.map((d) => d.arn) }, 'deleted imported certificates no group uses');
+    } catch (err) {
+      this.certificatesChanged = true;
+      if (!session.abort.signal.aborted) this.logger.warn({ error: (err as Error).message }, 'could not clean up unused certificates; trying again after the next reconcile');
     }
   }
 
@@ -190,13 +237,19 @@ export class Controller {
     else if (before === undefined) this.pending.set(group, { kind: 'targets', services: new Set(reason.services) });
     else for (const s of reason.services) before.services.add(s);
     if (lane === 'change' && !this.changedAt.has(group)) this.changedAt.set(group, Date.now());
-    if (this.leading !== null) this.queue.add(group, lane);
-    this.metrics.setQueueDepth(this.queue.depth);
+    if (this.session !== null) {
+      this.session.queue.add(group, lane);
+      this.metrics.setQueueDepth(this.session.queue.depth);
+    }
   }
 
-  private async process(group: string, signal: AbortSignal): Promise<void> {
+  private async process(group: string, session: Session): Promise<void> {
+    const { queue } = session;
+    const signal = session.abort.signal;
     const reason = this.pending.get(group) ?? { kind: 'full' };
     this.pending.delete(group);
+    // Only Ingresses let go before this reconcile read the view may lose their finalizer after it.
+    const releasing = new Set(this.releases.get(group) ?? []);
     const started = process.hrtime.bigint();
     const deps = reconcileDeps(this.aws, {
       clusterName: this.options.clusterName,
@@ -216,7 +269,7 @@ export class Controller {
       const targets = await reconcileTargets(this.store, group, reason.services, deps);
       if (targets.kind === 'done') {
         this.finish(group, targets.failure === null, started);
-        if (targets.failure !== null) this.requeueAfterFailure(group, targets.failure.retryable, targets.failure.retryAfterMs);
+        if (targets.failure !== null) this.requeueAfterFailure(queue, group, targets.failure.retryable, targets.failure.retryAfterMs);
         else this.changedAt.delete(group);
         return;
       }
@@ -225,17 +278,32 @@ export class Controller {
 
     const result = await reconcileGroup(this.store, group, deps, { deleteIfEmpty: this.synced });
     if (result.failure?.code === 'aborted' || signal.aborted) return;
-    await this.report(group, result);
+    await this.report(group, result, releasing);
     this.finish(group, result.failure === null, started);
     if (result.failure === null) {
-      this.queue.forget(group);
+      this.recordCertificates(group, result, deps.certificates.brokenSecrets);
+      queue.forget(group);
       const latencyStart = this.changedAt.get(group);
       if (latencyStart !== undefined) this.metrics.synced((Date.now() - latencyStart) / 1000);
       this.changedAt.delete(group);
-      if (this.store.group(group) !== undefined) this.queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
+      if (this.store.group(group) !== undefined) queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
     } else {
-      this.requeueAfterFailure(group, result.failure.retryable, result.failure.retryAfterMs);
+      this.requeueAfterFailure(queue, group, result.failure.retryable, result.failure.retryAfterMs);
     }
+  }
+
+  private recordCertificates(group: string, result: GroupResult, broken: ReadonlySet<string>): void {
+    const before = this.certificatesInUse.get(group);
+    if (this.store.group(group) === undefined) {
+      this.certificatesInUse.delete(group);
+      this.brokenSecrets.delete(group);
+      this.certificatesChanged = true;
+      return;
+    }
+    const inUse = [...new Set(result.certificates.inUse)].sort();
+    if (before === undefined || before.join() !== inUse.join()) this.certificatesChanged = true;
+    this.certificatesInUse.set(group, inUse);
+    this.brokenSecrets.set(group, new Set(broken));
   }
 
   private finish(group: string, success: boolean, started: bigint): void {
@@ -243,16 +311,16 @@ export class Controller {
     this.logger.info({ group, result: success ? 'success' : 'error' }, 'reconciled group');
   }
 
-  private requeueAfterFailure(group: string, retryable: boolean, retryAfterMs: number | undefined): void {
+  private requeueAfterFailure(queue: WorkQueue, group: string, retryable: boolean, retryAfterMs: number | undefined): void {
     this.pending.set(group, { kind: 'full' });
-    if (retryAfterMs !== undefined) this.queue.addAfter(group, retryAfterMs, 'change');
-    else if (retryable) this.queue.addRateLimited(group);
+    if (retryAfterMs !== undefined) queue.addAfter(group, retryAfterMs, 'change');
+    else if (retryable) queue.addRateLimited(group);
     // A failure no retry can fix waits for a change by the user, or the next resync.
-    else this.queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
+    else queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
   }
 
   /** Writes what a reconcile means for its Ingresses: status, finalizers and Events. */
-  private async report(group: string, result: GroupResult): Promise<void> {
+  private async report(group: string, result: GroupResult, releasing: ReadonlySet<ObjectKey>): Promise<void> {
     const ingress = (key: ObjectKey): V1Ingress | undefined => this.ingresses.get(key);
     const errorsBy = new Map<ObjectKey, IngressError[]>();
     for (const e of result.errors) errorsBy.set(e.ingress, [...(errorsBy.get(e.ingress) ?? []), e]);
@@ -270,7 +338,6 @@ export class Controller {
       if (target !== undefined) await this.writes.event(target, 'Warning', EventReason.configurationIgnored, w.message);
     }
 
-    const releasing = [...(this.releases.get(group) ?? [])];
     if (result.failure !== null) {
       // Every member, and whatever waits for this group to let it go, is told what blocks it.
       for (const key of new Set([...result.ingresses, ...releasing])) {
@@ -295,7 +362,8 @@ export class Controller {
     for (const key of releasing) {
       const target = ingress(key);
       this.releases.get(group)?.delete(key);
-      if (target === undefined) continue;
+      // Back in this group since: its finalizer stays.
+      if (target === undefined || this.store.groupOf(key) === group) continue;
       if (this.store.groupOf(key) === undefined) await this.writes.setHostname(target, null);
       await this.writes.removeFinalizer(target);
       this.logger.info({ group, ingress: key }, 'removed finalizer');

@@ -1,8 +1,9 @@
 // Controller mode end to end, each step through a real kube-apiserver and the AWS emulator:
 // create, scale, change, break, move, delete, renew a Secret, repair drift on resync, and a
 // restart that changes nothing. AWS is read back and routed request by request as ALB would.
-import { DeleteRuleCommand, DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { V1Ingress } from '@kubernetes/client-node';
+import { DeleteRuleCommand, DescribeLoadBalancersCommand, DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CustomObjectsApi, type V1Ingress } from '@kubernetes/client-node';
+import { observeCertificates } from '../../src/certificates/acm.js';
 import { Pki, tlsSecret } from '../unit/certificates/pki.js';
 import { endpointSlice, ingress, ingressClass, service } from '../unit/factories.js';
 import { readAlb, route, type ObservedAlb } from '../integration/reconcile/harness.js';
@@ -149,6 +150,43 @@ test('deleting Ingresses cleans AWS and then lets them go', async () => {
   await networking.deleteNamespacedIngress({ name: 'web', namespace: ns });
   await eventually('web gone', async () => ((await readIngress('web')) === undefined ? true : undefined));
   expect(await albOf('shop')).toBeNull();
+  // The certificate imported from shop-tls is used by no group now: the cluster-wide step deletes it.
+  await eventually('the unused certificate deleted', async () => ((await observeCertificates(running.aws, at.clusterName)).length === 0 ? true : undefined));
+}, 90_000);
+
+test('IngressClassParams win over annotations, and their namespaceSelector keeps other namespaces out', async () => {
+  const { networking } = apis(env.kubeConfig);
+  await namespace(env.kubeConfig, 'team-a', { team: 'a' });
+  await namespace(env.kubeConfig, 'team-b', { team: 'b' });
+  const custom = env.kubeConfig.makeApiClient(CustomObjectsApi);
+  await custom.createClusterCustomObject({
+    group: 'albatross.dev',
+    version: 'v1',
+    plural: 'ingressclassparams',
+    body: { apiVersion: 'albatross.dev/v1', kind: 'IngressClassParams', metadata: { name: 'team-a' }, spec: { scheme: 'internal', namespaceSelector: { matchLabels: { team: 'a' } } } },
+  });
+  await networking.createIngressClass({
+    body: { metadata: { name: 'team-a' }, spec: { controller: 'albatross.dev/alb', parameters: { apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: 'team-a' } } },
+  });
+  for (const team of ['team-a', 'team-b']) {
+    await applyService(env.kubeConfig, service({ namespace: team, name: 'web' }));
+    await applyEndpointSlice(env.kubeConfig, endpointSlice({ namespace: team, service: 'web', name: 'web-1' }));
+    // The annotation asks for internet-facing; the params say internal.
+    await applyIngress(env.kubeConfig, ingress({ namespace: team, name: 'app', className: 'team-a', annotations: { scheme: 'internet-facing' }, paths: [{ path: '/', service: 'web' }] }));
+  }
+  const hostname = await eventually('team-a/app converged', async () => (await networking.readNamespacedIngress({ name: 'app', namespace: 'team-a' })).status?.loadBalancer?.ingress?.[0]?.hostname);
+  const alb = await albOf('team-a/app');
+  const described = await running.cluster.elbv2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [alb?.arn ?? ''] }));
+  expect(described.LoadBalancers?.[0]?.Scheme).toBe('internal');
+  expect(hostname).toMatch(/\.elb\.amazonaws\.com$/);
+
+  const refused = await eventually('a FailedBuildModel Event on team-b/app', async () => (await eventsOf(env.kubeConfig, 'team-b', 'app')).find((e) => e.reason === 'FailedBuildModel'));
+  expect(refused.message).toContain('team=a');
+  const outsider = await networking.readNamespacedIngress({ name: 'app', namespace: 'team-b' });
+  // excluded before anything was made for it: no finalizer, no status, no load balancer
+  expect(outsider.metadata?.finalizers ?? []).toEqual([]);
+  expect(outsider.status?.loadBalancer?.ingress ?? []).toEqual([]);
+  expect(await albOf('team-b/app')).toBeNull();
 }, 90_000);
 
 test('a restart with everything converged makes no changing AWS call', async () => {
