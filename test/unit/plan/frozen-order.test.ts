@@ -10,7 +10,8 @@ import { diffStack, type DiffContext } from '../../../src/plan/diff.js';
 import type { Operation } from '../../../src/plan/operations.js';
 import { translate } from '../../../src/translate/index.js';
 import { endpointSlice, ingress, service, snapshot, type PathType } from '../factories.js';
-import { glob, routeRequest } from '../translate/alb-router.js';
+import { routeRequest } from '../translate/alb-router.js';
+import { mostSpecific, prng, type RefPath } from '../translate/reference-precedence.js';
 
 const context: DiffContext = { vpcId: 'vpc-1', subnetIds: ['subnet-a'], securityGroupIds: [] };
 const arn = (id: string): string => `arn:${id}`;
@@ -181,50 +182,8 @@ describe('matchById', () => {
 
 // --- Random groups with random frozen members, against the precedence as a reference.
 
-interface RefPath {
-  readonly path: string;
-  readonly type: PathType;
-  readonly service: string;
-  readonly member: number;
-  readonly position: number;
-}
-
-function matches(p: RefPath, path: string): boolean {
-  if (p.type === 'Exact') return p.path === path;
-  if (p.type === 'ImplementationSpecific') return glob(p.path, path, false);
-  const prefix = p.path.replace(/\/+$/, '');
-  return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
-}
-
-function literal(p: RefPath): string {
-  if (p.type === 'Prefix') return p.path.replace(/\/+$/, '');
-  const i = p.path.search(/[*?]/);
-  return i === -1 ? p.path : p.path.slice(0, i);
-}
-
-const onePath = (p: RefPath): boolean => p.type === 'Exact' || (p.type === 'ImplementationSpecific' && !/[*?]/.test(p.path));
-const kindOrder: Record<PathType, number> = { Exact: 0, Prefix: 1, ImplementationSpecific: 2 };
-
 function referenceRoute(paths: readonly RefPath[], path: string): string {
-  const best = paths
-    .filter((p) => matches(p, path))
-    .sort(
-      (a, b) =>
-        Number(onePath(b)) - Number(onePath(a)) ||
-        literal(b).length - literal(a).length ||
-        kindOrder[a.type] - kindOrder[b.type] ||
-        a.member - b.member ||
-        a.position - b.position,
-    )[0];
-  return best === undefined ? 'fixed:404' : best.service;
-}
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
+  return mostSpecific(paths, path)?.service ?? 'fixed:404';
 }
 
 // Every path of the pool is distinct, so no two members ask for the very same rule.

@@ -7,7 +7,8 @@ import type { V1Ingress } from '@kubernetes/client-node';
 import type { DesiredStack } from '../../../src/model/resources.js';
 import { translate } from '../../../src/translate/index.js';
 import { endpointSlice, ingress, service, snapshot, type PathType } from '../factories.js';
-import { describeAction, glob, routeOnStack } from './alb-router.js';
+import { describeAction, routeOnStack } from './alb-router.js';
+import { mostSpecific, prng, type RefPath } from './reference-precedence.js';
 
 function stackOf(ingresses: readonly V1Ingress[], services: readonly string[]): DesiredStack {
   const state = translate(
@@ -85,13 +86,8 @@ describe('patterns rank by their literal part', () => {
 
 // --- The precedence as a reference model, against the ALB model on random groups.
 
-interface RefPath {
+interface HostPath extends RefPath {
   readonly host: string | null;
-  readonly path: string;
-  readonly type: PathType;
-  readonly service: string;
-  readonly member: number;
-  readonly position: number;
 }
 
 /** 0 exact host, 1 wildcard host (one label), 2 no host; `null` when the host does not match. */
@@ -103,45 +99,12 @@ function hostTier(pattern: string | null, host: string): number | null {
   return host.endsWith(suffix) && first !== '' && !first.includes('.') ? 1 : null;
 }
 
-function matches(p: RefPath, path: string): boolean {
-  if (p.type === 'Exact') return p.path === path;
-  if (p.type === 'ImplementationSpecific') return glob(p.path, path, false);
-  const prefix = p.path.replace(/\/+$/, '');
-  return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
-}
-
-function literal(p: RefPath): string {
-  if (p.type === 'Prefix') return p.path.replace(/\/+$/, '');
-  const i = p.path.search(/[*?]/);
-  return i === -1 ? p.path : p.path.slice(0, i);
-}
-
-const matchesOnePath = (p: RefPath): boolean => p.type === 'Exact' || (p.type === 'ImplementationSpecific' && !/[*?]/.test(p.path));
-const kindOrder: Record<PathType, number> = { Exact: 0, Prefix: 1, ImplementationSpecific: 2 };
-
-function referenceRoute(paths: readonly RefPath[], host: string, path: string): string {
+function referenceRoute(paths: readonly HostPath[], host: string, path: string): string {
   for (const tier of [0, 1, 2]) {
-    const best = paths
-      .filter((p) => hostTier(p.host, host) === tier && matches(p, path))
-      .sort(
-        (a, b) =>
-          Number(matchesOnePath(b)) - Number(matchesOnePath(a)) ||
-          literal(b).length - literal(a).length ||
-          kindOrder[a.type] - kindOrder[b.type] ||
-          a.member - b.member ||
-          a.position - b.position,
-      )[0];
+    const best = mostSpecific(paths.filter((p) => hostTier(p.host, host) === tier), path);
     if (best !== undefined) return `${best.service}:80`;
   }
   return 'fixed:404';
-}
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 const pathChoices: readonly [PathType, string][] = [
@@ -165,11 +128,11 @@ const pathChoices: readonly [PathType, string][] = [
 const requestPaths = ['/', '/foo', '/foo/', '/foo/bar', '/foo/bar/baz', '/foobar', '/fox', '/fo', '/a', '/a/b/c', '/a/bc', '/bar', '/x'];
 
 /** A random group: `hosts` to pick from, 1 to `members` Ingresses of 1 to 4 paths each. */
-function randomGroup(seed: number, hosts: readonly (string | null)[], members: number): { ingresses: V1Ingress[]; ref: RefPath[]; services: string[] } {
+function randomGroup(seed: number, hosts: readonly (string | null)[], members: number): { ingresses: V1Ingress[]; ref: HostPath[]; services: string[] } {
   const rand = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const ingresses: V1Ingress[] = [];
-  const ref: RefPath[] = [];
+  const ref: HostPath[] = [];
   const services: string[] = [];
   const count = 1 + Math.floor(rand() * members);
   for (let m = 0; m < count; m++) {

@@ -9,19 +9,12 @@ import { clusterViewFromObjects } from '../../../src/cluster/files.js';
 import type { ClusterStore } from '../../../src/cluster/view.js';
 import { AlbatrossError } from '../../../src/model/errors.js';
 import { translate } from '../../../src/translate/index.js';
+import { prng } from './reference-precedence.js';
 
 const dir = join(process.cwd(), 'test/unit/translate/golden');
 const inputs = readdirSync(dir)
   .filter((f) => f.endsWith('.input.json'))
   .map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { items: unknown[] }).items);
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const junk: unknown[] = [null, 0, -1, 1.5, '', 'x', '*', '/', true, [], {}, [null], [1, 'a'], { a: null }, '[{"HTTP": 80}]', '{"type":"forward"}'];
 
