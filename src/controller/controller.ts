@@ -269,8 +269,11 @@ export class Controller {
       const targets = await reconcileTargets(this.store, group, reason.services, deps);
       if (targets.kind === 'done') {
         this.finish(group, targets.failure === null, started);
-        if (targets.failure !== null) this.requeueAfterFailure(queue, group, targets.failure.retryable, targets.failure.retryAfterMs);
-        else this.changedAt.delete(group);
+        if (targets.failure !== null) {
+          this.requeueAfterFailure(queue, group, targets.failure.retryable, targets.failure.retryAfterMs);
+          return;
+        }
+        this.observeSyncLatency(group);
         return;
       }
       this.logger.info({ group, reason: targets.reason }, 'endpoint change needs a full reconcile');
@@ -283,13 +286,18 @@ export class Controller {
     if (result.failure === null) {
       this.recordCertificates(group, result, deps.certificates.brokenSecrets);
       queue.forget(group);
-      const latencyStart = this.changedAt.get(group);
-      if (latencyStart !== undefined) this.metrics.synced((Date.now() - latencyStart) / 1000);
-      this.changedAt.delete(group);
+      this.observeSyncLatency(group);
       if (this.store.group(group) !== undefined) queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
     } else {
       this.requeueAfterFailure(queue, group, result.failure.retryable, result.failure.retryAfterMs);
     }
+  }
+
+  /** From the first change seen since the group last converged, to now that it has. */
+  private observeSyncLatency(group: string): void {
+    const since = this.changedAt.get(group);
+    if (since !== undefined) this.metrics.synced((Date.now() - since) / 1000);
+    this.changedAt.delete(group);
   }
 
   private recordCertificates(group: string, result: GroupResult, broken: ReadonlySet<string>): void {
