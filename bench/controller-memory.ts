@@ -4,6 +4,7 @@
 // watches every kind into its caches but never reconciles. Samples process.memoryUsage().rss
 // every 100 ms from before the first list until the caches synced and settled, then forces GC
 // and reads the steady RSS. Prints one JSON line.
+import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Aws } from '../src/aws/clients.js';
 import { Controller } from '../src/controller/controller.js';
@@ -19,6 +20,20 @@ if (gc === undefined) throw new Error('run with node --expose-gc');
 
 const MiB = 1024 * 1024;
 const mib = (bytes: number): number => Math.round((bytes / MiB) * 10) / 10;
+/**
+ * Rss, Anonymous and LazyFree of /proc/self/smaps_rollup in MiB. LazyFree is memory the process
+ * gave back with madvise(MADV_FREE), as V8 does with freed heap pages: the kernel still counts it
+ * in RSS until it needs the memory elsewhere.
+ */
+function smaps(): Record<string, number> {
+  try {
+    const text = readFileSync('/proc/self/smaps_rollup', 'utf8');
+    const field = (name: string): number => Math.round((Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) / 1024) * 10) / 10;
+    return { rss: field('Rss'), anonymous: field('Anonymous'), lazyFree: field('LazyFree'), anonHugePages: field('AnonHugePages') };
+  } catch {
+    return {};
+  }
+}
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const kubeConfig = new KubeConfig();
@@ -63,6 +78,7 @@ for (let i = 0; i < 3; i++) {
 }
 await sleep(3_000);
 const steady = process.memoryUsage();
+const steadySmaps = smaps();
 clearInterval(sampler);
 
 const store = controller.store;
@@ -96,6 +112,7 @@ const result = {
     maxRss: mib(process.resourceUsage().maxRSS * 1024),
     steady: mib(steady.rss),
   },
+  steadySmapsMiB: steadySmaps,
   steadyMiB: { heapTotal: mib(steady.heapTotal), heapUsed: mib(steady.heapUsed), external: mib(steady.external), arrayBuffers: mib(steady.arrayBuffers) },
   beforeStartMiB: { heapUsed: mib(before.heapUsed), external: mib(before.external) },
 };
