@@ -32,7 +32,7 @@ import { reconcileTargets } from '../pipeline/targets.js';
 import { jitter } from './durations.js';
 import { LeaderElector } from './leader.js';
 import { WorkQueue } from './queue.js';
-import { Reflector, type KubeObject, type ListPage } from './reflector.js';
+import { Reflector, slimEndpointSlice, type KubeObject, type ListPage } from './reflector.js';
 import { ClusterWrites, EventReason, Finalizer } from './writes.js';
 
 export interface ControllerOptions {
@@ -393,6 +393,8 @@ export class Controller {
     const custom = this.kubeConfig.makeApiClient(CustomObjectsApi);
     const namespaces = this.options.watchNamespaces ?? [null];
     const add = (description: string, watchPath: string, listPage: (token: string | undefined, limit: number) => Promise<ListPage>, kind: ClusterObject['kind'], watchQuery?: Record<string, string>): void => {
+      // Endpoints are the bulk of the cache: only their addresses and readiness are kept.
+      const slim = kind === 'EndpointSlice' ? { slim: slimEndpointSlice } : {};
       this.reflectors.push(
         new Reflector(
           this.kubeConfig,
@@ -400,6 +402,7 @@ export class Controller {
             description,
             watchPath,
             ...(watchQuery === undefined ? {} : { watchQuery }),
+            ...slim,
             listPage,
             onUpsert: (o) => this.onUpsert(kind, o),
             onDelete: (o) => this.onDelete(kind, o),

@@ -29,6 +29,11 @@ export interface ReflectorOptions {
    */
   readonly onUpsert: (object: unknown) => void;
   readonly onDelete: (object: unknown) => void;
+  /**
+   * Cuts an object, already trimmed, down to what the cache needs; what it returns is what the
+   * reflector keeps and hands on, so no fuller copy stays behind. @default none
+   */
+  readonly slim?: (object: KubeObject) => KubeObject;
   /** Page size of the initial and every later list. @default 500 */
   readonly pageSize?: number;
   /** A list or watch that fails outright is tried again after this, doubling to 30 s. @default 1000 */
@@ -59,6 +64,24 @@ export function trim<T extends KubeObject>(object: T): T {
   return { ...object, metadata: rest };
 }
 
+/**
+ * An EndpointSlice with only what targets are built from: metadata, address type, ports, and
+ * each endpoint's addresses and conditions. Dropped: each endpoint's `targetRef`, `nodeName`,
+ * `zone`, `hostname` and `hints`, which kube-controller-manager fills in and which make up most
+ * of a slice's size (50,000 endpoints: their Pod names and UIDs alone are several MiB).
+ */
+export function slimEndpointSlice(object: KubeObject): KubeObject {
+  const endpoints = object['endpoints'];
+  if (!Array.isArray(endpoints)) return object;
+  return {
+    ...object,
+    endpoints: endpoints.map((e: unknown) => {
+      const { addresses, conditions } = (e ?? {}) as { addresses?: unknown; conditions?: unknown };
+      return { addresses, ...(conditions === undefined ? {} : { conditions }) };
+    }),
+  };
+}
+
 const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
 export class Reflector {
@@ -74,6 +97,11 @@ export class Reflector {
     private readonly options: ReflectorOptions,
     private readonly logger: Logger,
   ) {}
+
+  private keep(object: KubeObject): KubeObject {
+    const trimmed = trim(object);
+    return this.options.slim === undefined ? trimmed : this.options.slim(trimmed);
+  }
 
   /** Whether the first list has been delivered. */
   get hasSynced(): boolean {
@@ -119,7 +147,7 @@ export class Reflector {
     do {
       const page = await this.options.listPage(token, this.options.pageSize ?? 500);
       for (const item of page.items) {
-        const object = trim(item as KubeObject);
+        const object = this.keep(item as KubeObject);
         seen.set(keyOf(object), object);
       }
       token = page.metadata?._continue;
@@ -170,7 +198,7 @@ export class Reflector {
               if (version !== undefined) this.resourceVersion = version;
               return;
             }
-            const trimmed = trim(object);
+            const trimmed = this.keep(object);
             if (phase === 'DELETED') {
               this.known.delete(keyOf(trimmed));
               this.options.onDelete(trimmed);

@@ -1,0 +1,50 @@
+import { slimEndpointSlice, trim } from '../../../src/controller/reflector.js';
+
+describe('slimEndpointSlice', () => {
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'web-abc12', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' }, managedFields: [{ manager: 'kcm' }] },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints: [
+      {
+        addresses: ['10.0.1.5'],
+        conditions: { ready: true, serving: true, terminating: false },
+        nodeName: 'node-1',
+        zone: 'us-east-1a',
+        hostname: 'web-0',
+        hints: { forZones: [{ name: 'us-east-1a' }] },
+        targetRef: { kind: 'Pod', namespace: 'shop', name: 'web-7d9f8c6b5-x2x4z', uid: '7f3c1a8e-0000-4000-8000-000000000001' },
+      },
+      { addresses: ['10.0.1.6'], conditions: { ready: false } },
+      { addresses: ['10.0.1.7'] },
+    ],
+  };
+
+  it('keeps addresses and conditions of every endpoint and drops the rest of each endpoint', () => {
+    expect(slimEndpointSlice(slice)['endpoints']).toEqual([
+      { addresses: ['10.0.1.5'], conditions: { ready: true, serving: true, terminating: false } },
+      { addresses: ['10.0.1.6'], conditions: { ready: false } },
+      { addresses: ['10.0.1.7'] },
+    ]);
+  });
+
+  it('keeps metadata, address type and ports as they are', () => {
+    const slim = slimEndpointSlice(trim(slice));
+    expect(slim.metadata).toEqual({ name: 'web-abc12', namespace: 'shop', labels: { 'kubernetes.io/service-name': 'web' } });
+    expect(slim['addressType']).toBe('IPv4');
+    expect(slim['ports']).toEqual([{ name: 'http', port: 8080, protocol: 'TCP' }]);
+  });
+
+  it('does not change the object it was given', () => {
+    const before = JSON.stringify(slice);
+    slimEndpointSlice(slice);
+    expect(JSON.stringify(slice)).toBe(before);
+  });
+
+  it('leaves a slice without endpoints alone', () => {
+    const empty = { metadata: { name: 'web-none', namespace: 'shop' }, addressType: 'IPv4' };
+    expect(slimEndpointSlice(empty)).toBe(empty);
+  });
+});
