@@ -108,7 +108,9 @@ async function memory(): Promise<void> {
     namespace: 'default',
     body: { metadata: { name: lease }, spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 3600, acquireTime: new V1MicroTime(), renewTime: new V1MicroTime() } },
   });
-  const child = await execFileAsync(process.execPath, ['--expose-gc', join(import.meta.dirname, 'controller-memory.js'), envtest.kubeconfigPath, lease], {
+  // The Node flags the controller runs with in its image, plus --expose-gc for the measurement.
+  const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  const child = await execFileAsync(process.execPath, ['--expose-gc', ...flags, join(import.meta.dirname, 'controller-memory.js'), envtest.kubeconfigPath, lease], {
     env: process.env,
     maxBuffer: 1024 * 1024,
   });
