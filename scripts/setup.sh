@@ -15,3 +15,4 @@ fi
 echo "setup: building dist/" >&2
 npm run --silent build >&2
 bash scripts/emulator.sh ensure-installed >/dev/null
+bash scripts/hadolint.sh ensure-installed >/dev/null

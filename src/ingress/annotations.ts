@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import {
+  defaultSslPolicy,
   IpAddressType,
   ListenerProtocol,
   ProtocolVersion,
@@ -47,6 +48,145 @@ export const Annotation = {
   successCodes: 'success-codes',
   targetGroupAttributes: 'target-group-attributes',
 } as const;
+
+/** What an annotation's value is, for the reference in docs/annotations.md. */
+export type AnnotationValueType =
+  | { readonly kind: 'string' }
+  | { readonly kind: 'integer'; readonly min: number; readonly max: number }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'list'; readonly of: string }
+  | { readonly kind: 'map' }
+  | { readonly kind: 'json'; readonly of: string }
+  | { readonly kind: 'other'; readonly text: string };
+
+/** Where an annotation takes effect (docs/annotations.md, "Where an annotation applies"). */
+export type AnnotationScope = 'membership' | 'load balancer' | 'merged per key' | 'this Ingress' | 'target groups';
+
+/**
+ * Reference data of one annotation: scripts/annotations-doc.ts writes the table in
+ * docs/annotations.md from it, and test/unit/docs/annotations-doc.test.ts checks it against
+ * the parsers (examples parse, ranges and values match, Service annotations are read from
+ * Services).
+ */
+export interface AnnotationDoc {
+  readonly type: AnnotationValueType;
+  /** What applies when no member sets it, in Markdown. */
+  readonly default: string;
+  /** A value the annotation's parser accepts. */
+  readonly example: string;
+  /** Whether it may be set on a Service, for that Service's target groups. */
+  readonly onService: boolean;
+  readonly scope: AnnotationScope;
+}
+
+export const AnnotationDocs: Readonly<Record<keyof typeof Annotation, AnnotationDoc>> = {
+  groupName: {
+    type: { kind: 'other', text: 'group name: at most 63 lower-case letters, digits, `-` and `.`' },
+    default: 'none: the Ingress is a group of its own, `namespace/name`',
+    example: 'my-team.shop',
+    onService: false,
+    scope: 'membership',
+  },
+  groupOrder: { type: { kind: 'integer', min: -1000, max: 1000 }, default: '`0`', example: '10', onService: false, scope: 'membership' },
+  loadBalancerName: {
+    type: { kind: 'other', text: 'load balancer name: 1 to 32 letters, digits and hyphens' },
+    default: '`k8s-<group>-<hash>`',
+    example: 'shop-prod',
+    onService: false,
+    scope: 'load balancer',
+  },
+  scheme: { type: { kind: 'enum', values: Scheme }, default: '`internal`', example: 'internet-facing', onService: false, scope: 'load balancer' },
+  ipAddressType: { type: { kind: 'enum', values: IpAddressType }, default: '`ipv4`', example: 'dualstack', onService: false, scope: 'load balancer' },
+  subnets: {
+    type: { kind: 'list', of: 'subnet ids or `Name` tags' },
+    default: 'discovered: subnets tagged `kubernetes.io/role/elb` (internet-facing) or `kubernetes.io/role/internal-elb` (internal), one per zone',
+    example: 'subnet-0a1b2c3d, subnet-4e5f6a7b',
+    onService: false,
+    scope: 'load balancer',
+  },
+  securityGroups: {
+    type: { kind: 'list', of: 'security group ids or names' },
+    default: 'a security group managed by Albatross',
+    example: 'sg-0123abcd, web-lb',
+    onService: false,
+    scope: 'load balancer',
+  },
+  manageBackendSecurityGroupRules: { type: { kind: 'boolean' }, default: 'unset; has no effect either way', example: 'false', onService: false, scope: 'load balancer' },
+  inboundCidrs: {
+    type: { kind: 'list', of: 'IPv4 or IPv6 CIDRs' },
+    default: '`0.0.0.0/0`, plus `::/0` unless `ip-address-type` is `ipv4`',
+    example: '10.0.0.0/8, 2600:1f14::/56',
+    onService: false,
+    scope: 'load balancer',
+  },
+  listenPorts: {
+    type: { kind: 'json', of: 'list of `{"HTTP" or "HTTPS": port}`' },
+    default: 'HTTP 80 and HTTPS 443 with `spec.tls`; else HTTPS 443 with `certificate-arn`; else HTTP 80',
+    example: '[{"HTTP": 80}, {"HTTPS": 443}]',
+    onService: false,
+    scope: 'this Ingress',
+  },
+  certificateArn: {
+    type: { kind: 'list', of: 'ACM certificate ARNs' },
+    default: 'none: certificates from `spec.tls` Secrets, else discovered in ACM by host',
+    example: 'arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d',
+    onService: false,
+    scope: 'this Ingress',
+  },
+  sslPolicy: {
+    type: { kind: 'string' },
+    default: `\`${defaultSslPolicy}\``,
+    example: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
+    onService: false,
+    scope: 'load balancer',
+  },
+  sslRedirect: { type: { kind: 'integer', min: 1, max: 65535 }, default: 'none', example: '443', onService: false, scope: 'load balancer' },
+  loadBalancerAttributes: {
+    type: { kind: 'map' },
+    default: 'none',
+    example: 'idle_timeout.timeout_seconds=600,routing.http2.enabled=true',
+    onService: false,
+    scope: 'load balancer',
+  },
+  tags: { type: { kind: 'map' }, default: 'none', example: 'team=shop,env=prod', onService: true, scope: 'merged per key' },
+  targetType: { type: { kind: 'enum', values: ['ip'] }, default: '`ip`', example: 'ip', onService: true, scope: 'target groups' },
+  backendProtocol: { type: { kind: 'enum', values: TargetProtocol }, default: '`HTTP`', example: 'HTTPS', onService: true, scope: 'target groups' },
+  backendProtocolVersion: { type: { kind: 'enum', values: ProtocolVersion }, default: '`HTTP1`', example: 'GRPC', onService: true, scope: 'target groups' },
+  healthcheckPort: {
+    type: { kind: 'other', text: '`traffic-port`, a port number or a Service port name' },
+    default: '`traffic-port`',
+    example: '8081',
+    onService: true,
+    scope: 'target groups',
+  },
+  healthcheckProtocol: { type: { kind: 'enum', values: TargetProtocol }, default: 'the `backend-protocol`', example: 'HTTP', onService: true, scope: 'target groups' },
+  healthcheckPath: {
+    type: { kind: 'other', text: 'path starting with `/`, at most 1024 characters' },
+    default: '`/`; `/AWS.ALB/healthcheck` for `GRPC`',
+    example: '/healthz',
+    onService: true,
+    scope: 'target groups',
+  },
+  healthcheckIntervalSeconds: { type: { kind: 'integer', min: 5, max: 300 }, default: '`15`', example: '10', onService: true, scope: 'target groups' },
+  healthcheckTimeoutSeconds: { type: { kind: 'integer', min: 2, max: 120 }, default: '`5`', example: '5', onService: true, scope: 'target groups' },
+  healthyThresholdCount: { type: { kind: 'integer', min: 2, max: 10 }, default: '`2`', example: '3', onService: true, scope: 'target groups' },
+  unhealthyThresholdCount: { type: { kind: 'integer', min: 2, max: 10 }, default: '`2`', example: '3', onService: true, scope: 'target groups' },
+  successCodes: {
+    type: { kind: 'other', text: 'codes and ranges: 200 to 499, or 0 to 99 for `GRPC`' },
+    default: '`200`; `12` for `GRPC`',
+    example: '200-399',
+    onService: true,
+    scope: 'target groups',
+  },
+  targetGroupAttributes: {
+    type: { kind: 'map' },
+    default: 'none',
+    example: 'deregistration_delay.timeout_seconds=30,slow_start.duration_seconds=30',
+    onService: true,
+    scope: 'target groups',
+  },
+};
 
 /** Annotation values as strings. Manifests read from files may carry numbers or booleans. */
 export type Annotations = Readonly<Record<string, string>>;

@@ -3,7 +3,7 @@
 // service is NAME). JSON keys are matched case-insensitively, as Go's encoding/json does in
 // the AWS Load Balancer Controller, so manifests written for it read the same here.
 import type { ConditionSpec, FixedResponseAction, RedirectAction } from '../model/resources.js';
-import { annotationKey, isCidr, type Annotations } from './annotations.js';
+import { annotationKey, isCidr, type AnnotationDoc, type Annotations } from './annotations.js';
 import { isObject } from './input.js';
 import { err, ok, type Result } from '../model/result.js';
 import { oneOf, quote } from './messages.js';
@@ -13,6 +13,24 @@ export const conditionsAnnotation = (name: string): string => annotationKey(`con
 
 /** The backend port name that selects an `actions.NAME` annotation. */
 export const UseAnnotation = 'use-annotation';
+
+/** Reference data of the two families, as `AnnotationDocs` in annotations.ts. */
+export const BackendAnnotationDocs: Readonly<Record<'actions.NAME' | 'conditions.NAME', AnnotationDoc>> = {
+  'actions.NAME': {
+    type: { kind: 'json', of: 'object: `forward`, `redirect` or `fixed-response`' },
+    default: 'none: a `use-annotation` backend without it answers 503',
+    example: '{"type": "redirect", "redirectConfig": {"host": "docs.example.com", "statusCode": "HTTP_302"}}',
+    onService: false,
+    scope: 'this Ingress',
+  },
+  'conditions.NAME': {
+    type: { kind: 'json', of: 'list of conditions' },
+    default: 'none',
+    example: '[{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Canary", "values": ["yes"]}}]',
+    onService: false,
+    scope: 'this Ingress',
+  },
+};
 
 export type ForwardTarget =
   | { readonly kind: 'service'; readonly serviceName: string; readonly servicePort: string | number; readonly weight: number }
