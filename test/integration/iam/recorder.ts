@@ -9,6 +9,7 @@ import { ACMClient, AddTagsToCertificateCommand, ListTagsForCertificateCommand }
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTagsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { appendFileSync } from 'node:fs';
 import type { AwsClients, SdkClient } from '../../../src/aws/clients.js';
 import { isChangingOperation, type AwsService } from '../../../src/aws/calls.js';
 import { awsClientConfig, region } from '../emulator/emulator.js';
@@ -28,6 +29,8 @@ export interface Authorization {
   readonly createAction?: string;
   /** Added by AWS to the request's own action (tagging at creation), not called by us. */
   readonly implied: boolean;
+  /** The resource no longer existed (a retried delete whose first answer was lost): AWS answers NotFound. */
+  readonly resourceGone?: boolean;
 }
 
 /** One request on the wire and the authorizations it needs. */
@@ -93,6 +96,8 @@ export function recordingClients(options: RecorderOptions): AwsClients & { destr
       }
     },
     destroy: () => client.destroy?.(),
+    // Tests that add their own middleware (lost answers, throttling) keep working.
+    middlewareStack: client.middlewareStack,
   });
   return {
     elbv2: wrap('elbv2', inner.elbv2),
@@ -103,6 +108,16 @@ export function recordingClients(options: RecorderOptions): AwsClients & { destr
       for (const c of [...Object.values(inner), ...Object.values(readers)]) c.destroy();
     },
   };
+}
+
+/**
+ * The recorder for a whole test run: when `ALBATROSS_RECORD_AWS` names a file, clients that
+ * append every request to it (JSON lines); otherwise `undefined` and nothing changes.
+ */
+export function recordingFromEnv(clusterName: string): (AwsClients & { destroy(): void }) | undefined {
+  const file = process.env['ALBATROSS_RECORD_AWS'];
+  if (file === undefined || file === '') return undefined;
+  return recordingClients({ clusterName, record: (r) => appendFileSync(file, `${JSON.stringify(r)}\n`) });
 }
 
 /** Reads the tags of the resources a request names, before it goes out. */
@@ -122,6 +137,7 @@ class TagReader {
   }
 
   private async read(service: AwsService, resource: string): Promise<Tags> {
+    const gone: Tags = { [goneMarker]: '' };
     try {
       if (service === 'elbv2') {
         const res = await this.clients.elbv2.send(new DescribeTagsCommand({ ResourceArns: [resource] }));
@@ -136,11 +152,14 @@ class TagReader {
         return fromSdk(res.Tags);
       }
     } catch {
-      // Gone already (a repeated delete): no tags.
+      // Gone already (a repeated delete).
     }
-    return {};
+    return gone;
   }
 }
+
+/** Stands in the tags of a resource that could not be read because it no longer exists. */
+const goneMarker = ' gone';
 
 function fromSdk(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Tags {
   return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
@@ -207,14 +226,12 @@ function createdArn(operation: string, output: unknown): string | undefined {
 /** The authorizations AWS evaluates for one request (empty for a create whose answer never came). */
 export function authorizationsOf(service: AwsService, operation: string, input: Input, output: unknown, before: ReadonlyMap<string, Tags>): Authorization[] {
   const action = `${iamPrefix[service]}:${operation}`;
-  const auth = (resource: string, extra: Partial<Authorization> = {}): Authorization => ({
-    action,
-    resource,
-    requestTags: {},
-    resourceTags: before.get(resource) ?? {},
-    implied: false,
-    ...extra,
-  });
+  const auth = (resource: string, extra: Partial<Authorization> = {}): Authorization => {
+    const made: Authorization = { action, resource, requestTags: {}, resourceTags: before.get(resource) ?? {}, implied: false, ...extra };
+    if (!(goneMarker in made.resourceTags)) return made;
+    const { [goneMarker]: _gone, ...resourceTags } = made.resourceTags;
+    return { ...made, resourceTags, resourceGone: true };
+  };
   if (!isChangingOperation(operation)) return [auth('*')];
 
   if (service === 'elbv2') {
@@ -246,7 +263,8 @@ export function authorizationsOf(service: AwsService, operation: string, input: 
   }
 
   if (service === 'ec2') {
-    const withArns = (ids: string[], extra: Partial<Authorization> = {}) => ids.map((id) => ({ ...auth(securityGroupArn(id), extra), resourceTags: before.get(id) ?? {} }));
+    const withArns = (ids: string[], extra: Partial<Authorization> = {}) =>
+      ids.map((id) => auth(securityGroupArn(id), { ...extra, resourceTags: before.get(id) ?? {} }));
     switch (operation) {
       case 'CreateSecurityGroup': {
         const requestTags = Object.assign({}, ...list(input['TagSpecifications']).map((s) => sdkTags((s as Input)['Tags']))) as Tags;
