@@ -6,6 +6,7 @@
 // saying how to get the binaries, when kube-apiserver and etcd are missing. One JSON line per
 // scenario.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoordinationV1Api, CoreV1Api, DiscoveryV1Api, NetworkingV1Api, V1MicroTime, type KubeConfig, type V1Ingress } from '@kubernetes/client-node';
@@ -108,8 +109,9 @@ async function memory(): Promise<void> {
     namespace: 'default',
     body: { metadata: { name: lease }, spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 3600, acquireTime: new V1MicroTime(), renewTime: new V1MicroTime() } },
   });
-  // The Node flags the controller runs with in its image, plus --expose-gc for the measurement.
-  const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  // The Node flags the controller runs with in its image (or BENCH_NODE_FLAGS), plus
+  // --expose-gc for the measurement.
+  const flags = (process.env['BENCH_NODE_FLAGS'] ?? imageNodeFlags().join(' ')).split(' ').filter((f) => f !== '');
   const child = await execFileAsync(process.execPath, ['--expose-gc', ...flags, join(import.meta.dirname, 'controller-memory.js'), envtest.kubeconfigPath, lease], {
     env: process.env,
     maxBuffer: 1024 * 1024,
@@ -275,4 +277,14 @@ async function groups(): Promise<void> {
       reconcilesTotal: totalReconciles,
     }),
   );
+}
+
+/** The Node options of the image's ENTRYPOINT: what stands between `node` and the script. */
+function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8');
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (entrypoint === undefined) return [];
+  const words = JSON.parse(entrypoint) as string[];
+  const script = words.indexOf('dist/cli/main.js');
+  return words.slice(1, script === -1 ? 1 : script);
 }
