@@ -202,6 +202,15 @@ export class Controller {
       if (group === undefined || abort.signal.aborted) return;
       try {
         await this.process(group, session);
+      } catch (err) {
+        // A failed write to the cluster (a refused finalizer or status patch) never stops the
+        // worker: the group is tried again with backoff, and the failure is logged.
+        if (!abort.signal.aborted) {
+          this.logger.error({ group, error: err instanceof Error ? err.message : String(err) }, 'reconcile failed');
+          this.metrics.reconciled('error', 0);
+          this.pending.set(group, { kind: 'full' });
+          queue.addRateLimited(group);
+        }
       } finally {
         queue.done(group);
         this.metrics.setQueueDepth(queue.depth);
