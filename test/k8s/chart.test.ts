@@ -449,30 +449,38 @@ describe('installed into the API server (RBAC on)', () => {
       LOG_LEVEL: 'debug',
     });
     started.push(controller);
+    /** A wait that gives up at once when the controller exited. */
+    const whileRunning = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> =>
+      await eventually(
+        what,
+        async () => {
+          if (controller.exit !== undefined) throw new Error(`the controller exited (${String(controller.exit.code ?? controller.exit.signal)})`);
+          return await check();
+        },
+        60_000,
+      );
     try {
-      await eventually('/readyz 200', async () => ((await httpGet(`http://${health}/readyz`)).status === 200 ? true : undefined), 30_000);
+      await whileRunning('/readyz 200', async () => ((await httpGet(`http://${health}/readyz`)).status === 200 ? true : undefined));
       const { networking } = apis(kc);
       const read = async (): Promise<V1Ingress | undefined> => await networking.readNamespacedIngress({ name: 'shop', namespace: APP_NS }).catch(() => undefined);
 
       // Create: finalizer, status and an Event.
       const shop = ingress({ namespace: APP_NS, name: 'shop', host: 'shop.example.com', annotations: { scheme: 'internet-facing' }, paths: [{ path: '/', service: 'web' }] });
       await applyIngress(kc, { ...shop, spec: { ...shop.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
-      const created = await eventually('the status hostname', async () => ((await read())?.status?.loadBalancer?.ingress?.[0]?.hostname === undefined ? undefined : await read()), 60_000);
+      const created = await whileRunning('the status hostname', async () => ((await read())?.status?.loadBalancer?.ingress?.[0]?.hostname === undefined ? undefined : await read()));
       expect(created?.status?.loadBalancer?.ingress?.[0]?.hostname).toMatch(/\.elb\.amazonaws\.com$/);
       expect(created?.metadata?.finalizers).toContain('albatross.dev/aws-resources');
 
       // Change: a second path; the same "converged" Event again, counted on the first.
       const changed = ingress({ namespace: APP_NS, name: 'shop', host: 'shop.example.com', annotations: { scheme: 'internet-facing' }, paths: [{ path: '/', service: 'web' }, { path: '/api', service: 'web' }] });
       await applyIngress(kc, { ...changed, spec: { ...changed.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
-      await eventually(
-        'a second SuccessfullyReconciled',
-        async () => ((await eventsOf(kc, APP_NS, 'shop')).some((e) => e.reason === 'SuccessfullyReconciled' && e.count >= 2) ? true : undefined),
-        60_000,
+      await whileRunning('a second SuccessfullyReconciled', async () =>
+        (await eventsOf(kc, APP_NS, 'shop')).some((e) => e.reason === 'SuccessfullyReconciled' && e.count >= 2) ? true : undefined,
       );
 
       // Delete: the rules go, then the finalizer, then the Ingress.
       await networking.deleteNamespacedIngress({ name: 'shop', namespace: APP_NS });
-      await eventually('the Ingress gone', async () => ((await read()) === undefined ? true : undefined), 60_000);
+      await whileRunning('the Ingress gone', async () => ((await read()) === undefined ? true : undefined));
 
       controller.kill('SIGTERM');
       const exit = await controller.exited;
