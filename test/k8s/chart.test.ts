@@ -16,6 +16,7 @@ import {
   PolicyV1Api,
   RbacAuthorizationV1Api,
   loadAllYaml,
+  loadYaml,
   type V1ClusterRole,
   type V1Deployment,
   type V1Ingress,
@@ -253,6 +254,14 @@ describe('helm lint and helm template', () => {
   });
 
   test('a values file that sets everything renders each value where it belongs', async () => {
+    // It does set every key values.yaml has (nested ones included).
+    const keys = (value: unknown, prefix = ''): string[] =>
+      typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0
+        ? Object.entries(value).flatMap(([k, v]) => (prefix === '' && ['ingressClassParams', 'podDisruptionBudget', 'resources', 'podSecurityContext', 'securityContext', 'env'].includes(k) ? [k] : keys(v, `${prefix}${k}.`)))
+        : [prefix.slice(0, -1)];
+    const defaults = keys(loadYaml(readFileSync(join(chartDir, 'values.yaml'), 'utf8')));
+    const everything = keys(loadYaml(readFileSync(everythingValues, 'utf8')));
+    expect(defaults.filter((k) => !everything.some((e) => e === k || e.startsWith(`${k}.`)))).toEqual([]);
     const docs = await render(['--values', everythingValues]);
     expect(docs.filter((d) => d.kind === 'CustomResourceDefinition')).toEqual([]);
     const sa = only(docs, 'ServiceAccount');
