@@ -247,7 +247,7 @@ async function rulePaths(elb: ElasticLoadBalancingV2Client, cluster: string): Pr
 
 async function serve(): Promise<void> {
   const dir = option('dir');
-  const env = await startEnvtest({ crdPaths: ['charts/albatross/crds/ingressclassparams.yaml'], startTimeoutMs: 120_000 });
+  const env = await startEnvtest({ crdPaths: ['charts/albatross/files/crds/ingressclassparams.yaml'], startTimeoutMs: 120_000 });
   await copyFile(env.kubeconfigPath, join(dir, 'kubeconfig'));
   console.log(env.server);
   // Signal handlers alone do not keep Node running.

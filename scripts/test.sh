@@ -13,6 +13,12 @@ if [[ -z "${KUBEBUILDER_ASSETS:-}" ]] && command -v go >/dev/null 2>&1; then
   KUBEBUILDER_ASSETS="$(bash scripts/k8s-binaries.sh)"
   export KUBEBUILDER_ASSETS
 fi
+# helm for the chart tests (test/k8s/chart.test.ts): HELM if given, else built once from the Go
+# module proxy and cached (a few minutes cold, instant after). Without it those tests fail.
+if [[ -z "${HELM:-}" ]] && command -v go >/dev/null 2>&1; then
+  HELM="$(bash scripts/helm-binary.sh)"
+  export HELM
+fi
 node --version >&2
 npm run --silent typecheck
 npm run --silent lint

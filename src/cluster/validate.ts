@@ -76,7 +76,7 @@ const backend = object({ service: serviceBackend, resource: object({ kind: strin
 const keyValues = list(object({ key: string, value: string }, ['key', 'value']));
 
 /**
- * The types of the IngressClassParams schema (charts/albatross/crds/ingressclassparams.yaml).
+ * The types of the IngressClassParams schema (charts/albatross/files/crds/ingressclassparams.yaml).
  * Values (enums, CIDRs, selector operators) are checked where the params are used, so a bad
  * value leaves out the Ingresses of the class instead of stopping the run; unknown fields are
  * kept for that check to refuse.

@@ -23,7 +23,7 @@ import { ControllerMetrics } from '../../src/observability/metrics.js';
 import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../integration/emulator/emulator.js';
 import type { TestCluster } from '../integration/reconcile/harness.js';
 
-export const crdPath = join(process.cwd(), 'charts/albatross/crds/ingressclassparams.yaml');
+export const crdPath = join(process.cwd(), 'charts/albatross/files/crds/ingressclassparams.yaml');
 
 /** Polls `check` until it returns a value other than `undefined`, or fails after `timeoutMs`. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ApiException, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
 import { startEnvtest, type Envtest } from './envtest.js';
 
-const CRD = join(process.cwd(), 'charts/albatross/crds/ingressclassparams.yaml');
+const CRD = join(process.cwd(), 'charts/albatross/files/crds/ingressclassparams.yaml');
 const START_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = 30_000;
 const params = { group: 'albatross.dev', version: 'v1', plural: 'ingressclassparams' } as const;

@@ -1,0 +1,553 @@
+// The Helm chart (charts/albatross/) checked by helm itself and against a real kube-apiserver
+// with RBAC authorization on: lint and render, values the schema refuses, an install read back
+// through the API, the built controller running as the chart's ServiceAccount through a whole
+// Ingress lifecycle (every request it makes recorded by the API server's audit log, so a rule it
+// needs and lacks and a rule it never uses both fail), and an upgrade that changes the CRD.
+// One API server for the whole file; the tests run in order and build on each other.
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PolicyV1Api,
+  RbacAuthorizationV1Api,
+  loadAllYaml,
+  loadYaml,
+  type V1ClusterRole,
+  type V1Deployment,
+  type V1Ingress,
+  type V1PolicyRule,
+} from '@kubernetes/client-node';
+import { parseControllerArgs } from '../../src/cli/controller-args.js';
+import { endpointSlice, ingress, service } from '../unit/factories.js';
+import { Pki, tlsSecret } from '../unit/certificates/pki.js';
+import { awsClientConfig, endpoint, region } from '../integration/emulator/emulator.js';
+import {
+  apis,
+  applyEndpointSlice,
+  applyIngress,
+  applyService,
+  awsCluster,
+  builtMain,
+  eventsOf,
+  eventually,
+  httpGet,
+  namespace,
+  spawnCommand,
+  type AwsCluster,
+  type ControllerProcess,
+} from './cluster.js';
+import { freePorts, k8sTierRequired, startEnvtest, type Envtest } from './envtest.js';
+
+const chartDir = join(process.cwd(), 'charts/albatross');
+const helmScript = join(process.cwd(), 'scripts/helm-binary.sh');
+const everythingValues = join(process.cwd(), 'test/k8s/chart/values-everything.yaml');
+const RELEASE = 'albatross';
+const RELEASE_NS = 'albatross-system';
+const APP_NS = 'shop';
+
+/** helm: HELM when set, else what scripts/helm-binary.sh caches. */
+function findHelm(): string | undefined {
+  const given = process.env['HELM'];
+  if (given) return given;
+  const pin = /^HELM_VERSION_DEFAULT=(\S+)$/m.exec(readFileSync(helmScript, 'utf8'))?.[1];
+  const version = process.env['ALBATROSS_HELM_VERSION'] || pin || 'unknown';
+  const cached = join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'albatross', 'helm', version, 'helm');
+  return existsSync(cached) ? cached : undefined;
+}
+
+let helmPath: string;
+let env: Envtest;
+let scratch: string;
+let auditLog: string;
+let at: AwsCluster;
+let pki: Pki;
+const started: ControllerProcess[] = [];
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs helm with its home, config and cache folders in the scratch folder (nothing written under the real $HOME or the repository). */
+async function helm(args: readonly string[], timeoutMs = 60_000): Promise<Run> {
+  return await new Promise((resolve) => {
+    execFile(
+      helmPath,
+      [...args],
+      {
+        timeout: timeoutMs,
+        maxBuffer: 32 * 1024 * 1024,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          // client-go's discovery cache goes under $HOME/.kube.
+          HOME: scratch,
+          HELM_CONFIG_HOME: join(scratch, 'helm', 'config'),
+          HELM_CACHE_HOME: join(scratch, 'helm', 'cache'),
+          HELM_DATA_HOME: join(scratch, 'helm', 'data'),
+        },
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** helm, which must succeed; its stdout. */
+async function helmOk(args: readonly string[]): Promise<string> {
+  const run = await helm(args);
+  if (run.code !== 0) throw new Error(`helm ${args.join(' ')} exited ${String(run.code)}:\n${run.stderr}${run.stdout}`);
+  return run.stdout;
+}
+
+interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly [key: string]: unknown;
+}
+
+async function render(args: readonly string[]): Promise<Manifest[]> {
+  const out = await helmOk(['template', RELEASE, chartDir, '--namespace', RELEASE_NS, ...args]);
+  return (loadAllYaml(out) as unknown[]).filter((d): d is Manifest => typeof d === 'object' && d !== null && 'kind' in d);
+}
+
+function only(docs: readonly Manifest[], kind: string): Manifest {
+  const found = docs.filter((d) => d.kind === kind);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, rendered ${String(found.length)}`);
+  const [doc] = found;
+  if (doc === undefined) throw new Error(`no ${kind}`);
+  return doc;
+}
+
+function deploymentOf(docs: readonly Manifest[]): V1Deployment {
+  return only(docs, 'Deployment');
+}
+
+function containerOf(deployment: V1Deployment): NonNullable<NonNullable<V1Deployment['spec']>['template']['spec']>['containers'][number] {
+  const container = deployment.spec?.template.spec?.containers[0];
+  if (container === undefined) throw new Error('the Deployment has no container');
+  return container;
+}
+
+/** Values of the install: the emulator's cluster, short leases so that renewals happen during the test. */
+function installValues(paramsSpec: Record<string, unknown> = { scheme: 'internet-facing' }): string {
+  const file = join(scratch, 'install-values.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      clusterName: at.clusterName,
+      region: region(),
+      vpcId: at.vpcId,
+      syncPeriod: '1h',
+      ingressClassParams: { create: true, spec: paramsSpec },
+      extraArgs: ['--leader-election-lease-duration=4s', '--leader-election-renew-deadline=3s', '--leader-election-retry-period=1s'],
+    }),
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  const found = findHelm();
+  if (found === undefined) {
+    const hint = 'helm not found: run `bash scripts/helm-binary.sh` (builds it once from the Go module proxy; npm test does) or set HELM';
+    throw new Error(k8sTierRequired() ? `${hint} (required here: CI or ALBATROSS_REQUIRE_K8S=1)` : hint);
+  }
+  helmPath = found;
+  if (!existsSync(builtMain)) throw new Error(`${builtMain} is missing: run npm run build (npm test does)`);
+  scratch = mkdtempSync(join(tmpdir(), 'albatross-chart-'));
+  pki = new Pki();
+  // Every request of every ServiceAccount, at Metadata level: who, verb, resource, answer.
+  const policy = join(scratch, 'audit-policy.yaml');
+  auditLog = join(scratch, 'audit.log');
+  writeFileSync(
+    policy,
+    JSON.stringify({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived'],
+      rules: [{ level: 'Metadata', userGroups: ['system:serviceaccounts'] }, { level: 'None' }],
+    }),
+  );
+  env = await startEnvtest({ startTimeoutMs: 110_000, apiServerArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`] });
+  at = await awsCluster('chart');
+}, 150_000);
+
+afterAll(async () => {
+  for (const p of started) p.kill('SIGKILL');
+  await Promise.all(started.map(async (p) => await p.exited));
+  await env?.stop();
+  pki?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+}, 60_000);
+
+describe('helm lint and helm template', () => {
+  test('helm lint passes with the default values and with every value set', async () => {
+    const defaults = await helm(['lint', chartDir, '--strict', '--set', 'clusterName=demo']);
+    expect(defaults.stdout).toContain('0 chart(s) failed');
+    expect(defaults.code).toBe(0);
+    const everything = await helm(['lint', chartDir, '--strict', '--values', everythingValues]);
+    expect(everything.stdout).toContain('0 chart(s) failed');
+    expect(everything.code).toBe(0);
+  });
+
+  test('the default values render the controller, its RBAC, the CRD once, the IngressClass and no webhook', async () => {
+    const docs = await render(['--set', 'clusterName=demo']);
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(
+      [
+        'ClusterRole/albatross',
+        'ClusterRoleBinding/albatross',
+        'CustomResourceDefinition/ingressclassparams.albatross.dev',
+        'Deployment/albatross',
+        'IngressClass/alb',
+        'IngressClassParams/alb',
+        'PodDisruptionBudget/albatross',
+        'Role/albatross-leader-election',
+        'RoleBinding/albatross-leader-election',
+        'Service/albatross-metrics',
+        'ServiceAccount/albatross',
+      ].sort(),
+    );
+    expect(existsSync(join(chartDir, 'crds'))).toBe(false);
+    expect(docs.filter((d) => /Webhook/.test(d.kind))).toEqual([]);
+    const crd = only(docs, 'CustomResourceDefinition');
+    expect(crd.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+
+    const deployment = deploymentOf(docs);
+    expect(deployment.spec?.replicas).toBe(2);
+    const pod = deployment.spec?.template.spec;
+    expect(pod?.terminationGracePeriodSeconds).toBeGreaterThan(30);
+    expect(pod?.securityContext?.runAsNonRoot).toBe(true);
+    const container = containerOf(deployment);
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    expect(container.resources?.requests).toEqual({ cpu: '50m', memory: '128Mi' });
+    expect(container.resources?.limits?.['memory']).toBe('512Mi');
+    expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(container.env).toEqual([{ name: 'LOG_LEVEL', value: 'info' }]);
+    // The flags are ones `albatross controller` accepts.
+    const options = parseControllerArgs(container.args ?? [], { AWS_REGION: 'eu-west-1' });
+    expect(options).toMatchObject({
+      clusterName: 'demo',
+      region: 'eu-west-1',
+      watchNamespaces: null,
+      leaderElect: true,
+      leaderElectionNamespace: RELEASE_NS,
+      leaderElectionId: 'albatross-leader',
+      metricsBindAddress: ':8080',
+      healthProbeBindAddress: ':8081',
+    });
+    const role = only(docs, 'Role') as unknown as { rules: V1PolicyRule[] };
+    expect(role.rules.flatMap((r) => r.resourceNames ?? [])).toEqual(['albatross-leader']);
+
+    const ingressClass = only(docs, 'IngressClass');
+    expect(ingressClass.metadata.annotations).toBeUndefined();
+    expect(ingressClass['spec']).toEqual({ controller: 'albatross.dev/alb', parameters: { apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: 'alb' } });
+    expect(only(docs, 'PodDisruptionBudget')['spec']).toMatchObject({ maxUnavailable: 1 });
+  });
+
+  test('a values file that sets everything renders each value where it belongs', async () => {
+    // It does set every key values.yaml has (nested ones included).
+    const keys = (value: unknown, prefix = ''): string[] =>
+      typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0
+        ? Object.entries(value).flatMap(([k, v]) => (prefix === '' && ['ingressClassParams', 'podDisruptionBudget', 'resources', 'podSecurityContext', 'securityContext', 'env'].includes(k) ? [k] : keys(v, `${prefix}${k}.`)))
+        : [prefix.slice(0, -1)];
+    const defaults = keys(loadYaml(readFileSync(join(chartDir, 'values.yaml'), 'utf8')));
+    const everything = keys(loadYaml(readFileSync(everythingValues, 'utf8')));
+    expect(defaults.filter((k) => !everything.some((e) => e === k || e.startsWith(`${k}.`)))).toEqual([]);
+    const docs = await render(['--values', everythingValues]);
+    expect(docs.filter((d) => d.kind === 'CustomResourceDefinition')).toEqual([]);
+    const sa = only(docs, 'ServiceAccount');
+    expect(sa.metadata.name).toBe('albatross-sa');
+    expect(sa.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/albatross' });
+    expect(sa['imagePullSecrets']).toEqual([{ name: 'ecr-pull' }]);
+    for (const doc of docs) expect(doc.metadata.labels?.['example.com/owner']).toBe('platform');
+
+    const deployment = deploymentOf(docs);
+    expect(deployment.metadata?.name).toBe('edge');
+    expect(deployment.spec?.replicas).toBe(3);
+    const pod = deployment.spec?.template.spec;
+    expect(pod?.serviceAccountName).toBe('albatross-sa');
+    expect(pod?.priorityClassName).toBe('system-cluster-critical');
+    expect(pod?.terminationGracePeriodSeconds).toBe(45);
+    expect(pod?.topologySpreadConstraints?.[0]?.topologyKey).toBe('topology.kubernetes.io/zone');
+    expect(pod?.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(pod?.tolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists' }]);
+    expect(pod?.affinity?.nodeAffinity).toBeDefined();
+    expect(pod?.securityContext?.runAsUser).toBe(10001);
+    expect(pod?.imagePullSecrets).toEqual([{ name: 'ecr-pull' }]);
+    expect(deployment.spec?.template.metadata?.annotations).toEqual({ 'example.com/team': 'platform' });
+    expect(deployment.spec?.template.metadata?.labels?.['example.com/tier']).toBe('edge');
+    const container = containerOf(deployment);
+    expect(container.image).toBe('111122223333.dkr.ecr.eu-west-1.amazonaws.com/albatross:1.2.3');
+    expect(container.imagePullPolicy).toBe('Always');
+    expect(container.resources?.limits).toEqual({ cpu: '1', memory: '1Gi' });
+    expect(container.env).toEqual([
+      { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'AWS_MAX_ATTEMPTS', value: '5' },
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=768' },
+    ]);
+    const options = parseControllerArgs(container.args ?? [], {});
+    expect(options).toMatchObject({
+      clusterName: 'prod-eu',
+      region: 'eu-west-1',
+      vpcId: 'vpc-0123456789abcdef0',
+      syncPeriodMs: 5 * 60_000,
+      watchNamespaces: ['shop', 'blog'],
+      maxConcurrentReconciles: 5,
+      leaderElectionNamespace: RELEASE_NS,
+      leaderElectionId: 'edge-lease',
+    });
+    const role = only(docs, 'Role') as unknown as { rules: V1PolicyRule[] };
+    expect(role.rules.flatMap((r) => r.resourceNames ?? [])).toEqual(['edge-lease']);
+
+    const ingressClass = only(docs, 'IngressClass');
+    expect(ingressClass.metadata.name).toBe('edge');
+    expect(ingressClass.metadata.annotations).toEqual({ 'ingressclass.kubernetes.io/is-default-class': 'true' });
+    expect(ingressClass['spec']).toEqual({ controller: 'albatross.dev/alb', parameters: { apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: 'edge-params' } });
+    const params = only(docs, 'IngressClassParams');
+    expect(params.metadata.name).toBe('edge-params');
+    expect(params['spec']).toEqual({ scheme: 'internet-facing', group: { name: 'edge' } });
+    expect(only(docs, 'PodDisruptionBudget')['spec']).toMatchObject({ minAvailable: 2 });
+    const metrics = only(docs, 'Service');
+    expect(metrics.metadata.annotations).toEqual({ 'example.com/scrape': 'true' });
+    const monitor = only(docs, 'ServiceMonitor');
+    expect(monitor.metadata.namespace).toBe('monitoring');
+    expect(monitor.metadata.labels?.['release']).toBe('prometheus');
+    expect(monitor['spec']).toMatchObject({
+      namespaceSelector: { matchNames: [RELEASE_NS] },
+      endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s', relabelings: [expect.any(Object)], metricRelabelings: [expect.any(Object)] }],
+    });
+  });
+
+  test('without clusterName the chart refuses to render and says why', async () => {
+    const run = await helm(['template', RELEASE, chartDir]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/clusterName is required/);
+  });
+});
+
+describe('values the schema refuses', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a wrong type (replicaCount a string)', ['--set-string', 'replicaCount=two'], /replicaCount/],
+    ['a wrong type (a map where a list belongs)', ['--set-json', 'extraArgs={"sync":"1m"}'], /extraArgs/],
+    ['a wrong type (a boolean where a map belongs)', ['--set', 'podDisruptionBudget=true'], /podDisruptionBudget/],
+    ['an unknown top-level key (a reference-chart key without a meaning here)', ['--set', 'enableWaf=true'], /enableWaf/],
+    ['an unknown top-level key (a typo)', ['--set', 'replicas=3'], /replicas/],
+    ['an unknown key in a known object', ['--set', 'serviceAccount.roleArn=arn:aws:iam::1:role/x'], /roleArn/],
+    ['a value outside the enum (logLevel)', ['--set', 'logLevel=verbose'], /logLevel/],
+    ['a value outside the enum (image.pullPolicy)', ['--set', 'image.pullPolicy=Sometimes'], /pullPolicy/],
+    ['a malformed duration (syncPeriod)', ['--set', 'syncPeriod=10 minutes'], /syncPeriod/],
+    ['a grace period the shutdown does not fit in', ['--set', 'terminationGracePeriodSeconds=10'], /terminationGracePeriodSeconds/],
+  ];
+
+  test.each(cases)('%s', async (_, args, key) => {
+    const run = await helm(['template', RELEASE, chartDir, '--set', 'clusterName=demo', ...args]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/values don't meet the specifications of the schema/);
+    expect(run.stderr).toMatch(key);
+  });
+});
+
+/** One audit event, the fields read here. */
+interface AuditEvent {
+  readonly stage: string;
+  readonly verb: string;
+  readonly user: { readonly username: string };
+  readonly objectRef?: { readonly apiGroup?: string; readonly resource?: string; readonly subresource?: string; readonly namespace?: string; readonly name?: string };
+  readonly responseStatus?: { readonly code?: number };
+  readonly requestURI: string;
+}
+
+function auditEvents(username: string): AuditEvent[] {
+  return readFileSync(auditLog, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as AuditEvent)
+    .filter((e) => e.user.username === username);
+}
+
+/** `verb group/resource[/subresource]`, as a rule grants it. */
+function permission(verb: string, group: string, resource: string): string {
+  return `${verb} ${group === '' ? 'core' : group}/${resource}`;
+}
+
+function granted(rules: readonly V1PolicyRule[]): string[] {
+  return rules.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => permission(v, g, res)))));
+}
+
+describe('installed into the API server (RBAC on)', () => {
+  const saUser = `system:serviceaccount:${RELEASE_NS}:${RELEASE}`;
+
+  test('helm install succeeds and creates the CRD, the RBAC, the Deployment and the IngressClass', async () => {
+    const out = await helmOk(['install', RELEASE, chartDir, '--namespace', RELEASE_NS, '--create-namespace', '--kubeconfig', env.kubeconfigPath, '--values', installValues()]);
+    expect(out).toMatch(/STATUS: deployed/);
+    const kc = env.kubeConfig;
+    const crd = await kc.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: 'ingressclassparams.albatross.dev' });
+    expect(crd.status?.conditions?.find((c) => c.type === 'Established')?.status).toBe('True');
+    expect(crd.metadata?.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const clusterRole = await rbac.readClusterRole({ name: RELEASE });
+    expect(granted(clusterRole.rules ?? [])).toContain('patch networking.k8s.io/ingresses/status');
+    expect((await rbac.readClusterRoleBinding({ name: RELEASE })).subjects).toEqual([{ kind: 'ServiceAccount', name: RELEASE, namespace: RELEASE_NS }]);
+    expect(granted((await rbac.readNamespacedRole({ name: `${RELEASE}-leader-election`, namespace: RELEASE_NS })).rules ?? [])).toEqual(
+      expect.arrayContaining(['create coordination.k8s.io/leases', 'get coordination.k8s.io/leases', 'update coordination.k8s.io/leases']),
+    );
+    expect((await rbac.readNamespacedRoleBinding({ name: `${RELEASE}-leader-election`, namespace: RELEASE_NS })).roleRef.name).toBe(`${RELEASE}-leader-election`);
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.readNamespacedServiceAccount({ name: RELEASE, namespace: RELEASE_NS });
+    expect((await core.readNamespacedService({ name: `${RELEASE}-metrics`, namespace: RELEASE_NS })).spec?.ports?.[0]?.port).toBe(8080);
+    const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: RELEASE, namespace: RELEASE_NS });
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(deployment.spec?.template.spec?.serviceAccountName).toBe(RELEASE);
+    expect((await kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: RELEASE, namespace: RELEASE_NS })).spec?.maxUnavailable).toBe(1);
+    const ingressClass = await apis(kc).networking.readIngressClass({ name: 'alb' });
+    expect(ingressClass.spec).toMatchObject({ controller: 'albatross.dev/alb', parameters: { apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: 'alb', scope: 'Cluster' } });
+    const params = (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({ group: 'albatross.dev', version: 'v1', plural: 'ingressclassparams', name: 'alb' })) as { spec?: unknown };
+    expect(params.spec).toEqual({ scheme: 'internet-facing' });
+  }, 90_000);
+
+  test('the controller, as the chart\'s ServiceAccount, runs an Ingress from create to delete; every rule granted is used and none is missing', async () => {
+    const kc = env.kubeConfig;
+    const core = kc.makeApiClient(CoreV1Api);
+    // A token for the ServiceAccount from the TokenRequest API, in a kubeconfig of its own.
+    const token = await core.createNamespacedServiceAccountToken({ name: RELEASE, namespace: RELEASE_NS, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
+    const admin = JSON.parse(readFileSync(env.kubeconfigPath, 'utf8')) as { clusters: unknown[] };
+    const kubeconfig = join(scratch, 'serviceaccount.kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: admin.clusters,
+        users: [{ name: 'albatross', user: { token: token.status?.token } }],
+        contexts: [{ name: 'albatross', context: { cluster: 'envtest', user: 'albatross', namespace: RELEASE_NS } }],
+        'current-context': 'albatross',
+      }),
+      { mode: 0o600 },
+    );
+
+    // Backends, and a TLS Secret that exists before any Ingress uses it (so the controller keeps
+    // it without its key material and reads it in full once the Ingress arrives).
+    await namespace(kc, APP_NS);
+    await applyService(kc, service({ namespace: APP_NS, name: 'web' }));
+    await applyEndpointSlice(kc, endpointSlice({ namespace: APP_NS, service: 'web', name: 'web-1', endpoints: [{ addresses: ['10.0.1.10'] }] }));
+    const issued = pki.issue({ sans: ['shop.example.com'], days: 30 });
+    await core.createNamespacedSecret({ namespace: APP_NS, body: tlsSecret(issued.certPem, issued.keyPem, { namespace: APP_NS, name: 'shop-tls' }) });
+
+    // The Deployment's own arguments, with loopback ports for metrics and probes.
+    const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: RELEASE, namespace: RELEASE_NS });
+    const [healthPort, metricsPort] = await freePorts(2);
+    const health = `127.0.0.1:${String(healthPort)}`;
+    const args = (containerOf(deployment).args ?? []).map((a) =>
+      a.startsWith('--metrics-bind-address=') ? `--metrics-bind-address=127.0.0.1:${String(metricsPort)}` : a.startsWith('--health-probe-bind-address=') ? `--health-probe-bind-address=${health}` : a,
+    );
+    const { credentials } = awsClientConfig();
+    const controller = spawnCommand('chart-controller', ['controller', '--kubeconfig', kubeconfig, ...args], {
+      AWS_ENDPOINT_URL: endpoint(),
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...(credentials.sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: credentials.sessionToken }),
+      LOG_LEVEL: 'debug',
+    });
+    started.push(controller);
+    /** A wait that gives up at once when the controller exited. */
+    const whileRunning = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> =>
+      await eventually(
+        what,
+        async () => {
+          if (controller.exit !== undefined) throw new Error(`the controller exited (${String(controller.exit.code ?? controller.exit.signal)})`);
+          return await check();
+        },
+        60_000,
+      );
+    try {
+      await whileRunning('/readyz 200', async () => ((await httpGet(`http://${health}/readyz`)).status === 200 ? true : undefined));
+      const { networking } = apis(kc);
+      const read = async (): Promise<V1Ingress | undefined> => await networking.readNamespacedIngress({ name: 'shop', namespace: APP_NS }).catch(() => undefined);
+
+      // Create: finalizer, status and an Event.
+      const shop = ingress({ namespace: APP_NS, name: 'shop', host: 'shop.example.com', annotations: { scheme: 'internet-facing' }, paths: [{ path: '/', service: 'web' }] });
+      await applyIngress(kc, { ...shop, spec: { ...shop.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
+      const created = await whileRunning('the status hostname', async () => ((await read())?.status?.loadBalancer?.ingress?.[0]?.hostname === undefined ? undefined : await read()));
+      expect(created?.status?.loadBalancer?.ingress?.[0]?.hostname).toMatch(/\.elb\.amazonaws\.com$/);
+      expect(created?.metadata?.finalizers).toContain('albatross.dev/aws-resources');
+
+      // Change: a second path; the same "converged" Event again, counted on the first.
+      const changed = ingress({ namespace: APP_NS, name: 'shop', host: 'shop.example.com', annotations: { scheme: 'internet-facing' }, paths: [{ path: '/', service: 'web' }, { path: '/api', service: 'web' }] });
+      await applyIngress(kc, { ...changed, spec: { ...changed.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
+      await whileRunning('a second SuccessfullyReconciled', async () =>
+        (await eventsOf(kc, APP_NS, 'shop')).some((e) => e.reason === 'SuccessfullyReconciled' && e.count >= 2) ? true : undefined,
+      );
+
+      // Delete: the rules go, then the finalizer, then the Ingress.
+      await networking.deleteNamespacedIngress({ name: 'shop', namespace: APP_NS });
+      await whileRunning('the Ingress gone', async () => ((await read()) === undefined ? true : undefined));
+
+      controller.kill('SIGTERM');
+      const exit = await controller.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+    } catch (error) {
+      throw new Error(`${String(error)}\n${controller.tail(40)}`, { cause: error });
+    }
+
+    // No request was refused, by the controller's own account and by the API server's.
+    expect(controller.stderr()).not.toMatch(/\b403\b|forbidden/i);
+    const events = auditEvents(saUser);
+    const refused = events.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`);
+    expect(refused).toEqual([]);
+
+    // Every (verb, resource) the chart grants was used; every one used is granted.
+    const used = new Set(
+      events
+        .filter((e) => e.objectRef?.resource !== undefined)
+        .map((e) => permission(e.verb, e.objectRef?.apiGroup ?? '', `${e.objectRef?.resource ?? ''}${e.objectRef?.subresource === undefined ? '' : `/${e.objectRef.subresource}`}`)),
+    );
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const clusterRole: V1ClusterRole = await rbac.readClusterRole({ name: RELEASE });
+    const role = await rbac.readNamespacedRole({ name: `${RELEASE}-leader-election`, namespace: RELEASE_NS });
+    const grants = new Set([...granted(clusterRole.rules ?? []), ...granted(role.rules ?? [])]);
+    console.log(`chart RBAC: granted ${[...grants].sort().join(', ')}; used ${[...used].sort().join(', ')}`);
+    expect([...grants].filter((g) => !used.has(g)).sort()).toEqual([]);
+    expect([...used].filter((u) => !grants.has(u)).sort()).toEqual([]);
+    // The Lease requests stayed in the release namespace.
+    expect(new Set(events.filter((e) => e.objectRef?.resource === 'leases').map((e) => e.objectRef?.namespace))).toEqual(new Set([RELEASE_NS]));
+  }, 240_000);
+
+  test('helm upgrade with a changed CRD changes the CRD in the API server', async () => {
+    const api = env.kubeConfig.makeApiClient(ApiextensionsV1Api);
+    const before = await api.readCustomResourceDefinition({ name: 'ingressclassparams.albatross.dev' });
+    const columns = (crd: typeof before): string[] => (crd.spec.versions[0]?.additionalPrinterColumns ?? []).map((c) => c.name);
+    expect(columns(before)).not.toContain('CLASS-TEST');
+
+    // The next chart version, whose CRD has one more printer column.
+    const next = join(scratch, 'chart-next');
+    cpSync(chartDir, next, { recursive: true });
+    const crdFile = join(next, 'files/crds/ingressclassparams.yaml');
+    const crdText = readFileSync(crdFile, 'utf8');
+    const marker = '        - name: AGE\n';
+    expect(crdText).toContain(marker);
+    writeFileSync(crdFile, crdText.replace(marker, `        - name: CLASS-TEST\n          type: string\n          jsonPath: .metadata.name\n${marker}`));
+    writeFileSync(join(next, 'Chart.yaml'), readFileSync(join(next, 'Chart.yaml'), 'utf8').replace(/^version: .*$/m, 'version: 0.1.1-test'));
+
+    const out = await helmOk(['upgrade', RELEASE, next, '--namespace', RELEASE_NS, '--kubeconfig', env.kubeconfigPath, '--values', installValues({ scheme: 'internet-facing', ipAddressType: 'dualstack' })]);
+    expect(out).toMatch(/REVISION: 2/);
+    const after = await api.readCustomResourceDefinition({ name: 'ingressclassparams.albatross.dev' });
+    expect(columns(after)).toEqual([...columns(before).slice(0, -1), 'CLASS-TEST', 'AGE']);
+    expect(after.metadata?.labels?.['helm.sh/chart']).toBe('albatross-0.1.1-test');
+    // The IngressClassParams (a hook, applied after the CRD) has the new values.
+    const params = (await env.kubeConfig.makeApiClient(CustomObjectsApi).getClusterCustomObject({ group: 'albatross.dev', version: 'v1', plural: 'ingressclassparams', name: 'alb' })) as { spec?: unknown };
+    expect(params.spec).toEqual({ scheme: 'internet-facing', ipAddressType: 'dualstack' });
+
+    // Uninstalling keeps the CRD (and with it every IngressClassParams).
+    await helmOk(['uninstall', RELEASE, '--namespace', RELEASE_NS, '--kubeconfig', env.kubeconfigPath]);
+    expect((await api.readCustomResourceDefinition({ name: 'ingressclassparams.albatross.dev' })).metadata?.name).toBe('ingressclassparams.albatross.dev');
+  }, 90_000);
+});
