@@ -38,7 +38,7 @@ const CONCURRENCY = 16;
 
 const envtest = await startEnvtest({
   assetsDir,
-  crdPaths: [join(process.cwd(), 'charts/albatross/crds/ingressclassparams.yaml')],
+  crdPaths: [join(process.cwd(), 'charts/albatross/files/crds/ingressclassparams.yaml')],
   // 5,000 ClusterIP Services need more than envtest's /24 of Service addresses.
   apiServerArgs: ['--service-cluster-ip-range=10.96.0.0/16'],
 });
