@@ -26,6 +26,7 @@ import { objectKey } from '../model/ids.js';
 import type { IngressError, ObjectKey } from '../model/resources.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { listGroups } from '../observe/group.js';
+import { discoverNetwork, type Network } from '../observe/network.js';
 import { reconcileDeps, reconcileGroup, type GroupResult } from '../pipeline/reconcile.js';
 import { deleteUnusedCertificates } from '../pipeline/certificates.js';
 import { reconcileTargets } from '../pipeline/targets.js';
@@ -90,6 +91,7 @@ export class Controller {
   private readonly certificatesInUse = new Map<string, readonly string[]>();
   /** Secrets (ACM tag values) that failed validation in each group's last reconcile. */
   private readonly brokenSecrets = new Map<string, ReadonlySet<string>>();
+  private networkRead: { readonly at: number; readonly read: Promise<Network> } | null = null;
   /** Whether some group's certificates changed since the last cleanup. */
   private certificatesChanged = true;
   private paramsWarned = false;
@@ -265,6 +267,7 @@ export class Controller {
       vpcId: this.options.vpcId,
       mode: 'apply',
       logger: this.logger,
+      network: () => this.network(),
       signal,
       beforeChanges: async (keys) => {
         for (const key of keys) {
@@ -300,6 +303,22 @@ export class Controller {
     } else {
       this.requeueAfterFailure(queue, group, result.failure.retryable, result.failure.retryAfterMs);
     }
+  }
+
+  /**
+   * The VPC and its subnets, read once per sync period for every group (a failed read is
+   * tried again by the next group that needs it).
+   */
+  private async network(): Promise<Network> {
+    const now = Date.now();
+    if (this.networkRead === null || now - this.networkRead.at > this.options.syncPeriodMs) {
+      const read = discoverNetwork(this.aws, { vpcId: this.options.vpcId, clusterName: this.options.clusterName });
+      this.networkRead = { at: now, read };
+      read.catch(() => {
+        if (this.networkRead?.read === read) this.networkRead = null;
+      });
+    }
+    return await this.networkRead.read;
   }
 
   /** From the first change seen since the group last converged, to now that it has. */

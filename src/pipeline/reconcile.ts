@@ -54,6 +54,12 @@ export interface ReconcileDepsOptions {
   readonly now?: Date;
   readonly signal?: AbortSignal;
   readonly beforeChanges?: (ingresses: readonly ObjectKey[]) => Promise<void>;
+  /**
+   * The network lookup to share, when the caller keeps one across runs (the controller reads
+   * subnets once per sync period, not once per group).
+   * @default one lookup for this run
+   */
+  readonly network?: () => Promise<Network>;
 }
 
 /** Dependencies for one run: network and certificate lookups are made at most once. */
@@ -65,7 +71,7 @@ export function reconcileDeps(aws: Aws, options: ReconcileDepsOptions): Reconcil
     clusterName: options.clusterName,
     mode: options.mode,
     logger: options.logger,
-    network: async () => await (network ??= discoverNetwork(aws, { vpcId: options.vpcId, clusterName: options.clusterName })),
+    network: options.network ?? (async () => await (network ??= discoverNetwork(aws, { vpcId: options.vpcId, clusterName: options.clusterName }))),
     certificates: new CertificateRegistry(aws, options.clusterName, options.logger),
     issuedCertificates: async () => await (issued ??= listIssuedCertificates(aws)),
     ...(options.now === undefined ? {} : { now: options.now }),
