@@ -15,7 +15,9 @@ import { reconcileCluster } from '../../../src/pipeline/cluster.js';
 import { reconcileDeps } from '../../../src/pipeline/reconcile.js';
 import { defined } from '../../defined.js';
 import { chain, Pki, tlsSecret, type Issued } from '../../unit/certificates/pki.js';
-import { endpointSlice, ingress, service, snapshot } from '../../unit/factories.js';
+import { ingress } from '../../unit/factories.js';
+import type { ClusterStore } from '../../../src/cluster/view.js';
+import { storefront, storefrontSteps, type StorefrontStep } from '../reconcile/storefront.js';
 import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
 import { recordingClients, type Authorization, type RecordedRequest } from './recorder.js';
 import { actionsOf, clusterTag, evaluate, policyFor, policyTemplate, unscopedActions, type PolicyDocument } from './simulate.js';
@@ -71,103 +73,24 @@ async function runScenario(): Promise<void> {
       ],
       secret: tlsSecret(cert.certPem + intermediate.certPem, cert.keyPem, { name: 'secure-tls', namespace: 'shop' }),
     });
-    const world = (o: { paths: { path: string; service: string; port: number }[]; annotations: Record<string, string>; web: string[]; defaultBackend?: boolean; tls?: Issued }) => {
-      const tls = o.tls === undefined ? undefined : tlsGroup(o.tls);
-      return snapshot({
-        ingresses: [
-          ...(o.paths.length === 0
-            ? []
-            : [
-                ingress({
-                  name: 'storefront',
-                  namespace: 'shop',
-                  annotations: { 'group.name': 'shop', ...o.annotations },
-                  host: 'shop.example.com',
-                  paths: o.paths,
-                  ...(o.defaultBackend === true ? { defaultBackend: { service: 'web', port: 80 } } : {}),
-                }),
-              ]),
-          ...(tls?.ingresses ?? []),
-        ],
-        services: [
-          service({ name: 'web', namespace: 'shop' }),
-          service({ name: 'cart', namespace: 'shop', ports: [{ port: 8080, targetPort: 9000 }] }),
-          service({ name: 'search', namespace: 'shop', ports: [{ port: 8080, targetPort: 9000 }] }),
-        ],
-        endpointSlices: [
-          endpointSlice({ service: 'web', namespace: 'shop', endpoints: [{ addresses: o.web }] }),
-          endpointSlice({ service: 'cart', namespace: 'shop', ports: [{ port: 9000 }], endpoints: [{ addresses: ['10.0.1.20'] }] }),
-          endpointSlice({ service: 'search', namespace: 'shop', ports: [{ port: 9000 }], endpoints: [{ addresses: ['10.0.1.30'] }] }),
-        ],
-        secrets: tls === undefined ? [] : [tls.secret],
-      });
+    const steps = storefrontSteps({ certificates: [certA, certB, certC, certD, certE], publicSubnetIds: network.publicSubnetIds, edgeSecurityGroup: edgeName });
+    // The storefront's steps, each beside a TLS group whose Secret is imported, then renewed.
+    const world = (step: StorefrontStep, cert?: Issued): ClusterStore => {
+      const tls = cert === undefined ? undefined : tlsGroup(cert);
+      return storefront(step, { ingresses: tls?.ingresses ?? [], secrets: tls === undefined ? [] : [tls.secret] });
     };
-    const run = async (snap: ReturnType<typeof world>) => {
+    const run = async (snap: ClusterStore) => {
       const result = await reconcileCluster(snap, reconcileDeps(aws, { clusterName, vpcId: network.vpcId, mode: 'apply', logger: silentLogger() }));
       expect(result.errors).toEqual([]);
       expect(result.groups.map((g) => g.failure)).toEqual(result.groups.map(() => null));
     };
 
     // Created: HTTP and HTTPS, certificates by ARN, from a Secret (imported) and by discovery.
-    await run(
-      world({
-        paths: [
-          { path: '/', service: 'web', port: 80 },
-          { path: '/cart', service: 'cart', port: 8080 },
-          { path: '/help', service: 'search', port: 8080 },
-          { path: '/old', service: 'search', port: 8080 },
-        ],
-        annotations: {
-          ...https,
-          'certificate-arn': [certA, certB, certE].join(','),
-          'healthcheck-path': '/healthz',
-          'target-group-attributes': 'deregistration_delay.timeout_seconds=30',
-          'load-balancer-attributes': 'idle_timeout.timeout_seconds=60',
-          'inbound-cidrs': '10.0.0.0/8',
-          tags: 'team=shop,env=dev',
-        },
-        web: ['10.0.1.10', '10.0.2.10'],
-        tls: first,
-      }),
-    );
-    // Changed: rule target and order, paths, health check, attributes, targets, certificates,
-    // default action, tags, inbound rules, IP address type, subnets; the Secret renewed.
-    await run(
-      world({
-        paths: [
-          { path: '/', service: 'web', port: 80 },
-          { path: '/help', service: 'search', port: 8080 },
-          { path: '/cart', service: 'web', port: 80 },
-          { path: '/new', service: 'search', port: 8080 },
-        ],
-        annotations: {
-          ...https,
-          'certificate-arn': [certC, certB, certD].join(','),
-          'healthcheck-path': '/ready',
-          'target-group-attributes': 'deregistration_delay.timeout_seconds=60',
-          'load-balancer-attributes': 'idle_timeout.timeout_seconds=120',
-          'inbound-cidrs': '192.168.0.0/16',
-          tags: 'team=web,owner=ops',
-          'ip-address-type': 'dualstack',
-          subnets: network.publicSubnetIds.slice(0, 2).join(','),
-        },
-        web: ['10.0.1.10', '10.0.3.10'],
-        defaultBackend: true,
-        tls: renewed,
-      }),
-    );
+    await run(world(steps.created, first));
+    // Changed in every way apply can change a group in place; the Secret renewed.
+    await run(world(steps.changed, renewed));
     // Shrunk: a named security group replaces ours, HTTPS goes, Service search is unused.
-    await run(
-      world({
-        paths: [
-          { path: '/', service: 'web', port: 80 },
-          { path: '/cart', service: 'web', port: 80 },
-        ],
-        annotations: { 'security-groups': edgeName, tags: 'team=web,owner=ops' },
-        web: ['10.0.1.10', '10.0.3.10'],
-        tls: renewed,
-      }),
-    );
+    await run(world(steps.shrunk, renewed));
     // Deleted: every group, and the imported certificate nothing uses any more.
     await run(world({ paths: [], annotations: {}, web: [] }));
 

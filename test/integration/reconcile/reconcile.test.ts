@@ -23,6 +23,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { endpointSlice, ingress, service, snapshot } from '../../unit/factories.js';
 import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import type { ClusterView } from '../../../src/cluster/view.js';
+import { storefront, storefrontSteps } from './storefront.js';
 import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
 import { listenerOf, readAlb, requireAlb, route, testCluster, type TestCluster } from './harness.js';
 import { defined } from '../../defined.js';
@@ -326,36 +328,8 @@ describe('reconcile against the emulator', () => {
         TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'Name', Value: edgeName }] }],
       }),
     );
-    const world = (o: {
-      paths: { path: string; service: string; port: number }[];
-      annotations: Record<string, string>;
-      web: string[];
-      defaultBackend?: boolean;
-    }) =>
-      snapshot({
-        ingresses: [
-          ingress({
-            name: 'storefront',
-            namespace: 'shop',
-            annotations: { 'group.name': 'shop', ...o.annotations },
-            host: 'shop.example.com',
-            paths: o.paths,
-            ...(o.defaultBackend === true ? { defaultBackend: { service: 'web', port: 80 } } : {}),
-          }),
-        ],
-        services: [
-          service({ name: 'web', namespace: 'shop' }),
-          service({ name: 'cart', namespace: 'shop', ports: [{ port: 8080, targetPort: 9000 }] }),
-          service({ name: 'search', namespace: 'shop', ports: [{ port: 8080, targetPort: 9000 }] }),
-        ],
-        endpointSlices: [
-          endpointSlice({ service: 'web', namespace: 'shop', endpoints: [{ addresses: o.web }] }),
-          endpointSlice({ service: 'cart', namespace: 'shop', ports: [{ port: 9000 }], endpoints: [{ addresses: ['10.0.1.20'] }] }),
-          endpointSlice({ service: 'search', namespace: 'shop', ports: [{ port: 9000 }], endpoints: [{ addresses: ['10.0.1.30'] }] }),
-        ],
-      });
-    const https = { 'listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]' };
-    const converges = async (snap: ReturnType<typeof world>) => {
+    const steps = storefrontSteps({ certificates: [certA, certB, certC, certD, certE], publicSubnetIds: network.publicSubnetIds, edgeSecurityGroup: edgeName });
+    const converges = async (snap: ClusterView) => {
       const result = await cluster.run(snap);
       expect(result.errors).toEqual([]);
       expect(result.groups.map((g) => g.failure)).toEqual(result.groups.map(() => null));
@@ -364,52 +338,11 @@ describe('reconcile against the emulator', () => {
     };
 
     // when: created
-    await converges(
-      world({
-        paths: [
-          { path: '/', service: 'web', port: 80 },
-          { path: '/cart', service: 'cart', port: 8080 },
-          { path: '/help', service: 'search', port: 8080 },
-          { path: '/old', service: 'search', port: 8080 },
-        ],
-        annotations: {
-          ...https,
-          'certificate-arn': [certA, certB, certE].join(','),
-          'healthcheck-path': '/healthz',
-          'target-group-attributes': 'deregistration_delay.timeout_seconds=30',
-          'load-balancer-attributes': 'idle_timeout.timeout_seconds=60',
-          'inbound-cidrs': '10.0.0.0/8',
-          tags: 'team=shop,env=dev',
-        },
-        web: ['10.0.1.10', '10.0.2.10'],
-      }),
-    );
+    await converges(storefront(steps.created));
 
     // when: changed: a rule's target, rule order, a path, health check, attributes, targets,
     // certificates, default action, tags, inbound rules, IP address type, subnets
-    await converges(
-      world({
-        paths: [
-          { path: '/', service: 'web', port: 80 },
-          { path: '/help', service: 'search', port: 8080 },
-          { path: '/cart', service: 'web', port: 80 },
-          { path: '/new', service: 'search', port: 8080 },
-        ],
-        annotations: {
-          ...https,
-          'certificate-arn': [certC, certB, certD].join(','),
-          'healthcheck-path': '/ready',
-          'target-group-attributes': 'deregistration_delay.timeout_seconds=60',
-          'load-balancer-attributes': 'idle_timeout.timeout_seconds=120',
-          'inbound-cidrs': '192.168.0.0/16',
-          tags: 'team=web,owner=ops',
-          'ip-address-type': 'dualstack',
-          subnets: network.publicSubnetIds.slice(0, 2).join(','),
-        },
-        web: ['10.0.1.10', '10.0.3.10'],
-        defaultBackend: true,
-      }),
-    );
+    await converges(storefront(steps.changed));
     const alb = await requireAlb(cluster, 'shop');
     expect(route(alb, 80, 'shop.example.com', '/cart')).toMatch(/^forward k8s-shop-web-/);
     expect(route(alb, 443, 'shop.example.com', '/new')).toMatch(/^forward k8s-shop-search-/);
@@ -427,16 +360,7 @@ describe('reconcile against the emulator', () => {
     expect([lb.IpAddressType, (lb.AvailabilityZones ?? []).map((z) => z.SubnetId).sort()]).toEqual(['dualstack', network.publicSubnetIds.slice(0, 2).sort()]);
 
     // when: the named security group replaces ours, HTTPS goes, and Service search is no longer used
-    await converges(
-      world({
-        paths: [
-          { path: '/', service: 'web', port: 80 },
-          { path: '/cart', service: 'web', port: 80 },
-        ],
-        annotations: { 'security-groups': edgeName, tags: 'team=web,owner=ops' },
-        web: ['10.0.1.10', '10.0.3.10'],
-      }),
-    );
+    await converges(storefront(steps.shrunk));
     const smaller = await requireAlb(cluster, 'shop');
     expect([...smaller.listeners.keys()]).toEqual([80]);
     expect((await ourTargetGroups(cluster)).map((t) => (t.TargetGroupName ?? '').replace(/-[0-9a-f]+$/, '')).sort()).toEqual(['k8s-shop-web']);
