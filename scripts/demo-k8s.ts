@@ -392,12 +392,23 @@ async function awsEmpty(): Promise<void> {
   const ours = (arn: string | undefined): boolean => tags.get(arn ?? '')?.[clusterTag] === cluster;
   const leftLbs = lbs.filter((l) => ours(l.LoadBalancerArn)).map((l) => l.LoadBalancerName ?? '');
   const leftTgs = tgs.filter((t) => ours(t.TargetGroupArn)).map((t) => t.TargetGroupName ?? '');
-  const certs = (await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? [];
-  const leftCerts: string[] = [];
-  for (const c of certs) {
-    const certTags = (await acm.send(new ListTagsForCertificateCommand({ CertificateArn: c.CertificateArn }))).Tags ?? [];
-    if (certTags.some((t) => t.Key === clusterTag && t.Value === cluster)) leftCerts.push(c.DomainName ?? c.CertificateArn ?? '');
+  // The cluster-wide step deletes imported certificates once every group converged and nothing
+  // waits: a moment after the last Ingress went.
+  const ourCertificates = async (): Promise<{ left: string[]; total: number }> => {
+    const certs = (await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? [];
+    const left: string[] = [];
+    for (const c of certs) {
+      const certTags = (await acm.send(new ListTagsForCertificateCommand({ CertificateArn: c.CertificateArn }))).Tags ?? [];
+      if (certTags.some((t) => t.Key === clusterTag && t.Value === cluster)) left.push(c.DomainName ?? c.CertificateArn ?? '');
+    }
+    return { left, total: certs.length };
+  };
+  let certificates = await ourCertificates();
+  for (let i = 0; i < 40 && certificates.left.length > 0; i++) {
+    await sleep(250);
+    certificates = await ourCertificates();
   }
+  const leftCerts = certificates.left;
   const sgs = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${clusterTag}`, Values: [cluster] }] }))).SecurityGroups ?? [];
   const leftSgs = sgs.map((g) => g.GroupName ?? g.GroupId ?? '');
   const line = (what: string, left: string[], total: number): string =>
@@ -405,13 +416,13 @@ async function awsEmpty(): Promise<void> {
   console.log(line('load balancers', leftLbs, lbs.length));
   console.log(line('target groups', leftTgs, tgs.length));
   console.log(line('security groups', leftSgs, -1));
-  // Controller mode does not delete unused imported certificates yet (the CLI's apply does, in
-  // its cluster-wide step); say so rather than fail on it.
-  console.log(`${line('ACM certificates', leftCerts, certs.length)}${leftCerts.length > 0 ? '\n  (the controller does not yet delete imported certificates nothing uses; `albatross apply` does)' : ''}`);
+  console.log(line('ACM certificates', leftCerts, certificates.total));
   elb.destroy();
   acm.destroy();
   ec2.destroy();
-  if (leftLbs.length + leftTgs.length + leftSgs.length > 0) throw new Error(`AWS still holds load balancers, target groups or security groups of cluster ${cluster}`);
+  if (leftLbs.length + leftTgs.length + leftSgs.length + leftCerts.length > 0) {
+    throw new Error(`AWS still holds load balancers, target groups, security groups or certificates of cluster ${cluster}`);
+  }
 }
 
 const steps: Record<string, () => Promise<void>> = {
