@@ -1,6 +1,8 @@
 // Parses `albatross plan|apply` arguments. Node's own parseArgs is enough for two verbs.
 import { parseArgs } from 'node:util';
+import type { RateLimits } from '../aws/rate-limit.js';
 import { AlbatrossError } from '../model/errors.js';
+import { parseRateLimits, rateLimitUsage } from './rate-limit-flag.js';
 
 export const Command = ['plan', 'apply'] as const;
 export type Command = (typeof Command)[number];
@@ -18,6 +20,8 @@ export interface CliOptions {
   readonly endpoint: string | undefined;
   /** @default "text" */
   readonly output: OutputFormat;
+  /** @default defaultRateLimits */
+  readonly rateLimits: RateLimits;
 }
 
 export const usage = `Usage: albatross <plan|apply> -f PATH... [options]
@@ -34,6 +38,7 @@ Options:
   --vpc-id ID           VPC of the load balancers (default: the VPC of the tagged subnets)
   --endpoint URL        AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)
   -o, --output FORMAT   text or json (default: text)
+  --aws-rate-limit ${rateLimitUsage}
   -h, --help            show this help
 
 Exit codes: plan 0 = nothing to do, 2 = changes to make, 1 = error (an invalid Ingress included);
@@ -53,6 +58,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
         'vpc-id': { type: 'string' },
         endpoint: { type: 'string' },
         output: { type: 'string', short: 'o' },
+        'aws-rate-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -84,5 +90,6 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     vpcId: values['vpc-id'],
     endpoint,
     output: output as OutputFormat,
+    rateLimits: parseRateLimits(values['aws-rate-limit']),
   };
 }

@@ -3,7 +3,9 @@
 // platform teams find what they know.
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../controller/durations.js';
+import type { RateLimits } from '../aws/rate-limit.js';
 import { AlbatrossError } from '../model/errors.js';
+import { parseRateLimits, rateLimitUsage } from './rate-limit-flag.js';
 
 export interface ControllerCliOptions {
   readonly clusterName: string;
@@ -34,6 +36,8 @@ export interface ControllerCliOptions {
   readonly renewDeadlineMs: number;
   /** @default 10 s */
   readonly retryPeriodMs: number;
+  /** @default defaultRateLimits */
+  readonly rateLimits: RateLimits;
 }
 
 export const controllerUsage = `Usage: albatross controller --cluster-name NAME [options]
@@ -57,6 +61,7 @@ Options:
   --leader-election-lease-duration D      default: 30s
   --leader-election-renew-deadline D      default: 20s
   --leader-election-retry-period D        default: 10s
+  --aws-rate-limit ${rateLimitUsage}
   -h, --help                              show this help
 
 Durations are written like 30s, 10m or 1h. Logs are JSON lines on stderr (level from LOG_LEVEL).`;
@@ -111,6 +116,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         'leader-election-lease-duration': { type: 'string' },
         'leader-election-renew-deadline': { type: 'string' },
         'leader-election-retry-period': { type: 'string' },
+        'aws-rate-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -154,5 +160,6 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,
+    rateLimits: parseRateLimits(v['aws-rate-limit']),
   };
 }

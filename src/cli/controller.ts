@@ -63,7 +63,7 @@ export async function runController(argv: readonly string[], env: NodeJS.Process
     return 2;
   }
 
-  const aws = new Aws({ region: options.region, endpoint: options.endpoint, logger });
+  const aws = new Aws({ region: options.region, endpoint: options.endpoint, logger, rateLimits: options.rateLimits });
   const metrics = new ControllerMetrics();
   const controller = new Controller(
     kubeConfig,

@@ -25,7 +25,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.stdout.write(`${usage}\n`);
     return 0;
   }
-  const aws = new Aws({ region: options.region, endpoint: options.endpoint, logger });
+  const aws = new Aws({ region: options.region, endpoint: options.endpoint, logger, rateLimits: options.rateLimits });
   try {
     const view = await clusterViewFromFiles(options.files);
     const result = await reconcileCluster(
