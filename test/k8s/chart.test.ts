@@ -227,7 +227,7 @@ describe('helm lint and helm template', () => {
     expect(pod?.securityContext?.runAsNonRoot).toBe(true);
     const container = containerOf(deployment);
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
-    expect(container.resources?.requests).toEqual({ cpu: '50m', memory: '128Mi' });
+    expect(container.resources?.requests).toEqual({ cpu: '50m', memory: '256Mi' });
     expect(container.resources?.limits?.['memory']).toBe('512Mi');
     expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
