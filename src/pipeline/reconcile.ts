@@ -178,6 +178,11 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     return leaveAsIs('no member Ingress is valid');
   }
 
+  if (stack !== null && stack.frozenIngresses.length > 0 && actual?.loadBalancer != null) {
+    // A frozen member may be what set the scheme: its subnets are looked up for the scheme the
+    // load balancer has (the diff keeps the load balancer as it is; see heldForFrozen).
+    stack = { ...stack, loadBalancer: { ...stack.loadBalancer, scheme: actual.loadBalancer.scheme } };
+  }
   let context: DiffContext | null = null;
   const changes: Change[] = [];
   let certificateArns = new Map<string, string>();

@@ -4,7 +4,7 @@
 // what it cannot change in place; this file runs them in order and adds the deletions.
 import { ResourceId } from '../model/ids.js';
 import type { ActualStack } from '../model/actual.js';
-import type { CertificateRef, DesiredStack, TargetGroupRef } from '../model/resources.js';
+import type { CertificateRef, DesiredStack, Tags, TargetGroupRef } from '../model/resources.js';
 import { diffListeners } from './listeners.js';
 import { diffLoadBalancer, loadBalancerNeedsReplacement } from './load-balancer.js';
 import { phaseOf, type Operation, type SecurityGroupRef } from './operations.js';
@@ -44,8 +44,10 @@ function deletionOps(actual: ActualStack | null): Operation[] {
   return ops;
 }
 
-function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, context: DiffContext): Operation[] {
+function convergeOps(desiredAsTranslated: DesiredStack, actualOrNull: ActualStack | null, context: DiffContext): Operation[] {
   const ops: Operation[] = [];
+  // While a member is frozen, the group-wide settings it may have given stay as AWS has them.
+  const desired = desiredAsTranslated.frozenIngresses.length > 0 && actualOrNull !== null ? heldForFrozen(desiredAsTranslated, actualOrNull) : desiredAsTranslated;
   let actual: ActualStack = actualOrNull ?? {
     group: desired.group,
     loadBalancer: null,
@@ -84,7 +86,8 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
 
   ops.push(
     ...diffLoadBalancer(desired.loadBalancer, actual.loadBalancer, {
-      subnetIds: context.subnetIds,
+      // A frozen member may be what chose these subnets: they stay until it is fixed or gone.
+      subnetIds: desired.frozenIngresses.length > 0 && actual.loadBalancer !== null ? actual.loadBalancer.subnetIds : context.subnetIds,
       securityGroups,
       managedGroupId: actual.securityGroup?.groupId,
     }),
@@ -116,13 +119,13 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
     if (!keptPorts.has(listener.port))
       ops.push({ op: 'deleteListener', id: listener.id ?? ResourceId.listener(listener.port), arn: listener.arn, port: listener.port });
 
-  // Target groups no longer wanted, except those still serving a frozen Ingress's rules.
+  // Target groups no longer wanted, except those still serving a frozen Ingress's rules or a
+  // listener default held for one.
   const frozenArns = new Set(
     actual.loadBalancer === null
       ? []
-      : actual.rules
-          .filter((r) => isFrozenRule(r, frozen))
-          .flatMap((r) => (r.action?.type === 'forward' ? r.action.targetGroups : []))
+      : [...actual.rules.filter((r) => isFrozenRule(r, frozen)).map((r) => r.action), ...(frozen.size > 0 ? desired.listeners.map((l) => l.defaultAction) : [])]
+          .flatMap((a) => (a?.type === 'forward' ? a.targetGroups : []))
           .flatMap((t) => (t.targetGroup.kind === 'arn' ? [t.targetGroup.arn] : [])),
   );
   for (const tg of targetGroups.unused)
@@ -130,4 +133,36 @@ function convergeOps(desired: DesiredStack, actualOrNull: ActualStack | null, co
   const sg = actual.securityGroup;
   if (desired.securityGroup === null && sg !== null) ops.push({ op: 'deleteSecurityGroup', id: sg.id ?? sg.name, groupId: sg.groupId, name: sg.name });
   return ops;
+}
+
+/**
+ * What a group with a frozen member may change. The frozen member's group-wide values (its
+ * scheme, IP address type, tags, default backend) no longer count in translate, but it still
+ * serves from AWS, so taking them away would take it down: the load balancer is never
+ * replaced and keeps its scheme and IP address type, user tags are added or changed on every
+ * resource but none removed, and each existing listener keeps its default action. They change
+ * once the member is fixed or deleted.
+ */
+function heldForFrozen(desired: DesiredStack, actual: ActualStack): DesiredStack {
+  const lb = actual.loadBalancer;
+  // User tags the group had (on its load balancer) that translate no longer gives.
+  const held: Record<string, string> = {};
+  for (const [key, value] of Object.entries(lb?.tags ?? {}))
+    if (!key.startsWith('aws:') && !key.startsWith('albatross.dev/') && !(key in desired.loadBalancer.tags)) held[key] = value;
+  const withHeld = (tags: Tags): Tags => ({ ...held, ...tags });
+  const listenerOn = new Map(actual.listeners.map((l) => [l.port, l]));
+  return {
+    ...desired,
+    loadBalancer:
+      lb === null
+        ? desired.loadBalancer
+        : { ...desired.loadBalancer, scheme: lb.scheme, ipAddressType: lb.ipAddressType, tags: withHeld(desired.loadBalancer.tags) },
+    securityGroup: desired.securityGroup === null ? null : { ...desired.securityGroup, tags: withHeld(desired.securityGroup.tags) },
+    listeners: desired.listeners.map((l) => {
+      const have = listenerOn.get(l.port);
+      return { ...l, tags: withHeld(l.tags), ...(have === undefined ? {} : { defaultAction: have.defaultAction }) };
+    }),
+    rules: desired.rules.map((r) => ({ ...r, tags: withHeld(r.tags) })),
+    targetGroups: desired.targetGroups.map((t) => ({ ...t, tags: withHeld(t.tags) })),
+  };
 }

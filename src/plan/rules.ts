@@ -24,9 +24,20 @@ export function ruleIngress(rule: ActualRule): ObjectKey | undefined {
   return rule.tags[OwnershipTag.ingress];
 }
 
+/**
+ * A rule kept exactly as it is: one serving a frozen Ingress, or, while any member is frozen,
+ * one of ours guarding a wildcard host (host `*.*.x`: it keeps names too deep for `*.x` away
+ * from that wildcard's rules), since the wildcard may be a frozen member's.
+ */
 export function isFrozenRule(rule: ActualRule, frozen: ReadonlySet<ObjectKey>): boolean {
   const owner = ruleIngress(rule);
-  return owner !== undefined && frozen.has(owner);
+  if (owner !== undefined && frozen.has(owner)) return true;
+  return frozen.size > 0 && rule.id !== null && isWildcardGuard(rule);
+}
+
+function isWildcardGuard(rule: ActualRule): boolean {
+  const hosts = rule.conditions.filter((c) => c.field === 'host-header').flatMap((c) => ('values' in c ? c.values : []));
+  return hosts.length > 0 && hosts.every((h) => h.startsWith('*.*.'));
 }
 
 /**

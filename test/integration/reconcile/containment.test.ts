@@ -85,4 +85,50 @@ describe('containment of bad input', () => {
     expect(route(alb, 80, 'shop.example.com', '/gone/x')).toBe('fixed-response 503');
     expect(route(alb, 80, 'shop.example.com', '/api')).toMatch(/^forward k8s-shop-api-/);
   });
+
+  it('a frozen member holds what only it gave the group: the load balancer stays, with its scheme, tags and default backend', async () => {
+    // given: web alone sets the scheme, tags and default backend of group shop
+    const owner = (annotations: Record<string, string> = {}) =>
+      ingress({
+        name: 'web',
+        namespace: 'shop',
+        host: 'shop.example.com',
+        annotations: { 'group.name': 'shop', scheme: 'internet-facing', tags: 'team=shop', ...annotations },
+        paths: [{ path: '/', service: 'web' }],
+        defaultBackend: { service: 'web', port: 80 },
+      });
+    await cluster.run(snapshot({ ingresses: [owner(), api()], services, endpointSlices: slices }));
+    const before = await requireAlb(cluster, 'shop');
+    expect(route(before, 80, 'elsewhere.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
+
+    // when: web turns invalid and api changes at the same time
+    const result = await cluster.run(
+      snapshot({ ingresses: [owner({ 'success-codes': 'abc' }), api({}, [{ path: '/api', service: 'api' }, { path: '/v2', service: 'api' }])], services, endpointSlices: slices }),
+    );
+
+    // then: the same load balancer, still internet-facing, still routing web and its default backend
+    expect(result.groups[0]?.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['create rule']);
+    const after = await requireAlb(cluster, 'shop');
+    expect(after.arn).toBe(before.arn);
+    expect(route(after, 80, 'shop.example.com', '/anything')).toMatch(/^forward k8s-shop-web-/);
+    expect(route(after, 80, 'elsewhere.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
+    expect(route(after, 80, 'shop.example.com', '/v2/x')).toMatch(/^forward k8s-shop-api-/);
+  });
+
+  it('a frozen member keeps its wildcard host one label deep: the guard rule stays', async () => {
+    const tenant = (annotations: Record<string, string> = {}) =>
+      ingress({ name: 'tenant', namespace: 'shop', host: '*.shop.example.com', annotations: { 'group.name': 'shop', ...annotations }, paths: [{ path: '/cart', service: 'api' }] });
+    const fallback = ingress({ name: 'web', namespace: 'shop', annotations: { 'group.name': 'shop' }, paths: [{ path: '/', service: 'web' }] });
+    await cluster.run(snapshot({ ingresses: [tenant(), fallback], services, endpointSlices: slices }));
+    const before = await requireAlb(cluster, 'shop');
+    // *.shop.example.com is one label: a.b.shop.example.com is not it
+    expect(route(before, 80, 'a.shop.example.com', '/cart')).toMatch(/^forward k8s-shop-api-/);
+    expect(route(before, 80, 'a.b.shop.example.com', '/cart')).toMatch(/^forward k8s-shop-web-/);
+
+    const second = await cluster.run(snapshot({ ingresses: [tenant({ 'healthcheck-interval-seconds': '3' }), fallback], services, endpointSlices: slices }));
+    expect(second.groups[0]?.changes).toEqual([]);
+    const after = await requireAlb(cluster, 'shop');
+    expect(route(after, 80, 'a.shop.example.com', '/cart')).toMatch(/^forward k8s-shop-api-/);
+    expect(route(after, 80, 'a.b.shop.example.com', '/cart')).toMatch(/^forward k8s-shop-web-/);
+  });
 });
