@@ -554,9 +554,10 @@ export class Controller {
       case 'IngressClassParams':
       case 'Namespace': {
         const before = this.classGroups(kind, key);
+        const grouped = this.groupOfEach();
         this.store.upsert({ kind, object: received } as ClusterObject);
         for (const g of new Set([...before, ...this.classGroups(kind, key)])) this.enqueue(g, { kind: 'full' });
-        this.updateManaged();
+        this.regrouped(grouped);
         return;
       }
     }
@@ -598,12 +599,35 @@ export class Controller {
       case 'IngressClassParams':
       case 'Namespace': {
         const before = this.classGroups(kind, key);
+        const grouped = this.groupOfEach();
         this.store.remove(kind, key);
         for (const g of new Set([...before, ...this.classGroups(kind, key)])) this.enqueue(g, { kind: 'full' });
-        this.updateManaged();
+        this.regrouped(grouped);
         return;
       }
     }
+  }
+
+  /** The group of every Ingress of ours, now. */
+  private groupOfEach(): Map<ObjectKey, string> {
+    const out = new Map<ObjectKey, string>();
+    for (const ingress of this.store.ingresses()) {
+      const key = objectKey(ingress);
+      const group = this.store.groupOf(key);
+      if (group !== undefined) out.set(key, group);
+    }
+    return out;
+  }
+
+  /**
+   * After a class, params or namespace change: every Ingress whose group changed (moved, or no
+   * longer ours: say its class stopped being the default) is handled as an Ingress change.
+   */
+  private regrouped(before: ReadonlyMap<ObjectKey, string>): void {
+    const after = this.groupOfEach();
+    for (const [key, group] of before) if (after.get(key) !== group) this.afterIngressChange(key, group);
+    for (const key of after.keys()) if (!before.has(key)) this.afterIngressChange(key, undefined);
+    this.updateManaged();
   }
 
   /** Groups an IngressClass, its params or a namespace's labels touch right now. */

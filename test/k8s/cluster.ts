@@ -18,7 +18,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { bootstrapNetwork } from '../../localstack/bootstrap.js';
 import { Aws } from '../../src/aws/clients.js';
 import { Controller, type ControllerOptions } from '../../src/controller/controller.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { createLogger, silentLogger } from '../../src/observability/logger.js';
 import { ControllerMetrics } from '../../src/observability/metrics.js';
 import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../integration/emulator/emulator.js';
 import type { TestCluster } from '../integration/reconcile/harness.js';
@@ -72,7 +72,7 @@ export function startController(kubeConfig: KubeConfig, at: AwsCluster, options:
     aws,
     { clusterName: at.clusterName, vpcId: at.vpcId, watchNamespaces: null, syncPeriodMs: 60 * 60_000, maxConcurrentReconciles: 2, leaderElection: null, ...options },
     metrics,
-    silentLogger(),
+    process.env['ALBATROSS_TEST_LOG'] === '1' ? createLogger('debug') : silentLogger(),
   );
   const stop = new AbortController();
   const running = controller.run(stop.signal);

@@ -2,7 +2,7 @@
 // create, scale, change, break, move, delete, renew a Secret, repair drift on resync, and a
 // restart that changes nothing. AWS is read back and routed request by request as ALB would.
 import { DeleteRuleCommand, DescribeLoadBalancersCommand, DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { CustomObjectsApi, type V1Ingress } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Ingress } from '@kubernetes/client-node';
 import { observeCertificates } from '../../src/certificates/acm.js';
 import { Pki, tlsSecret } from '../unit/certificates/pki.js';
 import { endpointSlice, ingress, ingressClass, service } from '../unit/factories.js';
@@ -187,6 +187,28 @@ test('IngressClassParams win over annotations, and their namespaceSelector keeps
   expect(outsider.metadata?.finalizers ?? []).toEqual([]);
   expect(outsider.status?.loadBalancer?.ingress ?? []).toEqual([]);
   expect(await albOf('team-b/app')).toBeNull();
+}, 90_000);
+
+test('an Ingress that stops being ours because its class is no longer the default is let go: AWS cleaned, finalizer and status gone', async () => {
+  const { networking } = apis(env.kubeConfig);
+  // Created while no class is the default: the API server's DefaultIngressClass admission
+  // leaves its class unset, so only the default class makes it ours.
+  await applyIngress(env.kubeConfig, ingress({ namespace: ns, name: 'plain', className: null, paths: [{ path: '/', service: 'web' }] }));
+  await networking.createIngressClass({ body: { metadata: { name: 'fallback', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'albatross.dev/alb' } } });
+  await eventually('plain converged', async () => (await readIngress('plain'))?.status?.loadBalancer?.ingress?.[0]?.hostname);
+  expect(await albOf(`${ns}/plain`)).not.toBeNull();
+
+  await networking.patchIngressClass(
+    { name: 'fallback', body: { metadata: { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'false' } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+  const released = await eventually('plain let go', async () => {
+    const found = await readIngress('plain');
+    return found !== undefined && (found.metadata?.finalizers ?? []).length === 0 ? found : undefined;
+  });
+  expect(released.status?.loadBalancer?.ingress ?? []).toEqual([]);
+  expect(await albOf(`${ns}/plain`)).toBeNull();
+  await networking.deleteNamespacedIngress({ name: 'plain', namespace: ns });
 }, 90_000);
 
 test('a restart with everything converged makes no changing AWS call', async () => {
