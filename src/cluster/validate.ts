@@ -17,6 +17,20 @@ const kinds = {
   '/Secret': 'Secret',
 } as const satisfies Record<string, ClusterObject['kind']>;
 
+/**
+ * The API versions read, by kind. An Ingress written for an API Kubernetes no longer serves
+ * (`extensions/v1beta1`, `networking.k8s.io/v1beta1`, gone in 1.22) is refused rather than
+ * skipped: skipped, `apply` would take its group for deleted.
+ */
+const servedVersions: Readonly<Partial<Record<ClusterObject['kind'], string>>> = {
+  Ingress: 'networking.k8s.io/v1',
+  IngressClass: 'networking.k8s.io/v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
+  Service: 'v1',
+  Secret: 'v1',
+  Namespace: 'v1',
+};
+
 /** Kinds without a namespace. */
 const clusterScoped: ReadonlySet<ClusterObject['kind']> = new Set(['IngressClass', 'IngressClassParams', 'Namespace']);
 
@@ -148,8 +162,14 @@ export function validateObject(value: unknown): Validated {
   if (!isRecord(value)) return { ok: false, error: [`a Kubernetes object must be a map with apiVersion and kind, not ${show(value)}`] };
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-  const kind = kinds[`${group}/${String(value.kind)}` as keyof typeof kinds] as ClusterObject['kind'] | undefined;
+  const legacyIngress = (group === 'extensions' || group === 'networking.k8s.io') && (value.kind === 'Ingress' || value.kind === 'IngressClass');
+  const kind = (legacyIngress ? value.kind : kinds[`${group}/${String(value.kind)}` as keyof typeof kinds]) as ClusterObject['kind'] | undefined;
   if (kind === undefined) return { ok: true, value: null };
+  const served = servedVersions[kind];
+  if (served !== undefined && apiVersion !== served) {
+    const gone = legacyIngress ? ' (the beta Ingress APIs are gone since Kubernetes 1.22)' : '';
+    return { ok: false, error: [`apiVersion ${JSON.stringify(apiVersion)} is not served for ${kind}${gone}; write apiVersion: ${served}`] };
+  }
   const problems: string[] = [];
   checks[kind](value, '', problems);
   if (problems.length > 0) return { ok: false, error: problems };

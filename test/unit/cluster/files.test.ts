@@ -101,6 +101,13 @@ endpoints: [{addresses: 10.0.0.1}]
   );
 });
 
+test('an Ingress in an API Kubernetes no longer serves is refused, not skipped (skipped, apply would delete its group)', async () => {
+  const file = write('old.yaml', ingressYaml('legacy', 'shop').replace('networking.k8s.io/v1', 'extensions/v1beta1'));
+  await expect(clusterViewFromFiles([file])).rejects.toThrow(
+    `${file}: document 1 (Ingress shop/legacy): apiVersion "extensions/v1beta1" is not served for Ingress (the beta Ingress APIs are gone since Kubernetes 1.22); write apiVersion: networking.k8s.io/v1`,
+  );
+});
+
 test('a path that cannot be read is named', async () => {
   await expect(clusterViewFromFiles([join(dir, 'missing.yaml')])).rejects.toThrow(`cannot read ${join(dir, 'missing.yaml')}: ENOENT`);
 });
