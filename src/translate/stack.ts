@@ -157,6 +157,21 @@ function assembleStack(groupName: string, settled: Settled, ctx: TranslateContex
           userTags,
         );
   for (const m of merged.members) for (const p of ignoredSettings(m, loadBalancer.securityGroups.length > 0)) warnings.push(warning(m.key, groupName, p));
+  // ssl-redirect turns the group's HTTP listeners into redirects: a member that listens on no
+  // HTTPS port has its paths served nowhere.
+  const redirect = merged.exclusive[Annotation.sslRedirect];
+  if (redirect !== undefined) {
+    for (const m of merged.members) {
+      if (m.routes.length === 0 || m.listenPorts.some((p) => p.protocol === 'HTTPS')) continue;
+      warnings.push(
+        warning(
+          m.key,
+          groupName,
+          `its paths are served on no listener: annotation ${annotationKey(Annotation.sslRedirect)} "${redirect.written}" of the group makes every HTTP port redirect to HTTPS port ${redirect.value}, and this Ingress listens on HTTP only; add spec.tls, or ${annotationKey(Annotation.listenPorts)} with {"HTTPS": ${redirect.value}}`,
+        ),
+      );
+    }
+  }
   const targetGroups = used.ids.sort(compareStrings).flatMap((id) => {
     const draft = merged.targetGroups.get(id);
     return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, groupName, draft, ctx.endpointSlicesFor(draft.namespace, draft.serviceName), userTags)];

@@ -214,3 +214,30 @@ describe('group-wide annotations that change nothing', () => {
     ]);
   });
 });
+
+describe('ssl-redirect and a member on HTTP only', () => {
+  test('its paths, served on no listener, are said', () => {
+    const secure = ingress({
+      namespace: 'app',
+      name: 'secure',
+      annotations: {
+        'group.name': 'g1',
+        'listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+        'certificate-arn': 'arn:aws:acm:eu-west-1:111122223333:certificate/app',
+        'ssl-redirect': '443',
+      },
+      paths: [{ path: '/', service: 'web' }],
+    });
+    const plain = ingress({ namespace: 'app', name: 'plain', annotations: { 'group.name': 'g1' }, paths: [{ path: '/api/v2', service: 'web' }] });
+    const state = run([secure, plain], [service({ namespace: 'app', name: 'web' })]);
+    expect(state.errors).toEqual([]);
+    expect(state.warnings).toEqual([
+      {
+        ingress: 'app/plain',
+        group: 'g1',
+        message:
+          'Ingress app/plain: its paths are served on no listener: annotation alb.ingress.kubernetes.io/ssl-redirect "443" of the group makes every HTTP port redirect to HTTPS port 443, and this Ingress listens on HTTP only; add spec.tls, or alb.ingress.kubernetes.io/listen-ports with {"HTTPS": 443}',
+      },
+    ]);
+  });
+});
