@@ -22,9 +22,10 @@ export async function clusterViewFromFiles(paths: readonly string[]): Promise<Cl
   for (const path of paths) files.push(...(await manifestFiles(path)));
   const store = new ClusterStore();
   const problems: string[] = [];
+  const seen = new Map<string, string>();
   for (const file of files) {
     const documents = await readManifests(file);
-    documents.forEach((doc, i) => addObject(store, doc, `${file}: document ${i + 1}`, problems));
+    documents.forEach((doc, i) => addObject(store, doc, `${file}: document ${i + 1}`, problems, seen));
   }
   if (problems.length > 0) throw new AlbatrossError('input', problems.join('\n'));
   return store;
@@ -38,15 +39,20 @@ export async function clusterViewFromFiles(paths: readonly string[]): Promise<Cl
 export function clusterViewFromObjects(objects: readonly unknown[], source = 'input'): ClusterStore {
   const store = new ClusterStore();
   const problems: string[] = [];
-  objects.forEach((o, i) => addObject(store, o, `${source}: object ${i + 1}`, problems));
+  const seen = new Map<string, string>();
+  objects.forEach((o, i) => addObject(store, o, `${source}: object ${i + 1}`, problems, seen));
   if (problems.length > 0) throw new AlbatrossError('input', problems.join('\n'));
   return store;
 }
 
-function addObject(store: ClusterStore, value: unknown, where: string, problems: string[]): void {
+/**
+ * @param seen `kind namespace/name` -> where it was first read: the same object twice is an
+ *   error, as it would silently be the last one read
+ */
+function addObject(store: ClusterStore, value: unknown, where: string, problems: string[], seen: Map<string, string>): void {
   const list = value as { kind?: unknown; items?: unknown } | null;
   if (typeof list?.kind === 'string' && list.kind.endsWith('List') && Array.isArray(list.items)) {
-    list.items.forEach((item, i) => addObject(store, item, `${where}, item ${i + 1}`, problems));
+    list.items.forEach((item, i) => addObject(store, item, `${where}, item ${i + 1}`, problems, seen));
     return;
   }
   const checked = validateObject(value);
@@ -57,7 +63,16 @@ function addObject(store: ClusterStore, value: unknown, where: string, problems:
     for (const p of checked.error) problems.push(`${where}${kind}: ${p}`);
     return;
   }
-  if (checked.value !== null) store.upsert(checked.value);
+  if (checked.value === null) return;
+  const { kind, object } = checked.value;
+  const key = `${kind} ${object.metadata?.namespace === undefined ? '' : `${object.metadata.namespace}/`}${object.metadata?.name ?? ''}`;
+  const first = seen.get(key);
+  if (first !== undefined) {
+    problems.push(`${where} (${key}): defined again; it was first read from ${first}, and only one can be applied`);
+    return;
+  }
+  seen.set(key, where);
+  store.upsert(checked.value);
 }
 
 async function manifestFiles(path: string): Promise<string[]> {

@@ -108,6 +108,14 @@ test('an Ingress in an API Kubernetes no longer serves is refused, not skipped (
   );
 });
 
+test('the same object twice is refused, naming both places', async () => {
+  const one = write('one.yaml', ingressYaml('web', 'shop'));
+  const two = write('two.yaml', ingressYaml('web', 'shop'));
+  await expect(clusterViewFromFiles([one, two])).rejects.toThrow(
+    `${two}: document 1 (Ingress shop/web): defined again; it was first read from ${one}: document 1, and only one can be applied`,
+  );
+});
+
 test('a path that cannot be read is named', async () => {
   await expect(clusterViewFromFiles([join(dir, 'missing.yaml')])).rejects.toThrow(`cannot read ${join(dir, 'missing.yaml')}: ENOENT`);
 });
