@@ -22,49 +22,19 @@ if [[ -n ${HELM:-} ]]; then
 fi
 
 helm_version="${ALBATROSS_HELM_VERSION:-$HELM_VERSION_DEFAULT}"
+tool=helm-binary
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/albatross/helm"
 dest="$cache_root/$helm_version"
-
+result="$dest/helm"
+go_hint="Go is needed to build helm (or set HELM to a helm binary)"
 cached() { [[ -x $dest/helm ]]; }
+# shellcheck source=scripts/go-build-cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-build-cache.sh"
+build_begin
 
-if cached; then
-  echo "$dest/helm"
-  exit 0
-fi
-
-log() { echo "helm-binary: $*" >&2; }
-
-if ! command -v go >/dev/null 2>&1; then
-  log "Go is needed to build helm (or set HELM to a helm binary)"
-  exit 1
-fi
-
-mkdir -p "$cache_root"
-# Two concurrent runs would both spend minutes building.
-exec 9>"$cache_root/.lock"
-flock 9
-if cached; then
-  echo "$dest/helm"
-  exit 0
-fi
-
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for var in GOCACHE GOMODCACHE; do
-  value="$(go env "$var")"
-  if [[ $value == "$repo_root"* ]]; then
-    export "$var=$cache_root/go-${var#GO}"
-    log "$var pointed into the repository; using ${!var} instead"
-  fi
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/albatross-helm-build.XXXXXX")"
-out="$cache_root/.$helm_version.partial.$$"
-trap 'rm -rf "$work" "$out"' EXIT
 # helm's go.mod has no local replace directives, so `go install module@version` works; GOBIN
 # sends the binary to our folder. A go.work elsewhere must not take over.
 export GOWORK=off GOFLAGS=
-started=$SECONDS
-mkdir -p "$out"
 
 log "building helm $helm_version (a cold build takes a few minutes on 2 cores)"
 major="${helm_version#v}"
@@ -76,13 +46,6 @@ ldflags="-s -w -X $module/internal/version.version=$helm_version"
 (cd "$work" && GOBIN="$out" go install -trimpath -ldflags="$ldflags" "$module/cmd/helm@$helm_version")
 log "helm built after $((SECONDS - started)) s"
 
-cat >"$out/BUILD-INFO" <<EOF
+build_end <<EOF
 helm $helm_version
-go $(go env GOVERSION)
-built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $((SECONDS - started)) s
 EOF
-
-# Move the finished folder into place in one step so an interrupted build never looks cached.
-rm -rf "$dest"
-mv "$out" "$dest"
-echo "$dest/helm"

@@ -14,51 +14,19 @@ set -euo pipefail
 K8S_VERSION_DEFAULT=v1.36.3
 
 k8s_version="${ALBATROSS_K8S_VERSION:-$K8S_VERSION_DEFAULT}"
+tool=k8s-binaries
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/albatross/k8s"
 dest="$cache_root/$k8s_version"
-
+result="$dest"
+go_hint="Go is needed to build kube-apiserver and etcd (or set KUBEBUILDER_ASSETS to a folder holding them)"
 cached() { [[ -x $dest/kube-apiserver && -x $dest/etcd ]]; }
+# shellcheck source=scripts/go-build-cache.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-build-cache.sh"
+build_begin
 
-if cached; then
-  echo "$dest"
-  exit 0
-fi
-
-log() { echo "k8s-binaries: $*" >&2; }
-
-if ! command -v go >/dev/null 2>&1; then
-  log "Go is needed to build kube-apiserver and etcd (or set KUBEBUILDER_ASSETS to a folder holding them)"
-  exit 1
-fi
-
-mkdir -p "$cache_root"
-# Two concurrent runs (say a developer and a test job) would both spend half an hour building.
-exec 9>"$cache_root/.lock"
-flock 9
-if cached; then
-  echo "$dest"
-  exit 0
-fi
-
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# The build cache alone is several GiB; keep it out of the working tree even if the environment
-# points Go's caches there.
-for var in GOCACHE GOMODCACHE; do
-  value="$(go env "$var")"
-  if [[ $value == "$repo_root"* ]]; then
-    export "$var=$cache_root/go-${var#GO}"
-    log "$var pointed into the repository; using ${!var} instead"
-  fi
-done
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/albatross-k8s-build.XXXXXX")"
-# Binaries are built next to their final place so the last step is a rename on one file system.
-out="$cache_root/.$k8s_version.partial.$$"
-trap 'rm -rf "$work" "$out"' EXIT
 # Our go.mod files live in $work; a go.work elsewhere must not take over. -mod=mod lets
 # `go build` fill in go.sum and any missing requirement from the module graph.
 export GOWORK=off GOFLAGS=-mod=mod
-started=$SECONDS
 
 # Prints the path of a module's go.mod in the module cache, downloading the module.
 module_gomod() {
@@ -109,8 +77,6 @@ if [[ -z $etcd_version ]]; then
   exit 1
 fi
 
-mkdir -p "$out"
-
 log "building etcd $etcd_version"
 etcd_gomod="$(module_gomod "go.etcd.io/etcd/server/v3@$etcd_version")"
 write_gomod "$work/etcd" go.etcd.io/etcd/server/v3 "$etcd_version" "$etcd_gomod" ""
@@ -128,14 +94,7 @@ ldflags="-s -w -X $version_pkg.gitVersion=$k8s_version -X $version_pkg.gitMajor=
 (cd "$work/kube-apiserver" && go build -trimpath -ldflags="$ldflags" -o "$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
 log "kube-apiserver built after $((SECONDS - started)) s"
 
-cat >"$out/BUILD-INFO" <<EOF
+build_end <<EOF
 kubernetes $k8s_version
 etcd $etcd_version
-go $(go env GOVERSION)
-built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $((SECONDS - started)) s
 EOF
-
-# Move the finished set into place in one step so an interrupted build never looks cached.
-rm -rf "$dest"
-mv "$out" "$dest"
-echo "$dest"
