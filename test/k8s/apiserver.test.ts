@@ -12,29 +12,14 @@ import {
   type ObjectCache,
   type V1Ingress,
 } from '@kubernetes/client-node';
-import { startEnvtest, type Envtest } from './envtest.js';
+import { envtestPerFile } from './envtest.js';
 
 const NAMESPACE = 'default';
 const CONTROLLER = 'albatross.dev/alb';
 const LOAD_BALANCER_HOSTNAME = 'k8s-default-web-0123456789.eu-west-1.elb.amazonaws.com';
-// etcd and kube-apiserver take 10-20 s to start on two cores, more when the machine is busy.
-const START_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = 60_000;
 
-let env: Envtest | undefined;
-
-beforeAll(async () => {
-  env = await startEnvtest({ crdPaths: [], startTimeoutMs: START_TIMEOUT_MS - 10_000 });
-}, START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await env?.stop();
-}, 30_000);
-
-function started(): Envtest {
-  if (!env) throw new Error('envtest did not start');
-  return env;
-}
+const started = envtestPerFile({ crdPaths: [] });
 
 /** Resolves with the first object an informer reports (add or update) that satisfies `match`. */
 function nextEvent<T extends KubernetesObject>(

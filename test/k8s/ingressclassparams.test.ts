@@ -2,26 +2,16 @@
 // installs, a valid object is stored as written, and values the schema forbids are refused.
 import { join } from 'node:path';
 import { ApiException, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
-import { startEnvtest, type Envtest } from './envtest.js';
+import { envtestPerFile } from './envtest.js';
 
 const CRD = join(process.cwd(), 'charts/albatross/files/crds/ingressclassparams.yaml');
-const START_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = 30_000;
 const params = { group: 'albatross.dev', version: 'v1', plural: 'ingressclassparams' } as const;
 
-let env: Envtest | undefined;
-
-beforeAll(async () => {
-  env = await startEnvtest({ crdPaths: [CRD], startTimeoutMs: START_TIMEOUT_MS - 10_000 });
-}, START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await env?.stop();
-}, 30_000);
+const started = envtestPerFile({ crdPaths: [CRD] });
 
 function api(): CustomObjectsApi {
-  if (!env) throw new Error('envtest did not start');
-  return env.kubeConfig.makeApiClient(CustomObjectsApi);
+  return started().kubeConfig.makeApiClient(CustomObjectsApi);
 }
 
 function object(name: string, spec: Record<string, unknown>): Record<string, unknown> {
@@ -70,14 +60,14 @@ describe('IngressClassParams CRD', () => {
       expect(read.spec).toEqual(spec);
       expect(read.metadata?.namespace).toBeUndefined();
 
-      const networking = env?.kubeConfig.makeApiClient(NetworkingV1Api);
-      const ingressClass = await networking?.createIngressClass({
+      const networking = started().kubeConfig.makeApiClient(NetworkingV1Api);
+      const ingressClass = await networking.createIngressClass({
         body: {
           metadata: { name: 'shop' },
           spec: { controller: 'albatross.dev/alb', parameters: { apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: 'shop' } },
         },
       });
-      expect(ingressClass?.spec?.parameters).toEqual({ apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: 'shop', scope: 'Cluster' });
+      expect(ingressClass.spec?.parameters).toEqual({ apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: 'shop', scope: 'Cluster' });
     },
     TEST_TIMEOUT_MS,
   );

@@ -8,9 +8,8 @@ import {
   type LeaseStore,
 } from '../../src/controller/leader.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { startEnvtest, type Envtest } from './envtest.js';
+import { envtestPerFile } from './envtest.js';
 
-const START_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = 60_000;
 const NAMESPACE = 'default';
 const OPTIONS: Omit<LeaderElectionOptions, 'identity' | 'name'> = {
@@ -20,20 +19,7 @@ const OPTIONS: Omit<LeaderElectionOptions, 'identity' | 'name'> = {
   retryPeriodMs: 500,
 };
 
-let env: Envtest | undefined;
-
-beforeAll(async () => {
-  env = await startEnvtest({ crdPaths: [], startTimeoutMs: START_TIMEOUT_MS - 10_000 });
-}, START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await env?.stop();
-}, 30_000);
-
-function started(): Envtest {
-  if (!env) throw new Error('envtest did not start');
-  return env;
-}
+const started = envtestPerFile({ crdPaths: [] });
 
 type Call = 'get' | 'create' | 'replace' | 'conflict';
 
