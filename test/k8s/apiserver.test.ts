@@ -12,7 +12,7 @@ import {
   type ObjectCache,
   type V1Ingress,
 } from '@kubernetes/client-node';
-import { envtestPerFile } from './envtest.js';
+import { envtestPerFile } from './suite.js';
 
 const NAMESPACE = 'default';
 const CONTROLLER = 'albatross.dev/alb';

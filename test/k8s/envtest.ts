@@ -87,27 +87,6 @@ interface Server {
   readonly exited: Promise<number | null>;
 }
 
-/** How long etcd and kube-apiserver may take to start on two busy cores, in ms. */
-const suiteStartMs = 120_000;
-
-/**
- * Starts one envtest for the test file (in `beforeAll`, stopped in `afterAll`) and returns how
- * to reach it; the getter throws when it did not start.
- */
-export function envtestPerFile(options: Omit<EnvtestOptions, 'startTimeoutMs'> = {}): () => Envtest {
-  let env: Envtest | undefined;
-  beforeAll(async () => {
-    env = await startEnvtest({ ...options, startTimeoutMs: suiteStartMs - 10_000 });
-  }, suiteStartMs);
-  afterAll(async () => {
-    await env?.stop();
-  }, 30_000);
-  return () => {
-    if (env === undefined) throw new Error('envtest did not start');
-    return env;
-  };
-}
-
 export async function startEnvtest(options: EnvtestOptions = {}): Promise<Envtest> {
   const assetsDir = options.assetsDir ?? findK8sAssets();
   if (!assetsDir) throw new Error(`kube-apiserver and etcd not found: ${K8S_ASSETS_HINT}`);

@@ -2,7 +2,7 @@
 // installs, a valid object is stored as written, and values the schema forbids are refused.
 import { join } from 'node:path';
 import { ApiException, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
-import { envtestPerFile } from './envtest.js';
+import { envtestPerFile } from './suite.js';
 
 const CRD = join(process.cwd(), 'charts/albatross/files/crds/ingressclassparams.yaml');
 const TEST_TIMEOUT_MS = 30_000;

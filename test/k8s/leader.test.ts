@@ -8,7 +8,7 @@ import {
   type LeaseStore,
 } from '../../src/controller/leader.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { envtestPerFile } from './envtest.js';
+import { envtestPerFile } from './suite.js';
 
 const TEST_TIMEOUT_MS = 60_000;
 const NAMESPACE = 'default';
