@@ -91,6 +91,8 @@ export class Controller {
   private readonly certificatesInUse = new Map<string, readonly string[]>();
   /** Secrets (ACM tag values) that failed validation in each group's last reconcile. */
   private readonly brokenSecrets = new Map<string, ReadonlySet<string>>();
+  /** For reading Secrets in full, made on first use. */
+  private core: CoreV1Api | null = null;
   private networkRead: { readonly at: number; readonly read: Promise<Network> } | null = null;
   /** Whether some group's certificates changed since the last cleanup. */
   private certificatesChanged = true;
@@ -672,7 +674,7 @@ export class Controller {
    */
   private ensureSecrets(ingress: V1Ingress): void {
     if (this.store.groupOf(objectKey(ingress)) === undefined) return;
-    const core = this.kubeConfig.makeApiClient(CoreV1Api);
+    const core = (this.core ??= this.kubeConfig.makeApiClient(CoreV1Api));
     for (const key of referencesOf(ingress).secrets) {
       const [ns = 'default', name = ''] = key.split('/');
       const kept = this.store.secret(ns, name);
