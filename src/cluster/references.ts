@@ -29,7 +29,9 @@ export function referencesOf(ingress: V1Ingress): IngressReferences {
     if (key.startsWith(actionsPrefix)) for (const name of forwardServiceNames(value)) addService(name);
   }
   for (const tls of ingress.spec?.tls ?? []) if (typeof tls.secretName === 'string' && tls.secretName !== '') secrets.add(`${namespace}/${tls.secretName}`);
-  const className = ingress.spec?.ingressClassName ?? ingress.metadata?.annotations?.[LegacyClassAnnotation];
+  // As `classOwnership` reads it: an empty `spec.ingressClassName` is no class name.
+  const named = ingress.spec?.ingressClassName;
+  const className = typeof named === 'string' && named !== '' ? named : ingress.metadata?.annotations?.[LegacyClassAnnotation];
   return { services, secrets, ingressClass: className === undefined || className === '' ? undefined : className };
 }
 

@@ -2,12 +2,14 @@
 // object to the Ingress groups that use it. The CLI fills one from files; the controller keeps
 // one current from its watches. Nothing downstream knows which.
 import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
-import { selectOurIngresses } from '../ingress/class.js';
-import { groupIngresses, type Grouping, type IngressGroup } from '../ingress/group.js';
-import { paramsOfIngress, paramsReferenceOf, type V1IngressClassParams } from '../ingress/params.js';
+import { DefaultClassAnnotation } from '../ingress/class.js';
+import { excluded } from '../ingress/errors.js';
+import { recordedGroups } from '../ingress/finalizers.js';
+import { assembleGroup, placeIngress, type GroupMember, type Grouping, type IngressGroup, type Placement } from '../ingress/group.js';
+import { paramsOfIngress, paramsReferenceOf, type ParamsSource, type V1IngressClassParams } from '../ingress/params.js';
 import { compareStrings } from '../model/compare.js';
 import { objectKey } from '../model/ids.js';
-import type { ObjectKey } from '../model/resources.js';
+import type { IngressError, ObjectKey } from '../model/resources.js';
 import { referencesOf, type IngressReferences } from './references.js';
 
 /** The label that ties an EndpointSlice to its Service (Kubernetes EndpointSlice API). */
@@ -15,7 +17,10 @@ export const ServiceNameLabel = 'kubernetes.io/service-name';
 
 /** What the pipeline reads of the cluster. All lists are sorted by `namespace/name`. */
 export interface ClusterView {
+  /** Every Ingress, ours or not, including those being deleted. */
   ingresses(): readonly V1Ingress[];
+  /** One Ingress by `namespace/name`, including one being deleted. */
+  ingress(key: ObjectKey): V1Ingress | undefined;
   ingressClasses(): readonly V1IngressClass[];
   ingressClass(name: string): V1IngressClass | undefined;
   /** An IngressClassParams (`albatross.dev/v1`, cluster-scoped) by name. */
@@ -26,50 +31,101 @@ export interface ClusterView {
   /** The EndpointSlices labelled `kubernetes.io/service-name=<service>` in `namespace`. */
   endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[];
   secret(namespace: string, name: string): V1Secret | undefined;
-  /** Our Ingresses (by IngressClass) sorted into groups, as of now. */
+  /** Our Ingresses sorted into groups (members and held Ingresses), as of now. */
   grouping(): Grouping;
-  /** One group by name; `undefined` when no Ingress of ours is in it now. */
+  /** One group by name; `undefined` when no Ingress is a member of it or held in it now. */
   group(name: string): IngressGroup | undefined;
-  /** The group an Ingress of ours belongs to now; `undefined` when it is not ours or has no valid group. */
+  /**
+   * The group an Ingress is a member of now, or (held) the first group it is held in;
+   * `undefined` when it is in none (not ours, being deleted).
+   */
   groupOf(ingress: ObjectKey): string | undefined;
+  /** Where an Ingress stands now (`none` for an unknown key). */
+  placement(ingress: ObjectKey): Placement;
+  /**
+   * Ingresses whose finalizers record this group (`recordedGroups`): the group may hold AWS
+   * resources for them, and they keep the finalizer until a reconcile of the group let them go.
+   */
+  holders(group: string): ReadonlySet<ObjectKey>;
+  /** Every group recorded on some Ingress's finalizers. */
+  recordedGroupNames(): readonly string[];
   /** Groups with a member whose backends (paths, default backend, forward actions) name the Service. */
   groupsUsingService(namespace: string, name: string): ReadonlySet<string>;
   /** Groups using the Service the slice belongs to. */
   groupsUsingEndpointSlice(slice: V1EndpointSlice): ReadonlySet<string>;
-  /** Groups with a member whose `spec.tls` names the Secret. */
+  /** Groups with a member or held Ingress whose `spec.tls` names the Secret. */
   groupsUsingSecret(namespace: string, name: string): ReadonlySet<string>;
+}
+
+/**
+ * What a change to an Ingress, IngressClass, IngressClassParams or Namespace did to the
+ * grouping; empty for the other kinds, whose users the reverse indexes tell.
+ */
+export interface ViewChange {
   /**
-   * Groups with a member served through the IngressClass: by `spec.ingressClassName`, the
-   * legacy annotation, or as the default class. A class change can also add or remove
-   * members; a caller compares this before and after applying the change.
+   * Groups to reconcile: those a changed Ingress is or was placed in, and those its
+   * finalizers record or recorded.
    */
-  groupsUsingIngressClass(name: string): ReadonlySet<string>;
-  /**
-   * Groups with a member served through an IngressClass whose `spec.parameters` names these
-   * IngressClassParams. Like a class change, a params change can move Ingresses between
-   * groups (`group.name`) or exclude them (`namespaceSelector`): compare before and after.
-   */
-  groupsUsingIngressClassParams(name: string): ReadonlySet<string>;
+  readonly groups: ReadonlySet<string>;
+  /** TLS Secrets that some group started to use. */
+  readonly secretsNowUsed: ReadonlySet<ObjectKey>;
+  /** TLS Secrets that no group uses any more. */
+  readonly secretsNoLongerUsed: ReadonlySet<ObjectKey>;
 }
 
 const none: ReadonlySet<string> = new Set();
+const unchanged: ViewChange = { groups: none, secretsNowUsed: none, secretsNoLongerUsed: none };
 
-/** What is derived from the Ingresses and IngressClasses, rebuilt after either changes. */
-interface Derived {
-  readonly grouping: Grouping;
-  readonly groups: ReadonlyMap<string, IngressGroup>;
-  readonly groupOf: ReadonlyMap<ObjectKey, string>;
-  readonly byService: ReadonlyMap<ObjectKey, Set<string>>;
-  readonly bySecret: ReadonlyMap<ObjectKey, Set<string>>;
-  readonly byClass: ReadonlyMap<string, Set<string>>;
-  readonly byParams: ReadonlyMap<string, Set<string>>;
+/** What the store keeps about one Ingress, to undo its share of the indexes when it changes. */
+interface Placed {
+  readonly placement: Placement;
+  readonly refs: IngressReferences;
+  readonly recorded: readonly string[];
+}
+
+/** `key -> group -> count`, a reverse index with shares taken and given back per Ingress. */
+class CountIndex {
+  private readonly map = new Map<string, Map<string, number>>();
+
+  add(key: string, group: string, by: 1 | -1): void {
+    const groups = this.map.get(key) ?? new Map<string, number>();
+    const count = (groups.get(group) ?? 0) + by;
+    if (count > 0) groups.set(group, count);
+    else groups.delete(group);
+    if (groups.size > 0) this.map.set(key, groups);
+    else this.map.delete(key);
+  }
+
+  groups(key: string): ReadonlySet<string> {
+    const groups = this.map.get(key);
+    return groups === undefined ? none : new Set(groups.keys());
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+}
+
+/** `key -> set of Ingress keys`, for finding the Ingresses a change touches. */
+function addTo<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  const set = index.get(key) ?? new Set<V>();
+  set.add(value);
+  index.set(key, set);
+}
+
+function deleteFrom<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
+  const set = index.get(key);
+  set?.delete(value);
+  if (set?.size === 0) index.delete(key);
 }
 
 /**
  * A `ClusterView` that is told of objects one by one (`upsert`, `remove`) and keeps its
- * indexes current. Grouping and the reverse indexes are rebuilt lazily, only after an Ingress,
- * an IngressClass, an IngressClassParams or a Namespace's labels changed; Service,
- * EndpointSlice and Secret changes cost a map update.
+ * grouping and indexes current incrementally: a change to an Ingress places that Ingress
+ * again; a change to an IngressClass, IngressClassParams or Namespace places again only the
+ * Ingresses that name that class (or use the default class, when the default changes), use
+ * those params, or live in that namespace. Service, EndpointSlice and Secret changes cost a map
+ * update. So a list of N Ingresses costs O(N), not O(N²).
  */
 export class ClusterStore implements ClusterView {
   private readonly ingressMap = new Map<ObjectKey, V1Ingress>();
@@ -85,38 +141,60 @@ export class ClusterStore implements ClusterView {
   private readonly sliceMap = new Map<ObjectKey, Map<ObjectKey, V1EndpointSlice>>();
   /** Slice key -> `namespace/service`, to move a slice whose label changed. */
   private readonly sliceOwner = new Map<ObjectKey, ObjectKey>();
-  private derived: Derived | null = null;
-  private sortedIngresses: V1Ingress[] | null = null;
 
-  /** Adds or replaces an object of any kind of `ClusterObject`. */
-  upsert(object: ClusterObject): void {
+  private readonly placed = new Map<ObjectKey, Placed>();
+  /** Group -> its members' and held Ingresses' keys. */
+  private readonly groupKeys = new Map<string, Set<ObjectKey>>();
+  /** Group -> its `IngressGroup`, built on first ask after a change. */
+  private readonly groupCache = new Map<string, IngressGroup>();
+  private groupingCache: Grouping | null = null;
+  private readonly byService = new CountIndex();
+  private readonly bySecret = new CountIndex();
+  /** Recorded group -> Ingresses whose finalizers record it. */
+  private readonly holderMap = new Map<string, Set<ObjectKey>>();
+  /** Class name (`''` for none: the default class) -> Ingresses naming it. */
+  private readonly byClassName = new Map<string, Set<ObjectKey>>();
+  private readonly byNamespace = new Map<string, Set<ObjectKey>>();
+  private sortedIngresses: V1Ingress[] | null = null;
+  private sortedClasses: V1IngressClass[] | null = null;
+
+  /**
+   * Adds or replaces an object of any kind of `ClusterObject`.
+   * @returns what the change did to the grouping
+   */
+  upsert(object: ClusterObject): ViewChange {
     switch (object.kind) {
-      case 'IngressClassParams':
-        this.paramsMap.set(object.object.metadata?.name ?? '', object.object);
-        this.changedIngresses();
-        return;
+      case 'IngressClassParams': {
+        const name = object.object.metadata?.name ?? '';
+        this.paramsMap.set(name, object.object);
+        return this.placeAgain(this.ingressesUsingParams(name));
+      }
       case 'Namespace': {
         const name = object.object.metadata?.name ?? '';
         const labels = { ...(object.object.metadata?.labels ?? {}) };
         const before = this.namespaceMap.get(name)?.metadata?.labels ?? {};
         this.namespaceMap.set(name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
-        if (!sameLabels(before, labels)) this.changedIngresses();
-        return;
+        return sameLabels(before, labels) ? unchanged : this.placeAgain(this.byNamespace.get(name) ?? []);
       }
-      case 'Ingress':
-        this.ingressMap.set(objectKey(object.object), object.object);
-        this.changedIngresses();
-        return;
-      case 'IngressClass':
-        this.classMap.set(object.object.metadata?.name ?? '', object.object);
-        this.changedIngresses();
-        return;
+      case 'Ingress': {
+        const key = objectKey(object.object);
+        this.ingressMap.set(key, object.object);
+        this.sortedIngresses = null;
+        return this.placeAgain([key]);
+      }
+      case 'IngressClass': {
+        const name = object.object.metadata?.name ?? '';
+        const before = this.classMap.get(name);
+        this.classMap.set(name, object.object);
+        this.sortedClasses = null;
+        return this.placeAgain(this.ingressesUsingClass(name, before, object.object));
+      }
       case 'Service':
         this.serviceMap.set(objectKey(object.object), object.object);
-        return;
+        return unchanged;
       case 'Secret':
         this.secretMap.set(objectKey(object.object), object.object);
-        return;
+        return unchanged;
       case 'EndpointSlice': {
         const key = objectKey(object.object);
         this.removeSlice(key);
@@ -125,7 +203,7 @@ export class ClusterStore implements ClusterView {
         slices.set(key, object.object);
         this.sliceMap.set(owner, slices);
         this.sliceOwner.set(key, owner);
-        return;
+        return unchanged;
       }
     }
   }
@@ -133,32 +211,39 @@ export class ClusterStore implements ClusterView {
   /**
    * Forgets an object; `name` is `namespace/name`, or the bare name of a cluster-scoped object
    * (IngressClass, IngressClassParams, Namespace).
+   * @returns what the change did to the grouping
    */
-  remove(kind: ClusterObject['kind'], name: string): void {
+  remove(kind: ClusterObject['kind'], name: string): ViewChange {
     switch (kind) {
-      case 'IngressClassParams':
-        if (this.paramsMap.delete(name)) this.changedIngresses();
-        return;
+      case 'IngressClassParams': {
+        const affected = this.ingressesUsingParams(name);
+        return this.paramsMap.delete(name) ? this.placeAgain(affected) : unchanged;
+      }
       case 'Namespace': {
         const labels = this.namespaceMap.get(name)?.metadata?.labels;
-        if (this.namespaceMap.delete(name) && labels !== undefined && Object.keys(labels).length > 0) this.changedIngresses();
-        return;
+        if (!this.namespaceMap.delete(name) || labels === undefined || Object.keys(labels).length === 0) return unchanged;
+        return this.placeAgain(this.byNamespace.get(name) ?? []);
       }
       case 'Ingress':
-        if (this.ingressMap.delete(name)) this.changedIngresses();
-        return;
-      case 'IngressClass':
-        if (this.classMap.delete(name)) this.changedIngresses();
-        return;
+        if (!this.ingressMap.delete(name)) return unchanged;
+        this.sortedIngresses = null;
+        return this.placeAgain([name]);
+      case 'IngressClass': {
+        const before = this.classMap.get(name);
+        if (before === undefined) return unchanged;
+        this.classMap.delete(name);
+        this.sortedClasses = null;
+        return this.placeAgain(this.ingressesUsingClass(name, before, undefined));
+      }
       case 'Service':
         this.serviceMap.delete(name);
-        return;
+        return unchanged;
       case 'Secret':
         this.secretMap.delete(name);
-        return;
+        return unchanged;
       case 'EndpointSlice':
         this.removeSlice(name);
-        return;
+        return unchanged;
     }
   }
 
@@ -167,8 +252,13 @@ export class ClusterStore implements ClusterView {
     return this.sortedIngresses;
   }
 
+  ingress(key: ObjectKey): V1Ingress | undefined {
+    return this.ingressMap.get(key);
+  }
+
   ingressClasses(): readonly V1IngressClass[] {
-    return [...this.classMap.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, c]) => c);
+    this.sortedClasses ??= [...this.classMap.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, c]) => c);
+    return this.sortedClasses;
   }
 
   ingressClass(name: string): V1IngressClass | undefined {
@@ -179,11 +269,12 @@ export class ClusterStore implements ClusterView {
    * Whether IngressClassParams are served by the API server (their CRD is installed). While
    * they are not, `spec.parameters` of every class is ignored, so Ingresses keep working.
    * @default true
+   * @returns what the change did to the grouping
    */
-  setIngressClassParamsServed(served: boolean): void {
-    if (served === this.paramsServed) return;
+  setIngressClassParamsServed(served: boolean): ViewChange {
+    if (served === this.paramsServed) return unchanged;
     this.paramsServed = served;
-    this.changedIngresses();
+    return this.placeAgain([...this.ingressMap.keys()]);
   }
 
   ingressClassParams(name: string): V1IngressClassParams | undefined {
@@ -208,19 +299,46 @@ export class ClusterStore implements ClusterView {
   }
 
   grouping(): Grouping {
-    return this.derive().grouping;
+    this.groupingCache ??= { groups: [...this.groupKeys.keys()].sort(compareStrings).flatMap((name) => this.group(name) ?? []) };
+    return this.groupingCache;
   }
 
   group(name: string): IngressGroup | undefined {
-    return this.derive().groups.get(name);
+    const cached = this.groupCache.get(name);
+    if (cached !== undefined) return cached;
+    const keys = this.groupKeys.get(name);
+    if (keys === undefined) return undefined;
+    const members: GroupMember[] = [];
+    const held: IngressError[] = [];
+    for (const key of keys) {
+      const placement = this.placed.get(key)?.placement;
+      if (placement?.kind === 'member') members.push(placement.member);
+      else if (placement?.kind === 'held') held.push(excluded(key, name, placement.problem));
+    }
+    const group = assembleGroup(name, members, held);
+    this.groupCache.set(name, group);
+    return group;
   }
 
   groupOf(ingress: ObjectKey): string | undefined {
-    return this.derive().groupOf.get(ingress);
+    const placement = this.placement(ingress);
+    return placement.kind === 'member' ? placement.group : placement.kind === 'held' ? placement.groups[0] : undefined;
+  }
+
+  placement(ingress: ObjectKey): Placement {
+    return this.placed.get(ingress)?.placement ?? nowhere;
+  }
+
+  holders(group: string): ReadonlySet<ObjectKey> {
+    return this.holderMap.get(group) ?? none;
+  }
+
+  recordedGroupNames(): readonly string[] {
+    return [...this.holderMap.keys()].sort(compareStrings);
   }
 
   groupsUsingService(namespace: string, name: string): ReadonlySet<string> {
-    return this.derive().byService.get(`${namespace}/${name}`) ?? none;
+    return this.byService.groups(`${namespace}/${name}`);
   }
 
   groupsUsingEndpointSlice(slice: V1EndpointSlice): ReadonlySet<string> {
@@ -229,20 +347,90 @@ export class ClusterStore implements ClusterView {
   }
 
   groupsUsingSecret(namespace: string, name: string): ReadonlySet<string> {
-    return this.derive().bySecret.get(`${namespace}/${name}`) ?? none;
+    return this.bySecret.groups(`${namespace}/${name}`);
   }
 
-  groupsUsingIngressClass(name: string): ReadonlySet<string> {
-    return this.derive().byClass.get(name) ?? none;
+  /** Ingresses a change of this class can move: those naming it, and, when it is or was the default, those naming none. */
+  private ingressesUsingClass(name: string, before: V1IngressClass | undefined, after: V1IngressClass | undefined): ObjectKey[] {
+    const named = [...(this.byClassName.get(name) ?? [])];
+    return isDefaultClass(before) || isDefaultClass(after) ? [...named, ...(this.byClassName.get('') ?? [])] : named;
   }
 
-  groupsUsingIngressClassParams(name: string): ReadonlySet<string> {
-    return this.derive().byParams.get(name) ?? none;
+  /** Ingresses of every class whose `spec.parameters` names these params. */
+  private ingressesUsingParams(name: string): ObjectKey[] {
+    const out: ObjectKey[] = [];
+    for (const c of this.classMap.values()) {
+      const ref = paramsReferenceOf(c);
+      if (ref.kind === 'name' && ref.name === name) out.push(...this.ingressesUsingClass(c.metadata?.name ?? '', c, c));
+    }
+    return out;
   }
 
-  private changedIngresses(): void {
-    this.derived = null;
-    this.sortedIngresses = null;
+  /** Places these Ingresses again and moves their shares of the indexes. */
+  private placeAgain(keys: Iterable<ObjectKey>): ViewChange {
+    const groups = new Set<string>();
+    const secretsBefore = new Map<ObjectKey, boolean>();
+    const source = {
+      ingressClasses: this.ingressClasses(),
+      paramsOf: this.paramsServed ? (ingress: V1Ingress) => paramsOfIngress(ingress, this.paramsSource()) : undefined,
+    };
+    const share = (key: ObjectKey, placed: Placed, by: 1 | -1): void => {
+      const placedIn = placed.placement.kind === 'member' ? [placed.placement.group] : placed.placement.kind === 'held' ? placed.placement.groups : [];
+      for (const group of placedIn) {
+        groups.add(group);
+        if (by === 1) addTo(this.groupKeys, group, key);
+        else deleteFrom(this.groupKeys, group, key);
+        this.groupCache.delete(group);
+        for (const service of placed.refs.services) this.byService.add(service, group, by);
+        for (const secret of placed.refs.secrets) {
+          if (!secretsBefore.has(secret)) secretsBefore.set(secret, this.bySecret.has(secret));
+          this.bySecret.add(secret, group, by);
+        }
+      }
+      for (const group of placed.recorded) {
+        groups.add(group);
+        if (by === 1) addTo(this.holderMap, group, key);
+        else deleteFrom(this.holderMap, group, key);
+      }
+      const className = placed.refs.ingressClass ?? '';
+      const namespace = key.slice(0, key.indexOf('/'));
+      if (by === 1) {
+        addTo(this.byClassName, className, key);
+        addTo(this.byNamespace, namespace, key);
+      } else {
+        deleteFrom(this.byClassName, className, key);
+        deleteFrom(this.byNamespace, namespace, key);
+      }
+    };
+    for (const key of new Set(keys)) {
+      const before = this.placed.get(key);
+      if (before !== undefined) share(key, before, -1);
+      const ingress = this.ingressMap.get(key);
+      if (ingress === undefined) {
+        this.placed.delete(key);
+        continue;
+      }
+      const after: Placed = { placement: placeIngress(ingress, source), refs: referencesOf(ingress), recorded: recordedGroups(ingress) };
+      this.placed.set(key, after);
+      share(key, after, 1);
+    }
+    if (groups.size > 0) this.groupingCache = null;
+    const secretsNowUsed = new Set<ObjectKey>();
+    const secretsNoLongerUsed = new Set<ObjectKey>();
+    for (const [secret, wasUsed] of secretsBefore) {
+      const used = this.bySecret.has(secret);
+      if (used && !wasUsed) secretsNowUsed.add(secret);
+      if (!used && wasUsed) secretsNoLongerUsed.add(secret);
+    }
+    return { groups, secretsNowUsed, secretsNoLongerUsed };
+  }
+
+  private paramsSource(): ParamsSource {
+    return {
+      ingressClasses: this.ingressClasses(),
+      ingressClassParams: (name: string) => this.paramsMap.get(name),
+      namespaceLabels: (name: string) => this.namespaceMap.get(name)?.metadata?.labels ?? {},
+    };
   }
 
   private removeSlice(key: ObjectKey): void {
@@ -253,54 +441,12 @@ export class ClusterStore implements ClusterView {
     if (slices?.size === 0) this.sliceMap.delete(owner);
     this.sliceOwner.delete(key);
   }
+}
 
-  private derive(): Derived {
-    if (this.derived !== null) return this.derived;
-    const classes = this.ingressClasses();
-    const paramsSource = {
-      ingressClasses: classes,
-      ingressClassParams: (name: string) => this.paramsMap.get(name),
-      namespaceLabels: (name: string) => this.namespaceMap.get(name)?.metadata?.labels ?? {},
-    };
-    // An Ingress being deleted has left its group: its rules go, and its finalizer after them.
-    const live = this.ingresses().filter((i) => i.metadata?.deletionTimestamp === undefined || i.metadata.deletionTimestamp === null);
-    const grouping = groupIngresses(
-      selectOurIngresses(live, classes),
-      this.paramsServed ? (ingress) => paramsOfIngress(ingress, paramsSource) : undefined,
-    );
-    const groups = new Map<string, IngressGroup>();
-    const groupOf = new Map<ObjectKey, string>();
-    const byService = new Map<ObjectKey, Set<string>>();
-    const bySecret = new Map<ObjectKey, Set<string>>();
-    const byClass = new Map<string, Set<string>>();
-    const add = (index: Map<string, Set<string>>, key: string, group: string): void => {
-      const set = index.get(key) ?? new Set<string>();
-      set.add(group);
-      index.set(key, set);
-    };
-    const defaultClass = classes.find((c) => c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true')?.metadata?.name;
-    for (const group of grouping.groups) {
-      groups.set(group.name, group);
-      const keys = [...group.members.map((m) => m.key), ...group.rejected.map((r) => r.ingress)];
-      for (const key of keys) {
-        groupOf.set(key, group.name);
-        const ingress = this.ingressMap.get(key);
-        if (ingress === undefined) continue;
-        const refs: IngressReferences = referencesOf(ingress);
-        for (const service of refs.services) add(byService, service, group.name);
-        for (const secret of refs.secrets) add(bySecret, secret, group.name);
-        const className = refs.ingressClass ?? defaultClass;
-        if (className !== undefined) add(byClass, className, group.name);
-      }
-    }
-    const byParams = new Map<string, Set<string>>();
-    for (const c of classes) {
-      const ref = paramsReferenceOf(c);
-      if (ref.kind === 'name') for (const group of byClass.get(c.metadata?.name ?? '') ?? []) add(byParams, ref.name, group);
-    }
-    this.derived = { grouping, groups, groupOf, byService, bySecret, byClass, byParams };
-    return this.derived;
-  }
+const nowhere: Placement = { kind: 'none' };
+
+function isDefaultClass(ingressClass: V1IngressClass | undefined): boolean {
+  return ingressClass?.metadata?.annotations?.[DefaultClassAnnotation] === 'true';
 }
 
 /** An object the store holds, tagged with its kind. */

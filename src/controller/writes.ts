@@ -1,11 +1,8 @@
-// What the controller writes to the cluster: its finalizer on the Ingresses it manages, their
-// status (the load balancer's DNS name), and Events on the Ingress they concern, repeats
-// aggregated into one Event's count as client-go's event recorder does.
-import { ApiException, CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Ingress } from '@kubernetes/client-node';
+// What the controller writes to the cluster: its group finalizers on the Ingresses it manages,
+// their status (the load balancer's DNS name), and Events on the Ingress they concern, repeats
+// aggregated into one Event's count as client-go's event recorder does. Only the leader writes.
+import { ApiException, CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Ingress, type V1IngressLoadBalancerIngress } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-
-/** The finalizer that holds an Ingress until its rules (and, for the last member, its load balancer) are gone from AWS. */
-export const Finalizer = 'albatross.dev/aws-resources';
 
 /** The Event reasons, documented for users in docs/operations.md. */
 export const EventReason = {
@@ -43,25 +40,21 @@ export class ClusterWrites {
   }
 
   /**
-   * Adds our finalizer, guarded by the resourceVersion seen; on a conflict the Ingress is read
-   * again and the patch tried once more.
+   * Edits `metadata.finalizers`: adds `add` and removes `remove`, in one merge patch guarded by
+   * the resourceVersion seen; on a conflict the Ingress is read again and the edit tried once
+   * more. Nothing is written when the list already is as asked, or the Ingress is gone (404).
+   * @throws the API server's error (`ApiException`) otherwise; the caller retries with backoff
    */
-  async addFinalizer(ingress: V1Ingress): Promise<void> {
-    await this.editFinalizers(ingress, (list) => (list.includes(Finalizer) ? null : [...list, Finalizer]));
-  }
-
-  /** Removes our finalizer (a missing Ingress or finalizer is fine). */
-  async removeFinalizer(ingress: V1Ingress): Promise<void> {
-    await this.editFinalizers(ingress, (list) => (list.includes(Finalizer) ? list.filter((f) => f !== Finalizer) : null));
-  }
-
-  private async editFinalizers(ingress: V1Ingress, edit: (list: readonly string[]) => string[] | null): Promise<void> {
+  async editFinalizers(ingress: V1Ingress, edit: { readonly add?: readonly string[]; readonly remove?: readonly string[] }): Promise<void> {
     const name = ingress.metadata?.name ?? '';
     const namespace = ingress.metadata?.namespace ?? 'default';
+    const add = edit.add ?? [];
+    const remove = new Set(edit.remove ?? []);
     let current: V1Ingress = ingress;
     for (let attempt = 1; ; attempt++) {
-      const next = edit(current.metadata?.finalizers ?? []);
-      if (next === null) return;
+      const list = current.metadata?.finalizers ?? [];
+      const next = [...list.filter((f) => !remove.has(f)), ...add.filter((f) => !list.includes(f))];
+      if (next.length === list.length && next.every((f, i) => f === list[i])) return;
       try {
         await this.networking.patchNamespacedIngress(
           { name, namespace, body: { metadata: { resourceVersion: current.metadata?.resourceVersion, finalizers: next } } },
@@ -77,20 +70,37 @@ export class ClusterWrites {
   }
 
   /**
-   * Sets `status.loadBalancer.ingress` to the DNS name, or clears it for `null`; writes only
-   * when it differs from what the Ingress shows.
+   * Sets `status.loadBalancer.ingress` to the DNS name; writes only when it differs from what
+   * the Ingress shows.
    * @returns whether a write was made
    */
   async setHostname(ingress: V1Ingress, hostname: string | null): Promise<boolean> {
     const shown = ingress.status?.loadBalancer?.ingress ?? [];
     const same = hostname === null ? shown.length === 0 : shown.length === 1 && shown[0]?.hostname === hostname && shown[0].ip === undefined;
     if (same) return false;
+    return await this.writeStatus(ingress, hostname === null ? [] : [{ hostname }]);
+  }
+
+  /**
+   * Removes from `status.loadBalancer.ingress` the entries naming one of `ours` (our load
+   * balancers' DNS names) and keeps every other entry: another controller's status is never
+   * touched. Writes nothing when no entry is ours.
+   * @returns whether a write was made
+   */
+  async clearHostname(ingress: V1Ingress, ours: ReadonlySet<string>): Promise<boolean> {
+    const shown = ingress.status?.loadBalancer?.ingress ?? [];
+    const kept = shown.filter((e) => e.hostname === undefined || !ours.has(e.hostname));
+    if (kept.length === shown.length) return false;
+    return await this.writeStatus(ingress, kept);
+  }
+
+  private async writeStatus(ingress: V1Ingress, entries: readonly V1IngressLoadBalancerIngress[]): Promise<boolean> {
     try {
       await this.networking.patchNamespacedIngressStatus(
         {
           name: ingress.metadata?.name ?? '',
           namespace: ingress.metadata?.namespace ?? 'default',
-          body: { status: { loadBalancer: { ingress: hostname === null ? [] : [{ hostname }] } } },
+          body: { status: { loadBalancer: { ingress: [...entries] } } },
         },
         mergePatch,
       );

@@ -18,30 +18,51 @@ export function isOurIngressClass(ingressClass: V1IngressClass): boolean {
  * a class marked default is ours.
  */
 export function isOurIngress(ingress: V1Ingress, ingressClasses: readonly V1IngressClass[]): boolean {
-  const byName = (name: string): V1IngressClass | undefined => ingressClasses.find((c) => c.metadata?.name === name);
-  const className = ingress.spec?.ingressClassName;
-  if (typeof className === 'string' && className !== '') {
-    const found = byName(className);
-    return found !== undefined && isOurIngressClass(found);
-  }
-  const legacy = annotationsOf(ingress)[LegacyClassAnnotation];
-  if (legacy !== undefined) {
-    const found = byName(legacy);
-    return found !== undefined && isOurIngressClass(found);
-  }
-  return ingressClasses.some((c) => annotationsOf(c)[DefaultClassAnnotation] === 'true' && isOurIngressClass(c));
+  return classOwnership(ingress, ingressClasses).kind === 'ours';
 }
 
 /**
- * The class of ours that makes an Ingress ours, found as `isOurIngress` decides; `undefined`
+ * The class of ours that makes an Ingress ours, found as `classOwnership` decides; `undefined`
  * when the Ingress is not ours. Without a class name, the first default class of ours by name.
  */
 export function ingressClassOf(ingress: V1Ingress, ingressClasses: readonly V1IngressClass[]): V1IngressClass | undefined {
-  if (!isOurIngress(ingress, ingressClasses)) return undefined;
+  const ownership = classOwnership(ingress, ingressClasses);
+  return ownership.kind === 'ours' ? ownership.ingressClass : undefined;
+}
+
+/**
+ * Whose an Ingress is, as far as the objects tell:
+ * - `ours`: its class (named, legacy, or the default) is one of ours;
+ * - `theirs`: it clearly belongs to another controller: it names an existing class of
+ *   another controller, or names none while only other controllers' classes are default;
+ * - `unknown`: it names a class that does not exist, or names none while no class is the
+ *   default. A class being replaced (`kubectl replace --force`, a GitOps "Replace" sync) is
+ *   briefly in this state, so an Ingress of ours in it is held as it is, never let go.
+ */
+export type ClassOwnership =
+  | { readonly kind: 'ours'; readonly ingressClass: V1IngressClass }
+  | { readonly kind: 'theirs' }
+  | {
+      readonly kind: 'unknown';
+      /** Worded to follow `Ingress ns/name: `. */
+      readonly reason: string;
+    };
+
+/** Decides `ClassOwnership` by `spec.ingressClassName`, else the legacy annotation, else the default class. */
+export function classOwnership(ingress: V1Ingress, ingressClasses: readonly V1IngressClass[]): ClassOwnership {
   const className = ingress.spec?.ingressClassName;
-  const named = typeof className === 'string' && className !== '' ? className : annotationsOf(ingress)[LegacyClassAnnotation];
-  if (named !== undefined) return ingressClasses.find((c) => c.metadata?.name === named);
-  return ingressClasses.find((c) => annotationsOf(c)[DefaultClassAnnotation] === 'true' && isOurIngressClass(c));
+  const legacy = annotationsOf(ingress)[LegacyClassAnnotation];
+  const named = typeof className === 'string' && className !== '' ? { name: className, field: 'spec.ingressClassName' } : legacy === undefined ? undefined : { name: legacy, field: `annotation ${LegacyClassAnnotation}` };
+  if (named !== undefined) {
+    const found = ingressClasses.find((c) => c.metadata?.name === named.name);
+    if (found === undefined) return { kind: 'unknown', reason: `${named.field} names IngressClass ${JSON.stringify(named.name)}, which does not exist` };
+    return isOurIngressClass(found) ? { kind: 'ours', ingressClass: found } : { kind: 'theirs' };
+  }
+  const defaults = ingressClasses.filter((c) => annotationsOf(c)[DefaultClassAnnotation] === 'true');
+  const ours = defaults.find(isOurIngressClass);
+  if (ours !== undefined) return { kind: 'ours', ingressClass: ours };
+  if (defaults.length > 0) return { kind: 'theirs' };
+  return { kind: 'unknown', reason: `it names no IngressClass and no IngressClass is marked ${DefaultClassAnnotation}: "true"` };
 }
 
 export function selectOurIngresses(

@@ -2,12 +2,14 @@
 // otherwise an Ingress is a group of its own named `namespace/name`. Members are ordered by
 // `group.order`, then by `namespace/name`; groups by name. The IngressClassParams of an
 // Ingress's class, when it has them, decide its group first and may leave it out.
-import type { V1Ingress } from '@kubernetes/client-node';
+import type { V1Ingress, V1IngressClass } from '@kubernetes/client-node';
 import { compareStrings } from '../model/compare.js';
 import type { IngressError, ObjectKey } from '../model/resources.js';
 import { objectKey } from '../model/ids.js';
 import { annotationsOf, parseGroupName, parseGroupOrder } from './annotations.js';
+import { classOwnership } from './class.js';
 import { excluded } from './errors.js';
+import { recordedGroups } from './finalizers.js';
 import type { ClassParams, IngressParams } from './params.js';
 
 export interface GroupMember {
@@ -23,54 +25,111 @@ export interface IngressGroup {
   readonly name: string;
   /** In group order. */
   readonly members: readonly GroupMember[];
-  /** Members left out because their group annotations are invalid. */
+  /** Members held as they are: invalid group or class settings, or a class that does not exist. */
   readonly rejected: readonly IngressError[];
 }
 
 export interface Grouping {
   /** Sorted by name. */
   readonly groups: readonly IngressGroup[];
-  /** Ingresses whose group cannot be told (invalid `group.name`). */
-  readonly errors: readonly IngressError[];
+}
+
+/** What placing an Ingress reads besides the Ingress. */
+export interface PlacementSource {
+  /** Every IngressClass of the cluster, sorted by name. */
+  readonly ingressClasses: readonly V1IngressClass[];
+  /**
+   * The IngressClassParams governing an Ingress of ours.
+   * @default none for every Ingress
+   */
+  readonly paramsOf?: ((ingress: V1Ingress) => IngressParams) | undefined;
 }
 
 /**
- * Sorts Ingresses into groups. `paramsOf` tells the IngressClassParams governing each one
- * (none without it): their `group.name` wins over the annotation, and an Ingress they exclude
- * stays in the group it would be in, as a rejected member, so what it has in AWS is kept.
+ * Where one Ingress stands:
+ * - `none`: in no group: not ours, being deleted, or never applied while its class is unknown;
+ * - `member`: a member of `group`, valid as far as grouping can tell;
+ * - `held`: left out, with its rules kept exactly as they are in each of `groups` (invalid
+ *   group or class settings, or a class that does not exist right now).
+ * An Ingress that still carries another group's finalizer is let go by that group (see
+ * `recordedGroups`); placement does not say so.
  */
-export function groupIngresses(ingresses: readonly V1Ingress[], paramsOf: (ingress: V1Ingress) => IngressParams = () => ({ kind: 'none' })): Grouping {
-  const errors: IngressError[] = [];
-  const byName = new Map<string, { members: GroupMember[]; rejected: IngressError[] }>();
-  for (const ingress of ingresses) {
-    const key = objectKey(ingress);
-    const annotations = annotationsOf(ingress);
-    const params = paramsOf(ingress);
-    const fromParams = params.kind === 'params' ? params.params.groupName : params.kind === 'excluded' ? params.groupName : undefined;
-    const name = fromParams === undefined ? parseGroupName(annotations) : { ok: true as const, value: fromParams };
-    if (!name.ok) {
-      errors.push(excluded(key, null, params.kind === 'excluded' ? params.problem : name.error));
-      continue;
-    }
-    const groupName = name.value ?? key;
-    let group = byName.get(groupName);
+export type Placement =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'member'; readonly group: string; readonly member: GroupMember }
+  | {
+      readonly kind: 'held';
+      /** Sorted; never empty. */
+      readonly groups: readonly string[];
+      /** Worded to follow `Ingress ns/name: `. */
+      readonly problem: string;
+    };
+
+/**
+ * Places one Ingress. A deleted Ingress is in no group (its rules go, then its finalizer). An
+ * Ingress of another controller's class is in no group. An Ingress whose class does not exist is
+ * held in the groups its finalizers record; one whose group annotation or class settings are
+ * invalid is held there too (or, never applied, in its own group), so a typo freezes it in
+ * place instead of deleting what it has in AWS.
+ */
+export function placeIngress(ingress: V1Ingress, source: PlacementSource): Placement {
+  if (ingress.metadata?.deletionTimestamp !== undefined && ingress.metadata.deletionTimestamp !== null) return none;
+  const key = objectKey(ingress);
+  const ownership = classOwnership(ingress, source.ingressClasses);
+  if (ownership.kind === 'theirs') return none;
+  if (ownership.kind === 'unknown') {
+    const recorded = recordedGroups(ingress);
+    if (recorded.length === 0) return none;
+    return { kind: 'held', groups: recorded, problem: `${ownership.reason}; its rules stay as they are in AWS, and its finalizer stays, until the class exists again or the Ingress names another class` };
+  }
+  const params = source.paramsOf?.(ingress) ?? ({ kind: 'none' } as const);
+  const fromParams = params.kind === 'params' ? params.params.groupName : params.kind === 'excluded' ? params.groupName : undefined;
+  const annotations = annotationsOf(ingress);
+  const name = fromParams === undefined ? parseGroupName(annotations) : { ok: true as const, value: fromParams };
+  if (!name.ok) {
+    const recorded = recordedGroups(ingress);
+    return { kind: 'held', groups: recorded.length > 0 ? recorded : [key], problem: params.kind === 'excluded' ? params.problem : name.error };
+  }
+  const group = name.value ?? key;
+  if (params.kind === 'excluded') return { kind: 'held', groups: [group], problem: params.problem };
+  const order = parseGroupOrder(annotations);
+  if (!order.ok) return { kind: 'held', groups: [group], problem: order.error };
+  return { kind: 'member', group, member: { key, ingress, order: order.value ?? 0, ...(params.kind === 'params' ? { params: params.params } : {}) } };
+}
+
+const none: Placement = { kind: 'none' };
+
+/**
+ * Members and held Ingresses of one group, in group order: `group.order`, then
+ * `namespace/name`.
+ */
+export function assembleGroup(name: string, members: readonly GroupMember[], held: readonly IngressError[]): IngressGroup {
+  return {
+    name,
+    members: [...members].sort((a, b) => a.order - b.order || compareStrings(a.key, b.key)),
+    rejected: [...held].sort((a, b) => compareStrings(a.ingress, b.ingress)),
+  };
+}
+
+/** Sorts Ingresses into groups as `placeIngress` places each; groups sorted by name. */
+export function groupIngresses(ingresses: readonly V1Ingress[], source: PlacementSource): Grouping {
+  const byName = new Map<string, { members: GroupMember[]; held: IngressError[] }>();
+  const at = (name: string): { members: GroupMember[]; held: IngressError[] } => {
+    let group = byName.get(name);
     if (group === undefined) {
-      group = { members: [], rejected: [] };
-      byName.set(groupName, group);
+      group = { members: [], held: [] };
+      byName.set(name, group);
     }
-    const order = parseGroupOrder(annotations);
-    if (params.kind === 'excluded') group.rejected.push(excluded(key, groupName, params.problem));
-    else if (!order.ok) group.rejected.push(excluded(key, groupName, order.error));
-    else group.members.push({ key, ingress, order: order.value ?? 0, ...(params.kind === 'params' ? { params: params.params } : {}) });
+    return group;
+  };
+  for (const ingress of ingresses) {
+    const placement = placeIngress(ingress, source);
+    if (placement.kind === 'member') at(placement.group).members.push(placement.member);
+    else if (placement.kind === 'held') for (const g of placement.groups) at(g).held.push(excluded(objectKey(ingress), g, placement.problem));
   }
   return {
     groups: [...byName]
       .sort(([a], [b]) => compareStrings(a, b))
-      .map(([name, g]) => ({
-        name,
-        members: g.members.sort((a, b) => a.order - b.order || compareStrings(a.key, b.key)),
-        rejected: g.rejected.sort((a, b) => compareStrings(a.ingress, b.ingress)),
-      })),
-    errors,
+      .map(([name, g]) => assembleGroup(name, g.members, g.held)),
   };
 }

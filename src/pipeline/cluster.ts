@@ -17,7 +17,7 @@ const groupConcurrency = 3;
 export interface ReconcileResult {
   /** By group name; certificate deletions no group used before come last, under `(certificates)`. */
   readonly groups: readonly GroupResult[];
-  /** Every Ingress problem: those whose group cannot be told, then each group's. */
+  /** Every Ingress problem, group by group. */
   readonly errors: readonly IngressError[];
   /** Every group's warnings, in group order. A warning never changes the exit code. */
   readonly warnings: readonly IngressWarning[];
@@ -34,7 +34,7 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
   const names = [...new Set([...grouping.groups.map((g) => g.name), ...inAws])].sort(compareStrings);
   const limit = pLimit(groupConcurrency);
   const groups = await Promise.all(names.map((name) => limit(() => reconcileGroup(view, name, deps, { deleteIfEmpty: true }))));
-  const errors = [...grouping.errors, ...groups.flatMap((g) => g.errors)];
+  const errors = groups.flatMap((g) => g.errors);
   const warnings = groups.flatMap((g) => g.warnings);
   if (!groups.every((g) => g.failure === null)) return { groups, errors, warnings };
 
@@ -58,6 +58,8 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
       changes: orphans,
       failure: null,
       leftAsIs: null,
+      released: deps.mode === 'apply',
+      previousDnsName: null,
       errors: [],
       warnings: [],
       certificates: { inUse: [], before: [] },

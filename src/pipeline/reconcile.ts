@@ -17,6 +17,7 @@ import { observeGroup, type AttributeInterest } from '../observe/group.js';
 import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } from '../observe/network.js';
 import { describeOperation, type Change } from '../plan/describe.js';
 import { diffStack, type DiffContext } from '../plan/diff.js';
+import { releaseDeparted } from '../plan/release.js';
 import { translateGroup } from '../translate/translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
 
@@ -101,6 +102,14 @@ export interface GroupResult {
   readonly failure: Failure | null;
   /** Why the group is left as it is in AWS, when it is; `null` otherwise. */
   readonly leftAsIs: string | null;
+  /**
+   * Whether AWS holds nothing more for Ingresses outside the group (deleted, moved, no longer
+   * ours): the reconcile ran in `apply` mode, converged, and removed their rules (or there were
+   * none). Only then may their finalizers for this group go.
+   */
+  readonly released: boolean;
+  /** The load balancer's DNS name before this reconcile; `null` when there was none. */
+  readonly previousDnsName: string | null;
   /** Problems with the group's Ingresses. They never stop the rest of the group. */
   readonly errors: readonly IngressError[];
   /** What translate left out or changed and said so (a redirect loop, a shadowed path). */
@@ -131,7 +140,7 @@ export async function reconcileGroup(view: ClusterView, name: string, deps: Reco
 }
 
 function empty(name: string, ingresses: readonly ObjectKey[]): GroupResult {
-  return { name, ingresses, loadBalancer: null, changes: [], failure: null, leftAsIs: null, errors: [], warnings: [], certificates: { inUse: [], before: [] } };
+  return { name, ingresses, loadBalancer: null, changes: [], failure: null, leftAsIs: null, released: false, previousDnsName: null, errors: [], warnings: [], certificates: { inUse: [], before: [] } };
 }
 
 async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, options: ReconcileGroupOptions, log: Logger): Promise<GroupResult> {
@@ -161,6 +170,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   const actual = await observeGroup(aws, clusterName, name, interestOf(stack));
   const before = (actual?.listeners ?? []).flatMap((l) => l.certificateArns);
   const loadBalancer = lbOf(actual);
+  const previousDnsName = actual?.loadBalancer?.dnsName ?? null;
   const leaveAsIs = (reason: string, failure: Failure | null = null): GroupResult => ({
     name,
     ingresses: stack?.ingresses ?? memberKeys,
@@ -168,14 +178,24 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     changes: [],
     failure,
     leftAsIs: reason,
+    released: false,
+    previousDnsName,
     errors,
     warnings,
     certificates: { inUse: before, before },
   });
 
   if (stack === null && memberKeys.length > 0) {
-    // Every member is invalid: leave AWS exactly as it is until one is fixed or deleted.
-    return leaveAsIs('no member Ingress is valid');
+    // Every member is invalid: AWS stays exactly as it is until one is fixed or deleted, except
+    // for what it still holds for Ingresses that left the group.
+    const departures = actual === null ? [] : releaseDeparted(actual, new Set(memberKeys));
+    if (deps.mode === 'plan' || departures.length === 0) {
+      return { ...leaveAsIs('no member Ingress is valid'), changes: departures.map(describeOperation), released: deps.mode === 'apply' };
+    }
+    const state = new ApplyState(actual, new Map());
+    const outcome = await applyOperations(aws, state, departures, { logger: log });
+    const failure = applyFailure(outcome, log);
+    return { ...leaveAsIs('no member Ingress is valid', failure), changes: outcome.done.map(describeOperation), released: failure === null };
   }
 
   if (stack !== null && stack.frozenIngresses.length > 0 && actual?.loadBalancer != null) {
@@ -209,7 +229,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       const failed = ensured.failures[0];
       if (failed !== undefined) {
         log.error({ code: failed.code }, failed.message);
-        return { name, ingresses: stack.ingresses, loadBalancer, changes, failure: failed, leftAsIs: null, errors, warnings, certificates: { inUse: before, before } };
+        return { name, ingresses: stack.ingresses, loadBalancer, changes, failure: failed, leftAsIs: null, released: false, previousDnsName, errors, warnings, certificates: { inUse: before, before } };
       }
     }
     context = { ...resolved.value, importedCertificateArns: certificateArns };
@@ -226,19 +246,25 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   const inUse = (stack?.frozenIngresses.length ?? 0) > 0 ? [...new Set([...before, ...desiredArns])] : desiredArns;
   const ingresses = stack?.ingresses ?? [];
   if (deps.mode === 'plan' || operations.length === 0) {
-    return { name, ingresses, loadBalancer, changes: [...changes, ...operations.map(describeOperation)], failure: null, leftAsIs: null, errors, warnings, certificates: { inUse, before } };
+    return {
+      name,
+      ingresses,
+      loadBalancer,
+      changes: [...changes, ...operations.map(describeOperation)],
+      failure: null,
+      leftAsIs: null,
+      released: deps.mode === 'apply',
+      previousDnsName,
+      errors,
+      warnings,
+      certificates: { inUse, before },
+    };
   }
 
   const state = new ApplyState(actual, certificateArns);
   const outcome = await applyOperations(aws, state, operations, { logger: log });
   changes.push(...outcome.done.map(describeOperation));
-  let failure: Failure | null = null;
-  if (outcome.failure !== null) {
-    const failed = describeOperation(outcome.failure.operation);
-    failure = failureOf(outcome.failure.error, failed === null ? undefined : `${failed.action} ${failed.kind} ${failed.id}`);
-    if (failure.code === 'aborted') throw outcome.failure.error;
-    log.error({ code: failure.code, retryable: failure.retryable }, `apply stopped: ${failure.message}`);
-  }
+  const failure = applyFailure(outcome, log);
   return {
     name,
     ingresses,
@@ -246,10 +272,22 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     changes,
     failure,
     leftAsIs: null,
+    released: failure === null,
+    previousDnsName,
     errors,
     warnings,
     certificates: { inUse: failure === null ? inUse : [...new Set([...before, ...desiredArns])], before },
   };
+}
+
+/** The failure of an apply that stopped part-way, `null` when it ran through; an abort is thrown on. */
+function applyFailure(outcome: Awaited<ReturnType<typeof applyOperations>>, log: Logger): Failure | null {
+  if (outcome.failure === null) return null;
+  const failed = describeOperation(outcome.failure.operation);
+  const failure = failureOf(outcome.failure.error, failed === null ? undefined : `${failed.action} ${failed.kind} ${failed.id}`);
+  if (failure.code === 'aborted') throw outcome.failure.error;
+  log.error({ code: failure.code, retryable: failure.retryable }, `apply stopped: ${failure.message}`);
+  return failure;
 }
 
 function lbOf(actual: ActualStack | null): GroupResult['loadBalancer'] {

@@ -8,7 +8,7 @@ import { buildGroupStack } from './stack.js';
 
 /** What translate reads of the cluster: a subset of the `ClusterView`. */
 export interface TranslateSource {
-  grouping(): { readonly groups: readonly IngressGroup[]; readonly errors: readonly IngressError[] };
+  grouping(): { readonly groups: readonly IngressGroup[] };
   group(name: string): IngressGroup | undefined;
   service(namespace: string, name: string): V1Service | undefined;
   endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[];
@@ -52,12 +52,12 @@ export function translateGroup(source: TranslateSource, name: string, options: T
   return { group: name, members, stack: outcome.stack, errors: outcome.errors, warnings: outcome.warnings };
 }
 
-/** Every group of the view; Ingresses whose group cannot be told are reported in `errors`. */
+/** Every group of the view. */
 export function translate(source: TranslateSource, options: TranslateOptions): DesiredState {
   const grouping = source.grouping();
   const stacks: DesiredStack[] = [];
   const frozenGroups: string[] = [];
-  const errors: IngressError[] = [...grouping.errors];
+  const errors: IngressError[] = [];
   const warnings: IngressWarning[] = [];
   for (const group of grouping.groups) {
     const outcome = translateGroup(source, group.name, options);

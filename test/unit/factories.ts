@@ -45,6 +45,10 @@ export interface IngressOptions {
   /** `spec.ingressClassName`; `null` leaves it unset. @default 'alb' */
   readonly className?: string | null;
   readonly defaultBackend?: { readonly service: string; readonly port: number | string };
+  /** `metadata.finalizers`. @default none */
+  readonly finalizers?: readonly string[];
+  /** Sets `metadata.deletionTimestamp`: the Ingress is being deleted. @default false */
+  readonly deleting?: boolean;
 }
 
 export function backend(service: string, port: number | string): V1IngressBackend {
@@ -71,6 +75,8 @@ export function ingress(options: IngressOptions = {}): V1Ingress {
       name: options.name ?? 'web',
       namespace: options.namespace ?? 'default',
       ...(annotations === undefined ? {} : { annotations }),
+      ...(options.finalizers === undefined ? {} : { finalizers: [...options.finalizers] }),
+      ...(options.deleting === true ? { deletionTimestamp: new Date('2026-01-01T00:00:00Z') } : {}),
     },
     spec: {
       ...(className === null ? {} : { ingressClassName: className }),

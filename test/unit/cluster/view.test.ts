@@ -49,15 +49,36 @@ test('a Service, its EndpointSlices and a Secret lead to the groups that use the
   expect([...s.groupsUsingEndpointSlice(endpointSlice({ namespace: 'shop', service: 'cart' }))]).toEqual(['shop']);
   expect([...s.groupsUsingSecret('shop', 'shop-tls')]).toEqual(['shop']);
   expect([...s.groupsUsingService('shop', 'nothing')]).toEqual([]);
-  expect([...s.groupsUsingIngressClass('alb')]).toEqual(['blog/posts', 'shop']);
-  expect([...s.groupsUsingIngressClass('other')]).toEqual([]);
 });
 
-test('the default class indexes the Ingresses that name no class', () => {
+test('a class change reports the groups of the Ingresses naming it; another class\'s change reports none', () => {
+  const s = store();
+  expect([...s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb' }) }).groups].sort()).toEqual(['blog/posts', 'shop']);
+  expect([...s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'other', controller: 'example.com/other' }) }).groups]).toEqual([]);
+});
+
+test('the default class places the Ingresses that name no class, and its change reports their groups', () => {
   const s = new ClusterStore();
   s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb', isDefault: true }) });
   s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'ns', name: 'plain', className: null }) });
-  expect([...s.groupsUsingIngressClass('alb')]).toEqual(['ns/plain']);
+  expect(s.groupOf('ns/plain')).toBe('ns/plain');
+  const change = s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb', isDefault: false }) });
+  expect([...change.groups]).toEqual(['ns/plain']);
+  expect(s.groupOf('ns/plain')).toBeUndefined();
+});
+
+test('a TLS Secret is reported once when some group starts using it, and once when none does any more', () => {
+  const s = new ClusterStore();
+  s.upsert({ kind: 'Ingress', object: withTls(ingress({ namespace: 'shop', name: 'cart' }), 'shop-tls') });
+  // No class yet (GitOps order): the Secret is nobody's.
+  expect(s.groupsUsingSecret('shop', 'shop-tls').size).toBe(0);
+  const classAdded = s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb' }) });
+  expect([...classAdded.secretsNowUsed]).toEqual(['shop/shop-tls']);
+  const second = s.upsert({ kind: 'Ingress', object: withTls(ingress({ namespace: 'shop', name: 'api' }), 'shop-tls') });
+  expect([...second.secretsNowUsed]).toEqual([]);
+  s.remove('Ingress', 'shop/api');
+  const last = s.remove('Ingress', 'shop/cart');
+  expect([...last.secretsNoLongerUsed]).toEqual(['shop/shop-tls']);
 });
 
 test('indexes follow changes: a moved Ingress, a removed one, a slice whose Service label changed', () => {
@@ -110,21 +131,22 @@ describe('IngressClassParams and Namespaces', () => {
     const s = withParams();
     s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb-too', params: 'shop' }) });
     s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'shop', name: 'api', className: 'alb-too' }) });
-    expect([...s.groupsUsingIngressClassParams('shop')].sort()).toEqual(['shop/api', 'shop/cart']);
-    expect([...s.groupsUsingIngressClassParams('other')]).toEqual([]);
+    expect([...s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('shop', { scheme: 'internal' }) }).groups].sort()).toEqual(['shop/api', 'shop/cart']);
+    expect([...s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('other', { scheme: 'internal' }) }).groups]).toEqual([]);
   });
 
   test('a params change regroups: group.name moves the class, a missing params object excludes it', () => {
     const s = withParams();
     expect(s.groupOf('shop/cart')).toBe('shop/cart');
-    s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('shop', { group: { name: 'shared' } }) });
+    const moved = s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('shop', { group: { name: 'shared' } }) });
     expect(s.groupOf('shop/cart')).toBe('shared');
-    expect([...s.groupsUsingIngressClassParams('shop')]).toEqual(['shared']);
-    s.remove('IngressClassParams', 'shop');
+    expect([...moved.groups].sort()).toEqual(['shared', 'shop/cart']);
+    const removed = s.remove('IngressClassParams', 'shop');
+    expect([...removed.groups].sort()).toEqual(['shop/cart']);
     expect(s.group('shop/cart')?.members).toEqual([]);
     expect(s.group('shop/cart')?.rejected.map((r) => r.ingress)).toEqual(['shop/cart']);
     // the class still names the params, so the group is found again when they come back
-    expect([...s.groupsUsingIngressClassParams('shop')]).toEqual(['shop/cart']);
+    expect([...s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('shop', {}) }).groups]).toEqual(['shop/cart']);
   });
 
   test('a Namespace label change regroups Ingresses its params select', () => {

@@ -1,5 +1,5 @@
 import { isOurIngress, selectOurIngresses } from '../../../src/ingress/class.js';
-import { groupIngresses } from '../../../src/ingress/group.js';
+import { groupIngresses, placeIngress } from '../../../src/ingress/group.js';
 import { ingress, ingressClass } from '../factories.js';
 
 describe('class selection', () => {
@@ -49,13 +49,18 @@ describe('class selection', () => {
 });
 
 describe('grouping', () => {
+  const classes = { ingressClasses: [ingressClass({ name: 'alb' }), ingressClass({ name: 'nginx', controller: 'k8s.io/ingress-nginx' })] };
+
   test('explicit groups by name, implicit groups by namespace/name, groups sorted by name', () => {
-    const result = groupIngresses([
-      ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'shop' } }),
-      ingress({ namespace: 'blog', name: 'posts' }),
-      ingress({ namespace: 'shop', name: 'api', annotations: { 'group.name': 'shop' } }),
-    ]);
-    expect(result.errors).toEqual([]);
+    const result = groupIngresses(
+      [
+        ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'shop' } }),
+        ingress({ namespace: 'blog', name: 'posts' }),
+        ingress({ namespace: 'shop', name: 'api', annotations: { 'group.name': 'shop' } }),
+        ingress({ namespace: 'shop', name: 'theirs', className: 'nginx' }),
+      ],
+      classes,
+    );
     expect(result.groups.map((g) => [g.name, g.members.map((m) => m.key)])).toEqual([
       ['blog/posts', ['blog/posts']],
       ['shop', ['shop/api', 'shop/cart']],
@@ -63,12 +68,15 @@ describe('grouping', () => {
   });
 
   test('members ordered by group.order, then namespace/name', () => {
-    const result = groupIngresses([
-      ingress({ namespace: 'a', name: 'x', annotations: { 'group.name': 'g' } }),
-      ingress({ namespace: 'b', name: 'first', annotations: { 'group.name': 'g', 'group.order': '-10' } }),
-      ingress({ namespace: 'a', name: 'late', annotations: { 'group.name': 'g', 'group.order': '10' } }),
-      ingress({ namespace: 'a', name: 'w', annotations: { 'group.name': 'g', 'group.order': '0' } }),
-    ]);
+    const result = groupIngresses(
+      [
+        ingress({ namespace: 'a', name: 'x', annotations: { 'group.name': 'g' } }),
+        ingress({ namespace: 'b', name: 'first', annotations: { 'group.name': 'g', 'group.order': '-10' } }),
+        ingress({ namespace: 'a', name: 'late', annotations: { 'group.name': 'g', 'group.order': '10' } }),
+        ingress({ namespace: 'a', name: 'w', annotations: { 'group.name': 'g', 'group.order': '0' } }),
+      ],
+      classes,
+    );
     expect(result.groups[0]?.members.map((m) => [m.key, m.order])).toEqual([
       ['b/first', -10],
       ['a/w', 0],
@@ -77,19 +85,33 @@ describe('grouping', () => {
     ]);
   });
 
-  test('an invalid group.name leaves the Ingress out with no group', () => {
-    const result = groupIngresses([ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'Shop!' } })]);
-    expect(result.groups).toEqual([]);
-    expect(result.errors).toEqual([
-      expect.objectContaining({ ingress: 'shop/cart', group: null, severity: 'excluded' }),
-    ]);
+  test('an invalid group.name on an Ingress never applied holds it in its own group, with the annotation and value named', () => {
+    const result = groupIngresses([ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'Shop_Typo' } })], classes);
+    expect(result.groups.map((g) => [g.name, g.members.length, g.rejected.map((r) => r.ingress)])).toEqual([['shop/cart', 0, ['shop/cart']]]);
+    expect(result.groups[0]?.rejected[0]?.message).toBe(
+      'Ingress shop/cart: annotation alb.ingress.kubernetes.io/group.name: "Shop_Typo" is not a valid group name; use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
+    );
   });
 
-  test('an invalid group.order rejects the member but keeps its group known', () => {
-    const result = groupIngresses([
-      ingress({ name: 'a', annotations: { 'group.name': 'g', 'group.order': 'x' } }),
-      ingress({ name: 'b', annotations: { 'group.name': 'g' } }),
-    ]);
+  test('an invalid group.name on an applied Ingress holds it in the group its finalizer records, beside the other members', () => {
+    const result = groupIngresses(
+      [
+        ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'Shop_Typo' }, finalizers: ['group.albatross.dev/shop'] }),
+        ingress({ namespace: 'shop', name: 'api', annotations: { 'group.name': 'shop' }, finalizers: ['group.albatross.dev/shop'] }),
+      ],
+      classes,
+    );
+    expect(result.groups.map((g) => [g.name, g.members.map((m) => m.key), g.rejected.map((r) => r.ingress)])).toEqual([['shop', ['shop/api'], ['shop/cart']]]);
+  });
+
+  test('an invalid group.order holds the member but keeps its group known', () => {
+    const result = groupIngresses(
+      [
+        ingress({ name: 'a', annotations: { 'group.name': 'g', 'group.order': 'x' } }),
+        ingress({ name: 'b', annotations: { 'group.name': 'g' } }),
+      ],
+      classes,
+    );
     expect(result.groups[0]?.members.map((m) => m.key)).toEqual(['default/b']);
     expect(result.groups[0]?.rejected).toEqual([
       {
@@ -100,5 +122,39 @@ describe('grouping', () => {
           'Ingress default/a: annotation alb.ingress.kubernetes.io/group.order: "x" is not a whole number; use a whole number from -1000 to 1000',
       },
     ]);
+  });
+});
+
+describe('placement', () => {
+  const alb = ingressClass({ name: 'alb' });
+  const nginx = ingressClass({ name: 'nginx', controller: 'k8s.io/ingress-nginx' });
+  const applied = { annotations: { 'group.name': 'shop' }, finalizers: ['group.albatross.dev/shop'] };
+
+  test.each([
+    ['its class is gone (a class being replaced)', ingress({ ...applied, className: 'alb' }), [nginx], 'spec.ingressClassName names IngressClass "alb", which does not exist'],
+    ['it names no class and no class is the default', ingress({ ...applied, className: null }), [alb, nginx], 'it names no IngressClass and no IngressClass is marked'],
+    ['its legacy class annotation names a class that is gone', ingress({ ...applied, className: null, annotations: { 'group.name': 'shop', 'kubernetes.io/ingress.class': 'alb' } }), [nginx], 'annotation kubernetes.io/ingress.class names IngressClass "alb", which does not exist'],
+  ])('an applied Ingress is held in its recorded group when %s', (_, ing, ingressClasses, reason) => {
+    const placement = placeIngress(ing, { ingressClasses });
+    expect(placement).toEqual({ kind: 'held', groups: ['shop'], problem: expect.stringContaining(reason) as string });
+  });
+
+  test.each([
+    ['names another controller\'s class', ingress({ ...applied, className: 'nginx' }), [alb, nginx]],
+    ['names no class while another controller\'s class is the default', ingress({ ...applied, className: null }), [alb, ingressClass({ name: 'nginx', controller: 'k8s.io/ingress-nginx', isDefault: true })]],
+    ['is being deleted', ingress({ ...applied, deleting: true }), [alb]],
+  ])('an applied Ingress is in no group when it %s', (_, ing, ingressClasses) => {
+    expect(placeIngress(ing, { ingressClasses })).toEqual({ kind: 'none' });
+  });
+
+  test('an Ingress never applied whose class does not exist is in no group', () => {
+    expect(placeIngress(ingress({ className: 'alb' }), { ingressClasses: [nginx] })).toEqual({ kind: 'none' });
+  });
+
+  test('the finalizer of an Ingress that is its own group, and the legacy finalizer, record groups too', () => {
+    const own = ingress({ namespace: 'shop', name: 'cart', className: 'gone', finalizers: ['albatross.dev/resources'] });
+    expect(placeIngress(own, { ingressClasses: [alb] })).toMatchObject({ kind: 'held', groups: ['shop/cart'] });
+    const legacy = ingress({ namespace: 'shop', name: 'cart', className: 'gone', annotations: { 'group.name': 'shop' }, finalizers: ['albatross.dev/aws-resources'] });
+    expect(placeIngress(legacy, { ingressClasses: [alb] })).toMatchObject({ kind: 'held', groups: ['shop'] });
   });
 });
