@@ -1,8 +1,9 @@
 // Controller mode: watches keep a ClusterView current; every change enqueues exactly the
-// groups it affects (through the view's reverse indexes); workers run the same
-// `reconcileGroup` as the CLI, one group at a time each, and write back finalizers, status and
-// Events. Reconciles start only once every cache has synced and (with leader election) the
-// lease is held; losing the lease aborts in-flight AWS work and drops the queue.
+// groups it affects (what the view reports, and its reverse indexes); workers run the same
+// `reconcileGroup` as the CLI, one group at a time each, and the Ingress lifecycle
+// (lifecycle.ts) writes back finalizers, status and Events. Reconciles and every write start
+// only once every cache has synced and (with leader election) the lease is held; losing the
+// lease aborts in-flight AWS work and drops the queue and whatever was kept for it.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
@@ -13,17 +14,16 @@ import {
   NetworkingV1Api,
   type KubeConfig,
   type V1EndpointSlice,
-  type V1Ingress,
   type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Aws } from '../aws/clients.js';
 import { parseTlsSecret } from '../certificates/secret.js';
-import { referencesOf } from '../cluster/references.js';
-import { ClusterStore, type ClusterObject } from '../cluster/view.js';
+import { ClusterStore, type ClusterObject, type ViewChange } from '../cluster/view.js';
+import { sleep } from '../aws/rate-limit.js';
 import { objectKey } from '../model/ids.js';
-import type { IngressError, ObjectKey } from '../model/resources.js';
+import type { ObjectKey } from '../model/resources.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { listGroups } from '../observe/group.js';
 import { discoverNetwork, type Network } from '../observe/network.js';
@@ -32,9 +32,10 @@ import { deleteUnusedCertificates } from '../pipeline/certificates.js';
 import { reconcileTargets } from '../pipeline/targets.js';
 import { jitter } from './durations.js';
 import { LeaderElector } from './leader.js';
+import { IngressLifecycle } from './lifecycle.js';
 import { WorkQueue } from './queue.js';
-import { Reflector, slimEndpointSlice, type KubeObject, type ListPage } from './reflector.js';
-import { ClusterWrites, EventReason, Finalizer } from './writes.js';
+import { metadataOnly, Reflector, slimEndpointSlice, type KubeObject, type ListPage } from './reflector.js';
+import { ClusterWrites } from './writes.js';
 
 export interface ControllerOptions {
   readonly clusterName: string;
@@ -69,19 +70,19 @@ type Pending = { readonly kind: 'full' } | { readonly kind: 'targets'; readonly 
 
 const ingressGroupVersion = '/apis/networking.k8s.io/v1';
 
+/** The first wait before a failed orphan scan or Secret read is tried again, doubling to `retryCapMs`. */
+const retryFirstMs = 1_000;
+const retryCapMs = 5 * 60_000;
+
 export class Controller {
   readonly store = new ClusterStore();
   private readonly writes: ClusterWrites;
+  private readonly lifecycle: IngressLifecycle;
   private readonly reflectors: Reflector[] = [];
+  /** While leading: why each queued group waits. Empty on a standby. */
   private readonly pending = new Map<string, Pending>();
-  /** When the first change not yet in AWS was seen, per group (for the sync latency). */
+  /** While leading: when the first change not yet in AWS was seen, per group (for the sync latency). */
   private readonly changedAt = new Map<string, number>();
-  /** Ingresses whose finalizer goes once this group converged: deleted, moved away, or no longer ours. */
-  private readonly releases = new Map<string, Set<ObjectKey>>();
-  /** The group each of our Ingresses was last in. */
-  private readonly lastGroup = new Map<ObjectKey, string>();
-  /** Ingresses by key, including those being deleted (the view leaves those out of groups). */
-  private readonly ingresses = new Map<ObjectKey, V1Ingress>();
   private readonly identity: string;
   /** While leading: the signal that ends the work, the queue and the workers. */
   private session: Session | null = null;
@@ -97,6 +98,10 @@ export class Controller {
   /** Whether some group's certificates changed since the last cleanup. */
   private certificatesChanged = true;
   private paramsWarned = false;
+  /** Secrets being read in full now, so that one is never read twice at once. */
+  private readonly secretReads = new Set<ObjectKey>();
+  /** Ends Secret reads and their retries when the controller stops. */
+  private runSignal: AbortSignal | null = null;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -107,6 +112,7 @@ export class Controller {
   ) {
     this.identity = options.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
     this.writes = new ClusterWrites(kubeConfig, this.identity, logger);
+    this.lifecycle = new IngressLifecycle(this.store, this.writes, logger);
     aws.calls.onCall((call) => metrics.awsCall({ service: call.service, operation: call.operation, outcome: call.outcome }));
   }
 
@@ -125,6 +131,7 @@ export class Controller {
    * was released.
    */
   async run(signal: AbortSignal): Promise<void> {
+    this.runSignal = signal;
     this.buildReflectors();
     const watching = this.reflectors.map(async (r) => await r.run(signal));
     await Promise.race([Promise.all(this.reflectors.map(async (r) => await r.waitForSync())), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
@@ -161,23 +168,48 @@ export class Controller {
     this.metrics.setLeader(true);
     const session: Session = { abort: new AbortController(), queue: new WorkQueue(), workers: [] };
     this.session = session;
-    const signal = session.abort.signal;
+    // Every group of the view, and every group an Ingress's finalizer still records (say, of an
+    // Ingress deleted while no one was leading).
     for (const group of this.store.grouping().groups) this.enqueue(group.name, { kind: 'full' }, 'resync');
-    // Groups only AWS still knows: their Ingresses were deleted while no one was leading.
-    void listGroups(this.aws.withSignal(signal), this.options.clusterName).then(
-      (names) => {
-        for (const name of names) if (this.store.group(name) === undefined) this.enqueue(name, { kind: 'full' }, 'resync');
-      },
-      (err: unknown) => {
-        if (!signal.aborted) this.logger.warn({ error: (err as Error).message }, 'could not list the groups in AWS; they are found on the next resync');
-      },
-    );
+    for (const group of this.store.recordedGroupNames()) this.enqueue(group, { kind: 'full' }, 'resync');
     // Workers of an earlier session finish first: one group is never reconciled twice at once.
     const previous = this.stopped;
-    session.workers = Array.from({ length: this.options.maxConcurrentReconciles }, async () => {
-      await previous;
-      await this.work(session);
-    });
+    session.workers = [
+      ...Array.from({ length: this.options.maxConcurrentReconciles }, async () => {
+        await previous;
+        await this.work(session);
+      }),
+      this.scanForOrphans(session),
+    ];
+  }
+
+  /**
+   * Groups only AWS still knows (their Ingresses and finalizers are gone, say removed by hand
+   * while no one was leading) are looked up on every resync while leading; a failed lookup
+   * (throttled, refused, credentials not ready yet) is tried again with backoff.
+   */
+  private async scanForOrphans(session: Session): Promise<void> {
+    const signal = session.abort.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      let waitMs: number;
+      try {
+        const names = await listGroups(this.aws.withSignal(signal), this.options.clusterName);
+        for (const name of names) if (this.store.group(name) === undefined) this.enqueue(name, { kind: 'full' }, 'resync');
+        failures = 0;
+        waitMs = jitter(this.options.syncPeriodMs);
+      } catch (err) {
+        if (signal.aborted) return;
+        failures++;
+        waitMs = jitter(Math.min(retryFirstMs * 2 ** (failures - 1), retryCapMs));
+        this.logger.warn({ error: (err as Error).message, retryInMs: Math.round(waitMs) }, 'could not list the groups in AWS; trying again');
+      }
+      try {
+        await sleep(waitMs, signal);
+      } catch {
+        return;
+      }
+    }
   }
 
   /** Ends the session: its work is abandoned, its queue dropped; resolves once its workers stopped. */
@@ -190,7 +222,12 @@ export class Controller {
       session.queue.clear();
       // Wakes workers waiting on an empty queue.
       session.queue.shutDown();
+      // What was kept for this leadership goes with it: a standby keeps nothing per group.
       this.pending.clear();
+      this.changedAt.clear();
+      this.certificatesInUse.clear();
+      this.brokenSecrets.clear();
+      this.certificatesChanged = true;
       this.metrics.setLeader(false);
       this.metrics.setQueueDepth(0);
       const previous = this.stopped;
@@ -244,16 +281,16 @@ export class Controller {
     }
   }
 
+  /** Queues a group while leading; a standby keeps nothing (it enqueues every group when it starts leading). */
   private enqueue(group: string, reason: Pending, lane: 'change' | 'resync' = 'change'): void {
+    if (this.session === null) return;
     const before = this.pending.get(group);
     if (reason.kind === 'full' || before?.kind === 'full') this.pending.set(group, { kind: 'full' });
     else if (before === undefined) this.pending.set(group, { kind: 'targets', services: new Set(reason.services) });
     else for (const s of reason.services) before.services.add(s);
     if (lane === 'change' && !this.changedAt.has(group)) this.changedAt.set(group, Date.now());
-    if (this.session !== null) {
-      this.session.queue.add(group, lane);
-      this.metrics.setQueueDepth(this.session.queue.depth);
-    }
+    this.session.queue.add(group, lane);
+    this.metrics.setQueueDepth(this.session.queue.depth);
   }
 
   private async process(group: string, session: Session): Promise<void> {
@@ -261,8 +298,8 @@ export class Controller {
     const signal = session.abort.signal;
     const reason = this.pending.get(group) ?? { kind: 'full' };
     this.pending.delete(group);
-    // Only Ingresses let go before this reconcile read the view may lose their finalizer after it.
-    const releasing = new Set(this.releases.get(group) ?? []);
+    // Only Ingresses outside the group before this reconcile read the view may be let go after it.
+    const kept = this.lifecycle.keptBy(group);
     const started = process.hrtime.bigint();
     const deps = reconcileDeps(this.aws, {
       clusterName: this.options.clusterName,
@@ -271,12 +308,7 @@ export class Controller {
       logger: this.logger,
       network: () => this.network(),
       signal,
-      beforeChanges: async (keys) => {
-        for (const key of keys) {
-          const ingress = this.ingresses.get(key);
-          if (ingress !== undefined) await this.writes.addFinalizer(ingress);
-        }
-      },
+      beforeChanges: async (keys) => await this.lifecycle.record(group, keys),
     });
 
     if (reason.kind === 'targets') {
@@ -295,7 +327,7 @@ export class Controller {
 
     const result = await reconcileGroup(this.store, group, deps, { deleteIfEmpty: this.synced });
     if (result.failure?.code === 'aborted' || signal.aborted) return;
-    await this.report(group, result, releasing);
+    await this.lifecycle.report(group, result, kept);
     this.finish(group, result.failure === null, started);
     if (result.failure === null) {
       this.recordCertificates(group, result, deps.certificates.brokenSecrets);
@@ -357,61 +389,9 @@ export class Controller {
     else queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
   }
 
-  /** Writes what a reconcile means for its Ingresses: status, finalizers and Events. */
-  private async report(group: string, result: GroupResult, releasing: ReadonlySet<ObjectKey>): Promise<void> {
-    const ingress = (key: ObjectKey): V1Ingress | undefined => this.ingresses.get(key);
-    const errorsBy = new Map<ObjectKey, IngressError[]>();
-    for (const e of result.errors) errorsBy.set(e.ingress, [...(errorsBy.get(e.ingress) ?? []), e]);
-
-    for (const [key, errors] of errorsBy) {
-      const target = ingress(key);
-      if (target === undefined) continue;
-      for (const e of errors) {
-        const tls = /\bSecret\b|certificate/.test(e.message) && e.severity === 'degraded';
-        await this.writes.event(target, 'Warning', tls ? EventReason.certificate : EventReason.buildModel, e.message);
-      }
-    }
-    for (const w of result.warnings) {
-      const target = ingress(w.ingress);
-      if (target !== undefined) await this.writes.event(target, 'Warning', EventReason.configurationIgnored, w.message);
-    }
-
-    if (result.failure !== null) {
-      // Every member, and whatever waits for this group to let it go, is told what blocks it.
-      for (const key of new Set([...result.ingresses, ...releasing])) {
-        const target = ingress(key);
-        if (target !== undefined) await this.writes.event(target, 'Warning', EventReason.deployModel, result.failure.message);
-      }
-      return;
-    }
-
-    const hostname = result.loadBalancer?.dnsName ?? null;
-    if (result.leftAsIs === null) {
-      for (const key of result.ingresses) {
-        const target = ingress(key);
-        if (target === undefined) continue;
-        const wrote = await this.writes.setHostname(target, hostname);
-        if (wrote || result.changes.length > 0) {
-          await this.writes.event(target, 'Normal', EventReason.reconciled, `group ${group} converged${hostname === null ? '' : `; load balancer ${hostname}`}`);
-        }
-      }
-    }
-    // The group let these go: deleted, moved to another group, or no longer ours.
-    for (const key of releasing) {
-      const target = ingress(key);
-      this.releases.get(group)?.delete(key);
-      // Back in this group since: its finalizer stays.
-      if (target === undefined || this.store.groupOf(key) === group) continue;
-      if (this.store.groupOf(key) === undefined) await this.writes.setHostname(target, null);
-      await this.writes.removeFinalizer(target);
-      this.logger.info({ group, ingress: key }, 'removed finalizer');
-    }
-    if (this.releases.get(group)?.size === 0) this.releases.delete(group);
-  }
-
   private updateManaged(): void {
-    const grouping = this.store.grouping();
-    this.metrics.setManaged(grouping.groups.length, grouping.groups.reduce((n, g) => n + g.members.length, 0));
+    const counts = this.store.counts();
+    this.metrics.setManaged(counts.groups, counts.members);
   }
 
   // --- watches -------------------------------------------------------------------------
@@ -425,6 +405,8 @@ export class Controller {
     const add = (description: string, watchPath: string, listPage: (token: string | undefined, limit: number) => Promise<ListPage>, kind: ClusterObject['kind'], watchQuery?: Record<string, string>): void => {
       // Endpoints are the bulk of the cache: only their addresses and readiness are kept.
       const slim = kind === 'EndpointSlice' ? { slim: slimEndpointSlice } : {};
+      // The reflector remembers Secrets by metadata alone; the store keeps key material only for those in use.
+      const remember = kind === 'Secret' ? { remember: metadataOnly } : {};
       this.reflectors.push(
         new Reflector(
           this.kubeConfig,
@@ -433,6 +415,7 @@ export class Controller {
             watchPath,
             ...(watchQuery === undefined ? {} : { watchQuery }),
             ...slim,
+            ...remember,
             listPage,
             onUpsert: (o) => this.onUpsert(kind, o),
             onDelete: (o) => this.onDelete(kind, o),
@@ -495,8 +478,7 @@ export class Controller {
           if (this.paramsWarned) {
             this.logger.info('the IngressClassParams CRD is installed now; IngressClasses get their params');
             this.paramsWarned = false;
-            this.store.setIngressClassParamsServed(true);
-            for (const g of this.store.grouping().groups) this.enqueue(g.name, { kind: 'full' });
+            this.afterChange(this.store.setIngressClassParamsServed(true));
           }
           return page(list);
         } catch (err) {
@@ -505,7 +487,7 @@ export class Controller {
           // the list is tried again with backoff, which picks the CRD up).
           if (!this.paramsWarned) {
             this.logger.warn('the IngressClassParams CRD (ingressclassparams.albatross.dev) is not installed; IngressClasses have no params until it is');
-            this.store.setIngressClassParamsServed(false);
+            this.afterChange(this.store.setIngressClassParamsServed(false));
           }
           this.paramsWarned = true;
           return { items: [], metadata: { resourceVersion: '' } };
@@ -517,17 +499,7 @@ export class Controller {
 
   private onUpsert(kind: ClusterObject['kind'], received: unknown): void {
     const object = received as KubeObject;
-    const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' ? (object.metadata?.name ?? '') : objectKey(object);
     switch (kind) {
-      case 'Ingress': {
-        const ingress = received as V1Ingress;
-        const before = this.store.groupOf(key);
-        this.ingresses.set(key, ingress);
-        this.store.upsert({ kind, object: ingress });
-        this.ensureSecrets(ingress);
-        this.afterIngressChange(key, before);
-        return;
-      }
       case 'Service':
         this.store.upsert({ kind, object: received as V1Service });
         for (const g of this.store.groupsUsingService(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '')) this.enqueue(g, { kind: 'full' });
@@ -547,21 +519,17 @@ export class Controller {
         const name = secret.metadata?.name ?? '';
         const users = this.store.groupsUsingSecret(ns, name);
         // Key material stays in memory only for Secrets an Ingress of ours uses.
-        this.store.upsert({ kind, object: users.size > 0 ? secret : { ...secret, data: {} } });
+        this.store.upsert({ kind, object: users.size > 0 ? secret : withoutData(secret) });
         this.recordExpiry(secret, users.size > 0);
         for (const g of users) this.enqueue(g, { kind: 'full' });
         return;
       }
+      case 'Ingress':
       case 'IngressClass':
       case 'IngressClassParams':
-      case 'Namespace': {
-        const before = this.classGroups(kind, key);
-        const grouped = this.groupOfEach();
-        this.store.upsert({ kind, object: received } as ClusterObject);
-        for (const g of new Set([...before, ...this.classGroups(kind, key)])) this.enqueue(g, { kind: 'full' });
-        this.regrouped(grouped);
+      case 'Namespace':
+        this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
         return;
-      }
     }
   }
 
@@ -569,13 +537,6 @@ export class Controller {
     const object = received as KubeObject;
     const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' ? (object.metadata?.name ?? '') : objectKey(object);
     switch (kind) {
-      case 'Ingress': {
-        const before = this.store.groupOf(key);
-        this.store.remove(kind, key);
-        this.ingresses.delete(key);
-        this.afterIngressChange(key, before);
-        return;
-      }
       case 'Service': {
         const groups = this.store.groupsUsingService(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '');
         this.store.remove(kind, key);
@@ -597,97 +558,68 @@ export class Controller {
         for (const g of groups) this.enqueue(g, { kind: 'full' });
         return;
       }
+      case 'Ingress':
       case 'IngressClass':
       case 'IngressClassParams':
-      case 'Namespace': {
-        const before = this.classGroups(kind, key);
-        const grouped = this.groupOfEach();
-        this.store.remove(kind, key);
-        for (const g of new Set([...before, ...this.classGroups(kind, key)])) this.enqueue(g, { kind: 'full' });
-        this.regrouped(grouped);
+      case 'Namespace':
+        this.afterChange(this.store.remove(kind, key));
         return;
-      }
     }
-  }
-
-  /** The group of every Ingress of ours, now. */
-  private groupOfEach(): Map<ObjectKey, string> {
-    const out = new Map<ObjectKey, string>();
-    for (const ingress of this.store.ingresses()) {
-      const key = objectKey(ingress);
-      const group = this.store.groupOf(key);
-      if (group !== undefined) out.set(key, group);
-    }
-    return out;
   }
 
   /**
-   * After a class, params or namespace change: every Ingress whose group changed (moved, or no
-   * longer ours: say its class stopped being the default) is handled as an Ingress change.
+   * After the grouping changed, for whatever reason (an Ingress, a class, params, a namespace's
+   * labels): the groups it touched are queued, Secrets that came into use are read in full if
+   * we lack their key material, and those no longer used lose it.
    */
-  private regrouped(before: ReadonlyMap<ObjectKey, string>): void {
-    const after = this.groupOfEach();
-    for (const [key, group] of before) if (after.get(key) !== group) this.afterIngressChange(key, group);
-    for (const key of after.keys()) if (!before.has(key)) this.afterIngressChange(key, undefined);
-    this.updateManaged();
-  }
-
-  /** Groups an IngressClass, its params or a namespace's labels touch right now. */
-  private classGroups(kind: 'IngressClass' | 'IngressClassParams' | 'Namespace', name: string): ReadonlySet<string> {
-    if (kind === 'IngressClass') return this.store.groupsUsingIngressClass(name);
-    if (kind === 'IngressClassParams') return this.store.groupsUsingIngressClassParams(name);
-    // A namespace's labels matter to groups whose params select namespaces: its Ingresses' groups.
-    return new Set(this.store.ingresses().filter((i) => i.metadata?.namespace === name).flatMap((i) => this.store.groupOf(objectKey(i)) ?? []));
-  }
-
-  /**
-   * After an Ingress was added, changed or removed: enqueues its group before and after, and
-   * remembers which group must converge before our finalizer may leave it.
-   */
-  private afterIngressChange(key: ObjectKey, before: string | undefined): void {
-    const after = this.store.groupOf(key);
-    const last = before ?? this.lastGroup.get(key);
-    if (last !== undefined && last !== after) {
-      // Deleted, moved, or no longer ours: the old group must drop its rules first.
-      const set = this.releases.get(last) ?? new Set<ObjectKey>();
-      set.add(key);
-      this.releases.set(last, set);
-      this.enqueue(last, { kind: 'full' });
-    }
-    if (after !== undefined) {
-      this.lastGroup.set(key, after);
-      this.enqueue(after, { kind: 'full' });
-    } else if (!this.ingresses.has(key)) {
-      this.lastGroup.delete(key);
-    }
-    const ingress = this.ingresses.get(key);
-    // Deleted while no group knew it (say, never valid): nothing in AWS waits for it.
-    if (ingress?.metadata?.deletionTimestamp != null && last === undefined && (ingress.metadata.finalizers ?? []).includes(Finalizer)) {
-      void this.writes.removeFinalizer(ingress).catch((err: unknown) => this.logger.warn({ ingress: key, error: (err as Error).message }, 'could not remove finalizer'));
-    }
-    this.updateManaged();
-  }
-
-  /**
-   * A Secret kept without its data (no Ingress of ours used it) is read again in full once an
-   * Ingress of ours starts using it.
-   */
-  private ensureSecrets(ingress: V1Ingress): void {
-    if (this.store.groupOf(objectKey(ingress)) === undefined) return;
-    const core = (this.core ??= this.kubeConfig.makeApiClient(CoreV1Api));
-    for (const key of referencesOf(ingress).secrets) {
+  private afterChange(change: ViewChange): void {
+    for (const g of change.groups) this.enqueue(g, { kind: 'full' });
+    for (const key of change.secretsNowUsed) this.readSecret(key, 0);
+    for (const key of change.secretsNoLongerUsed) {
       const [ns = 'default', name = ''] = key.split('/');
       const kept = this.store.secret(ns, name);
-      if (kept === undefined || Object.keys(kept.data ?? {}).length > 0) continue;
-      void core.readNamespacedSecret({ namespace: ns, name }).then(
-        (secret) => {
-          this.store.upsert({ kind: 'Secret', object: secret });
-          this.recordExpiry(secret, true);
-          for (const g of this.store.groupsUsingSecret(ns, name)) this.enqueue(g, { kind: 'full' });
-        },
-        (err: unknown) => this.logger.warn({ secret: key, error: (err as Error).message }, 'could not read a TLS Secret an Ingress started using'),
-      );
+      if (kept !== undefined) {
+        this.store.upsert({ kind: 'Secret', object: withoutData(kept) });
+        this.recordExpiry(kept, false);
+      }
     }
+    if (change.groups.size > 0) this.updateManaged();
+  }
+
+  /**
+   * Reads in full a Secret that a group uses and whose key material we lack (it was kept
+   * without, as nobody's, when it arrived). A failed read is tried again with backoff for as
+   * long as the Secret is used and still lacking.
+   */
+  private readSecret(key: ObjectKey, failures: number): void {
+    const [ns = 'default', name = ''] = key.split('/');
+    const kept = this.store.secret(ns, name);
+    const signal = this.runSignal;
+    // Not there yet: the watch brings it whole when it comes, and it is used by then.
+    if (kept === undefined || hasData(kept) || this.secretReads.has(key) || signal?.aborted === true) return;
+    if (this.store.groupsUsingSecret(ns, name).size === 0) return;
+    this.secretReads.add(key);
+    const core = (this.core ??= this.kubeConfig.makeApiClient(CoreV1Api));
+    void core.readNamespacedSecret({ namespace: ns, name }).then(
+      (secret) => {
+        this.secretReads.delete(key);
+        const users = this.store.groupsUsingSecret(ns, name);
+        if (users.size === 0) return;
+        this.store.upsert({ kind: 'Secret', object: secret });
+        this.recordExpiry(secret, true);
+        for (const g of users) this.enqueue(g, { kind: 'full' });
+      },
+      (err: unknown) => {
+        this.secretReads.delete(key);
+        if (err instanceof ApiException && err.code === 404) return;
+        const retryInMs = jitter(Math.min(retryFirstMs * 2 ** failures, retryCapMs));
+        this.logger.warn({ secret: key, error: (err as Error).message, retryInMs: Math.round(retryInMs) }, 'could not read a TLS Secret an Ingress uses; trying again');
+        sleep(retryInMs, signal ?? undefined).then(
+          () => this.readSecret(key, failures + 1),
+          () => undefined,
+        );
+      },
+    );
   }
 
   private recordExpiry(secret: V1Secret, used: boolean): void {
@@ -700,4 +632,14 @@ export class Controller {
     const parsed = parseTlsSecret(secret, [], new Date(), `${ns}/${name}`);
     this.metrics.setCertificateExpiry(ns, name, parsed.ok ? parsed.value.notAfter : null);
   }
+}
+
+/** A Secret reduced to what a Secret nobody uses needs in memory: no key material. */
+function withoutData(secret: V1Secret): V1Secret {
+  const { data: _data, stringData: _stringData, ...rest } = secret;
+  return rest;
+}
+
+function hasData(secret: V1Secret): boolean {
+  return Object.keys(secret.data ?? {}).length > 0;
 }

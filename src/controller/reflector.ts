@@ -34,6 +34,15 @@ export interface ReflectorOptions {
    * reflector keeps and hands on, so no fuller copy stays behind. @default none
    */
   readonly slim?: (object: KubeObject) => KubeObject;
+  /**
+   * What the reflector itself remembers of each object (to report deletions after a relist),
+   * when that is less than what it hands on: Secrets are handed on whole, for the controller to
+   * keep key material only for those in use, and remembered by metadata alone. @default the
+   * object as handed on
+   */
+  readonly remember?: (object: KubeObject) => KubeObject;
+  /** Objects handed on in one go during a list, before the event loop is let run. @default 100 */
+  readonly listBatch?: number;
   /** Page size of the initial and every later list. @default 500 */
   readonly pageSize?: number;
   /** A list or watch that fails outright is tried again after this, doubling to 30 s. @default 1000 */
@@ -103,6 +112,10 @@ export class Reflector {
     return this.options.slim === undefined ? trimmed : this.options.slim(trimmed);
   }
 
+  private remembered(object: KubeObject): KubeObject {
+    return this.options.remember === undefined ? object : this.options.remember(object);
+  }
+
   /** Whether the first list has been delivered. */
   get hasSynced(): boolean {
     return this.synced;
@@ -157,9 +170,14 @@ export class Reflector {
     // What disappeared while we were not watching is reported as deleted.
     for (const [key, object] of this.known) if (!seen.has(key)) this.options.onDelete(object);
     this.known.clear();
+    // Handed on in batches with the event loop let run between them, so a list of thousands
+    // never holds up probes, lease renewals or watches of other kinds.
+    const batch = this.options.listBatch ?? 100;
+    let handed = 0;
     for (const [key, object] of seen) {
-      this.known.set(key, object);
+      this.known.set(key, this.remembered(object));
       this.options.onUpsert(object);
+      if (++handed % batch === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.resourceVersion = version;
     if (!this.synced) {
@@ -203,7 +221,7 @@ export class Reflector {
               this.known.delete(keyOf(trimmed));
               this.options.onDelete(trimmed);
             } else {
-              this.known.set(keyOf(trimmed), trimmed);
+              this.known.set(keyOf(trimmed), this.remembered(trimmed));
               this.options.onUpsert(trimmed);
             }
             if (version !== undefined) this.resourceVersion = version;
@@ -230,4 +248,10 @@ function isGone(err: unknown): boolean {
 function isBenignEnd(err: unknown): boolean {
   const name = (err as { name?: string } | null)?.name;
   return name === 'AbortError' || name === 'TimeoutError';
+}
+
+/** An object reduced to its metadata, kind and type: what a reflector remembers of a Secret. */
+export function metadataOnly(object: KubeObject): KubeObject {
+  const { metadata, type } = object;
+  return { ...(metadata === undefined ? {} : { metadata }), ...(type === undefined ? {} : { type }) };
 }

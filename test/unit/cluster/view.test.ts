@@ -142,7 +142,7 @@ describe('IngressClassParams and Namespaces', () => {
     expect(s.groupOf('shop/cart')).toBe('shared');
     expect([...moved.groups].sort()).toEqual(['shared', 'shop/cart']);
     const removed = s.remove('IngressClassParams', 'shop');
-    expect([...removed.groups].sort()).toEqual(['shop/cart']);
+    expect([...removed.groups].sort()).toEqual(['shared', 'shop/cart']);
     expect(s.group('shop/cart')?.members).toEqual([]);
     expect(s.group('shop/cart')?.rejected.map((r) => r.ingress)).toEqual(['shop/cart']);
     // the class still names the params, so the group is found again when they come back
