@@ -54,7 +54,8 @@ test('an Ingress created through the API gets an ALB that routes it, a status ho
   expect(alb).not.toBeNull();
   expect(hostname).toMatch(/\.elb\.amazonaws\.com$/);
   expect(route(alb as ObservedAlb, 80, 'shop.example.com', '/anything')).toMatch(/^forward k8s-shop-web-/);
-  expect((await readIngress('web'))?.metadata?.finalizers).toEqual(['albatross.dev/aws-resources']);
+  // The group is recorded on the Ingress itself, for any later process to find.
+  expect((await readIngress('web'))?.metadata?.finalizers).toEqual(['group.albatross.dev/shop']);
   const events = await eventually('a SuccessfullyReconciled Event', async () => {
     const found = (await eventsOf(env.kubeConfig, ns, 'web')).filter((e) => e.reason === 'SuccessfullyReconciled');
     return found.length > 0 ? found : undefined;
@@ -139,7 +140,8 @@ test('an Ingress moved to another group leaves the old one, which loses its rule
   await applyIngress(env.kubeConfig, shop('api', [{ path: '/v2', service: 'api' }], { 'group.order': '10', 'group.name': 'other' }));
   await eventually('the api rule gone from shop', async () => ((await routeOf('/v2/x')).includes('api') ? undefined : true));
   await eventually('api served by the other group', async () => ((await routeOf('/v2/x', 'other')).includes('api') ? true : undefined));
-  expect((await readIngress('api'))?.metadata?.finalizers).toEqual(['albatross.dev/aws-resources']);
+  // The old group let it go once it had removed its rules: only the new group is recorded.
+  await eventually('only the new group recorded', async () => ((await readIngress('api'))?.metadata?.finalizers?.join() === 'group.albatross.dev/other' ? true : undefined));
 }, 60_000);
 
 test('deleting Ingresses cleans AWS and then lets them go', async () => {
@@ -189,19 +191,29 @@ test('IngressClassParams win over annotations, and their namespaceSelector keeps
   expect(await albOf('team-b/app')).toBeNull();
 }, 90_000);
 
-test('an Ingress that stops being ours because its class is no longer the default is let go: AWS cleaned, finalizer and status gone', async () => {
+test('an Ingress is held while no class is the default, and let go once another controller\'s class is: AWS cleaned, finalizer and status gone', async () => {
   const { networking } = apis(env.kubeConfig);
   // Created while no class is the default: the API server's DefaultIngressClass admission
   // leaves its class unset, so only the default class makes it ours.
   await applyIngress(env.kubeConfig, ingress({ namespace: ns, name: 'plain', className: null, paths: [{ path: '/', service: 'web' }] }));
   await networking.createIngressClass({ body: { metadata: { name: 'fallback', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'albatross.dev/alb' } } });
-  await eventually('plain converged', async () => (await readIngress('plain'))?.status?.loadBalancer?.ingress?.[0]?.hostname);
+  const hostname = await eventually('plain converged', async () => (await readIngress('plain'))?.status?.loadBalancer?.ingress?.[0]?.hostname);
   expect(await albOf(`${ns}/plain`)).not.toBeNull();
 
-  await networking.patchIngressClass(
-    { name: 'fallback', body: { metadata: { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'false' } } } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  // No class is the default any more: whose the Ingress is cannot be told, so it is held.
+  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  await networking.patchIngressClass({ name: 'fallback', body: { metadata: { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'false' } } } }, mergePatch);
+  const held = await eventually('a FailedBuildModel Event naming the missing default', async () =>
+    (await eventsOf(env.kubeConfig, ns, 'plain')).find((e) => e.reason === 'FailedBuildModel' && e.message?.includes('no IngressClass is marked') === true),
   );
+  expect(held.type).toBe('Warning');
+  const kept = await readIngress('plain');
+  expect(kept?.metadata?.finalizers).toEqual(['albatross.dev/resources']);
+  expect(kept?.status?.loadBalancer?.ingress?.[0]?.hostname).toBe(hostname);
+  expect(await albOf(`${ns}/plain`)).not.toBeNull();
+
+  // Another controller's class becomes the default: the Ingress is clearly theirs now.
+  await networking.createIngressClass({ body: { metadata: { name: 'nginx', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'k8s.io/ingress-nginx' } } });
   const released = await eventually('plain let go', async () => {
     const found = await readIngress('plain');
     return found !== undefined && (found.metadata?.finalizers ?? []).length === 0 ? found : undefined;
@@ -209,6 +221,7 @@ test('an Ingress that stops being ours because its class is no longer the defaul
   expect(released.status?.loadBalancer?.ingress ?? []).toEqual([]);
   expect(await albOf(`${ns}/plain`)).toBeNull();
   await networking.deleteNamespacedIngress({ name: 'plain', namespace: ns });
+  await networking.deleteIngressClass({ name: 'nginx' });
 }, 90_000);
 
 test('a restart with everything converged makes no changing AWS call', async () => {
