@@ -60,6 +60,8 @@ export interface ControllerOptions {
 /** One period of leadership: the signal that ends it, its queue and its workers. */
 interface Session {
   readonly abort: AbortController;
+  /** Every AWS call of the session: ends with `abort`, changes only while the lease is held. */
+  readonly aws: Aws;
   readonly queue: WorkQueue;
   workers: Promise<void>[];
 }
@@ -144,7 +146,7 @@ export class Controller {
         this.kubeConfig,
         { ...this.options.leaderElection, identity: this.identity },
         {
-          onStartedLeading: () => this.startLeading(),
+          onStartedLeading: () => this.startLeading(() => elector.holdsLease()),
           onStoppedLeading: () => void this.stopLeading(),
         },
         this.logger,
@@ -156,15 +158,16 @@ export class Controller {
     await Promise.all(watching);
   }
 
-  private startLeading(): void {
+  private startLeading(holdsLease?: () => boolean): void {
     this.logger.info({ identity: this.identity }, 'leading: reconciling');
     this.metrics.setLeader(true);
-    const session: Session = { abort: new AbortController(), queue: new WorkQueue(), workers: [] };
+    const abort = new AbortController();
+    const session: Session = { abort, aws: this.aws.withSignal(abort.signal, holdsLease), queue: new WorkQueue(), workers: [] };
     this.session = session;
     const signal = session.abort.signal;
     for (const group of this.store.grouping().groups) this.enqueue(group.name, { kind: 'full' }, 'resync');
     // Groups only AWS still knows: their Ingresses were deleted while no one was leading.
-    void listGroups(this.aws.withSignal(signal), this.options.clusterName).then(
+    void listGroups(session.aws, this.options.clusterName).then(
       (names) => {
         for (const name of names) if (this.store.group(name) === undefined) this.enqueue(name, { kind: 'full' }, 'resync');
       },
@@ -236,7 +239,7 @@ export class Controller {
     const inUse = new Set([...this.certificatesInUse.values()].flat());
     const keep = new Set([...this.brokenSecrets.values()].flatMap((s) => [...s]));
     try {
-      const deleted = await deleteUnusedCertificates(this.aws.withSignal(session.abort.signal), this.options.clusterName, inUse, keep, 'apply', this.logger);
+      const deleted = await deleteUnusedCertificates(session.aws, this.options.clusterName, inUse, keep, 'apply', this.logger);
       if (deleted.length > 0) this.logger.info({ certificates: deleted.map((d) => d.arn) }, 'deleted imported certificates no group uses');
     } catch (err) {
       this.certificatesChanged = true;
@@ -264,7 +267,7 @@ export class Controller {
     // Only Ingresses let go before this reconcile read the view may lose their finalizer after it.
     const releasing = new Set(this.releases.get(group) ?? []);
     const started = process.hrtime.bigint();
-    const deps = reconcileDeps(this.aws, {
+    const deps = reconcileDeps(session.aws, {
       clusterName: this.options.clusterName,
       vpcId: this.options.vpcId,
       mode: 'apply',

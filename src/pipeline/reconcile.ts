@@ -62,8 +62,14 @@ export interface ReconcileDepsOptions {
   readonly network?: () => Promise<Network>;
 }
 
-/** Dependencies for one run: network and certificate lookups are made at most once. */
-export function reconcileDeps(aws: Aws, options: ReconcileDepsOptions): ReconcileDeps {
+/**
+ * Dependencies for one run: network and certificate lookups are made at most once. With a
+ * `signal`, every AWS call made through them (certificate imports, re-imports and tag edits,
+ * the ISSUED certificate list, the network lookup) goes through `aws.withSignal(signal)`, so
+ * nothing of the run reaches AWS after the signal aborted; a scoped `aws` keeps its guard.
+ */
+export function reconcileDeps(root: Aws, options: ReconcileDepsOptions): ReconcileDeps {
+  const aws = options.signal === undefined ? root : root.withSignal(options.signal);
   let network: Promise<Network> | null = null;
   let issued: Promise<DiscoveryCandidate[]> | null = null;
   return {
