@@ -354,7 +354,7 @@ export class Controller {
 
   private requeueAfterFailure(queue: WorkQueue, group: string, retryable: boolean, retryAfterMs: number | undefined): void {
     this.pending.set(group, { kind: 'full' });
-    if (retryAfterMs !== undefined) queue.addAfter(group, retryAfterMs, 'change');
+    if (retryAfterMs !== undefined) queue.addRateLimited(group, 'change', { atLeastMs: retryAfterMs });
     else if (retryable) queue.addRateLimited(group);
     // A failure no retry can fix waits for a change by the user, or the next resync.
     else queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
