@@ -3,6 +3,7 @@
 // aggregated into one Event's count as client-go's event recorder does.
 import { ApiException, CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Ingress } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { kubernetesApiError } from '../pipeline/failure.js';
 
 /** The finalizer that holds an Ingress until its rules (and, for the last member, its load balancer) are gone from AWS. */
 export const Finalizer = 'albatross.dev/aws-resources';
@@ -44,20 +45,34 @@ export class ClusterWrites {
 
   /**
    * Adds our finalizer, guarded by the resourceVersion seen; on a conflict the Ingress is read
-   * again and the patch tried once more.
+   * again and the patch tried twice more.
+   *
+   * @throws KubernetesApiError naming the operation, retryable for 409, 429 and 5xx
    */
   async addFinalizer(ingress: V1Ingress): Promise<void> {
-    await this.editFinalizers(ingress, (list) => (list.includes(Finalizer) ? null : [...list, Finalizer]));
+    await this.editFinalizers(ingress, 'add', (list) => (list.includes(Finalizer) ? null : [...list, Finalizer]));
   }
 
-  /** Removes our finalizer (a missing Ingress or finalizer is fine). */
+  /**
+   * Removes our finalizer (a missing Ingress or finalizer is fine).
+   *
+   * @throws KubernetesApiError naming the operation, retryable for 409, 429 and 5xx
+   */
   async removeFinalizer(ingress: V1Ingress): Promise<void> {
-    await this.editFinalizers(ingress, (list) => (list.includes(Finalizer) ? list.filter((f) => f !== Finalizer) : null));
+    await this.editFinalizers(ingress, 'remove', (list) => (list.includes(Finalizer) ? list.filter((f) => f !== Finalizer) : null));
   }
 
-  private async editFinalizers(ingress: V1Ingress, edit: (list: readonly string[]) => string[] | null): Promise<void> {
+  private async editFinalizers(ingress: V1Ingress, verb: 'add' | 'remove', edit: (list: readonly string[]) => string[] | null): Promise<void> {
     const name = ingress.metadata?.name ?? '';
     const namespace = ingress.metadata?.namespace ?? 'default';
+    try {
+      await this.patchFinalizers(name, namespace, ingress, edit);
+    } catch (err) {
+      throw kubernetesApiError(`${verb} finalizer ${Finalizer} ${verb === 'add' ? 'to' : 'from'} Ingress ${namespace}/${name}`, err);
+    }
+  }
+
+  private async patchFinalizers(name: string, namespace: string, ingress: V1Ingress, edit: (list: readonly string[]) => string[] | null): Promise<void> {
     let current: V1Ingress = ingress;
     for (let attempt = 1; ; attempt++) {
       const next = edit(current.metadata?.finalizers ?? []);
@@ -80,6 +95,7 @@ export class ClusterWrites {
    * Sets `status.loadBalancer.ingress` to the DNS name, or clears it for `null`; writes only
    * when it differs from what the Ingress shows.
    * @returns whether a write was made
+   * @throws KubernetesApiError naming the operation, retryable for 409, 429 and 5xx
    */
   async setHostname(ingress: V1Ingress, hostname: string | null): Promise<boolean> {
     const shown = ingress.status?.loadBalancer?.ingress ?? [];
@@ -97,7 +113,7 @@ export class ClusterWrites {
       return true;
     } catch (err) {
       if (isStatus(err, 404)) return false;
-      throw err;
+      throw kubernetesApiError(`set the load balancer in the status of Ingress ${ingress.metadata?.namespace ?? 'default'}/${ingress.metadata?.name ?? ''}`, err);
     }
   }
 

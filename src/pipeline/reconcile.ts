@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { applyOperations } from '../apply/execute.js';
 import { ApplyState } from '../apply/state.js';
 import type { Aws } from '../aws/clients.js';
-import { failureOf } from '../aws/retry.js';
+import { failureOf } from './failure.js';
 import { listIssuedCertificates, parseTlsSecret, type DiscoveryCandidate } from '../certificates/index.js';
 import type { ClusterView } from '../cluster/view.js';
 import { referencesOf } from '../cluster/references.js';
@@ -131,7 +131,8 @@ export async function reconcileGroup(view: ClusterView, name: string, deps: Reco
     return await reconcile(view, name, deps, options, log);
   } catch (err) {
     const failure = failureOf(err);
-    if (failure.code !== 'aborted') log.error({ code: failure.code, retryable: failure.retryable }, failure.message);
+    // The message becomes an Event; the stack of an unexpected error goes to the log only.
+    if (failure.code !== 'aborted') log.error({ code: failure.code, retryable: failure.retryable, ...(failure.code === 'internal' ? { err } : {}) }, failure.message);
     return { ...empty(name, memberKeys), failure };
   }
 }

@@ -4,7 +4,7 @@
 import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsCallError } from '../../../src/aws/clients.js';
-import { failureOf } from '../../../src/aws/retry.js';
+import { failureOf } from '../../../src/pipeline/failure.js';
 import { AlbatrossError } from '../../../src/model/errors.js';
 import { awsError, connectionReset, fakeAws } from '../fake-aws.js';
 
