@@ -117,7 +117,11 @@ export class ClusterWrites {
     }
   }
 
-  /** Records an Event on the Ingress; a repeat within ten minutes raises the first one's count. */
+  /**
+   * Records an Event on the Ingress; a repeat within ten minutes raises the first one's count.
+   * When that Event is gone (the API server deletes Events after its `--event-ttl`, 1 h by
+   * default), it is created again with the count so far, and later repeats raise the new one's.
+   */
   async event(ingress: V1Ingress, type: 'Normal' | 'Warning', reason: EventReason, message: string): Promise<void> {
     const namespace = ingress.metadata?.namespace ?? 'default';
     const uid = ingress.metadata?.uid ?? `${namespace}/${ingress.metadata?.name ?? ''}`;
@@ -125,14 +129,23 @@ export class ClusterWrites {
     const text = message.length > 1024 ? `${message.slice(0, 1021)}...` : message;
     const key = `${uid}|${type}|${reason}|${text}`;
     const now = Date.now();
-    const seen = this.events.get(key);
+    let seen = this.events.get(key);
     try {
       if (seen !== undefined && now - seen.last < aggregationWindowMs) {
         seen.count++;
         seen.last = now;
-        await this.core.patchNamespacedEvent({ name: seen.name, namespace, body: { count: seen.count, lastTimestamp: new Date(now) } }, mergePatch);
-        return;
+        try {
+          await this.core.patchNamespacedEvent({ name: seen.name, namespace, body: { count: seen.count, lastTimestamp: new Date(now) } }, mergePatch);
+          return;
+        } catch (err) {
+          // Deleted by the event TTL: created again below, as client-go's recorder does.
+          if (!isStatus(err, 404)) throw err;
+        }
+      } else {
+        seen = undefined;
       }
+      const count = seen?.count ?? 1;
+      const first = seen?.first ?? new Date(now);
       const created = await this.core.createNamespacedEvent({
         namespace,
         body: {
@@ -147,15 +160,15 @@ export class ClusterWrites {
           type,
           reason,
           message: text,
-          count: 1,
-          firstTimestamp: new Date(now),
+          count,
+          firstTimestamp: first,
           lastTimestamp: new Date(now),
           source: { component: 'albatross' },
           reportingComponent: 'albatross.dev/alb',
           reportingInstance: this.identity,
         },
       });
-      this.events.set(key, { name: created.metadata?.name ?? '', count: 1, first: new Date(now), last: now });
+      this.events.set(key, { name: created.metadata?.name ?? '', count, first, last: now });
       this.forgetOld(now);
     } catch (err) {
       // An Event is a courtesy: failing to write one never fails the reconcile.
