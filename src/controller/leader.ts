@@ -385,9 +385,11 @@ export class LeaderElector {
       this.#observe(created, now);
       return 'renewed';
     }
-    this.#observe(current, now);
+    // As client-go, a change counts from when its answer arrived, not from when the check began.
+    const seenAt = this.#clock.monotonic();
+    this.#observe(current, seenAt);
     const holder = current.spec?.holderIdentity ?? '';
-    if (holder !== '' && holder !== identity && !leaseExpired(this.#observedAt, current, now)) return 'lost';
+    if (holder !== '' && holder !== identity && !leaseExpired(this.#observedAt, current, seenAt)) return 'lost';
     const transitions = current.spec?.leaseTransitions ?? 0;
     const written = await this.#request(() =>
       this.#store.replace(
