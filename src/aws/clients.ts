@@ -60,6 +60,20 @@ export interface SendOptions<Output> {
   readonly retryAlso?: { readonly codes: readonly string[]; readonly policy: RetryPolicy };
 }
 
+/**
+ * Asked right before each changing request (see `isChangingOperation`) goes on the wire: false
+ * means the request is not sent and fails as `aborted`. The controller passes whether this
+ * replica still holds its Lease, which a timer alone cannot tell in a process that was paused.
+ */
+export type ChangeGuard = () => boolean;
+
+/** What one `withSignal` scope adds to the shared clients. */
+interface Scope {
+  readonly shared: Shared;
+  readonly signal: AbortSignal | undefined;
+  readonly guard: ChangeGuard | undefined;
+}
+
 /** The output type of an SDK v3 command, read off its middleware handler. */
 type CommandOutput<C> = C extends { resolveMiddleware(...args: never[]): (args: never) => Promise<{ output: infer O }> } ? O : never;
 
@@ -84,15 +98,18 @@ interface Shared {
 
 export class Aws {
   readonly region: string;
-  /** Where `withSignal` scopes came from; `undefined` for the root. */
+  /** What ends this scope's requests (see `withSignal`); `undefined` for the root. */
   readonly signal: AbortSignal | undefined;
+  /** Whether changing requests may still be sent (see `withSignal`); `undefined`: always. */
+  private readonly guard: ChangeGuard | undefined;
   private readonly shared: Shared;
 
   constructor(options: AwsOptions);
-  constructor(options: AwsOptions, scope: { readonly shared: Shared; readonly signal: AbortSignal | undefined });
-  constructor(options: AwsOptions, scope?: { readonly shared: Shared; readonly signal: AbortSignal | undefined }) {
+  constructor(options: AwsOptions, scope: Scope);
+  constructor(options: AwsOptions, scope?: Scope) {
     this.region = options.region;
     this.signal = scope?.signal;
+    this.guard = scope?.guard;
     if (scope !== undefined) {
       this.shared = scope.shared;
       return;
@@ -144,10 +161,20 @@ export class Aws {
 
   /**
    * The same clients, budget and call log, with every request and every wait between
-   * retries abandoned as soon as `signal` aborts (with an `AlbatrossError` coded `aborted`).
+   * retries abandoned as soon as `signal` aborts (with an `AlbatrossError` coded `aborted`),
+   * and, with `guard`, every changing request refused (also `aborted`, and not sent) when the
+   * guard says no right before it would go on the wire. A scope of a scope keeps the signal and
+   * guard it had: it ends when either signal aborts and changes only when both guards agree.
+   *
+   * @param guard @default none: changes are refused only through `signal`
    */
-  withSignal(signal: AbortSignal): Aws {
-    return new Aws({ region: this.region }, { shared: this.shared, signal });
+  withSignal(signal: AbortSignal, guard?: ChangeGuard): Aws {
+    if (signal === this.signal && guard === undefined) return this;
+    const outer = this.signal;
+    const combined = outer === undefined || outer === signal ? signal : AbortSignal.any([outer, signal]);
+    const kept = this.guard;
+    const guards = kept === undefined ? guard : guard === undefined ? kept : (): boolean => kept() && guard();
+    return new Aws({ region: this.region }, { shared: this.shared, signal: combined, guard: guards });
   }
 
   /**
@@ -163,16 +190,23 @@ export class Aws {
     const service = this.serviceOf(client);
     const extra = options.retryAlso;
     const retryable = (err: unknown): boolean => isRetryable(err) || (extra !== undefined && extra.codes.includes(awsErrorCode(err)));
+    const stopped = (): boolean => signal?.aborted === true;
     try {
       return await withRetry(
         async (attempt) => {
-          if (signal?.aborted === true) throw aborted(signal);
+          if (stopped()) throw aborted(signal);
           const found = attempt > 1 && options.recover !== undefined ? await options.recover() : undefined;
           if (found !== undefined) {
             shared.logger?.info({ operation }, 'found the resource a failed attempt had created');
             return found;
           }
-          await shared.limiter.acquire(service, isChangingOperation(operation), signal);
+          const changing = isChangingOperation(operation);
+          await shared.limiter.acquire(service, changing, signal);
+          // Checked after the wait for the budget, which can be long, and right before sending.
+          if (stopped()) throw aborted(signal);
+          if (changing && this.guard !== undefined && !this.guard()) {
+            throw new AlbatrossError('aborted', `${operation} not sent: this process may no longer make changes (leadership not confirmed within the renew deadline)`);
+          }
           if (!shared.countInSend) return (await client.send(command, signal === undefined ? {} : { abortSignal: signal })) as Output;
           try {
             const output = (await client.send(command, signal === undefined ? {} : { abortSignal: signal })) as Output;

@@ -1,7 +1,7 @@
 // Decides which AWS failures are worth another attempt, and runs a call with backoff.
 // Throttling, 5xx and network failures are retried; validation errors never are.
 import pRetry, { AbortError } from 'p-retry';
-import { AlbatrossError, type Failure } from '../model/errors.js';
+import { AlbatrossError } from '../model/errors.js';
 
 const throttlingCodes = new Set([
   'Throttling',
@@ -96,27 +96,4 @@ export async function withRetry<T>(
       },
     },
   );
-}
-
-/** How long to hold off a whole group after AWS throttled it past our own retries, in ms. */
-const throttledBackoffMs = 30_000;
-
-/**
- * Turns anything thrown during a reconcile into a `Failure`. The code follows `isRetryable`:
- * an `AlbatrossError` keeps its code; AWS errors are `aws-unavailable` when retryable and
- * `aws-validation` otherwise; anything else is `internal`.
- * @param context prefixed to the message, such as `create rule rule/80/3f2a`
- */
-export function failureOf(err: unknown, context?: string): Failure {
-  const prefix = context === undefined ? '' : `${context}: `;
-  const message = `${prefix}${err instanceof Error ? err.message : String(err)}`;
-  if (err instanceof AlbatrossError) {
-    const retryable = err.code === 'aws-unavailable';
-    const throttled = retryable && isThrottling(err.cause);
-    return { code: err.code, message, retryable, ...(throttled ? { retryAfterMs: throttledBackoffMs } : {}) };
-  }
-  if (isRetryable(err)) return { code: 'aws-unavailable', message, retryable: true, ...(isThrottling(err) ? { retryAfterMs: throttledBackoffMs } : {}) };
-  const status = (err as AwsErrorShape | undefined)?.$metadata?.httpStatusCode;
-  if (status !== undefined) return { code: 'aws-validation', message, retryable: false };
-  return { code: 'internal', message: `${prefix}unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, retryable: false };
 }

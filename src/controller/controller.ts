@@ -22,6 +22,7 @@ import type { Aws } from '../aws/clients.js';
 import { parseTlsSecret } from '../certificates/secret.js';
 import { ClusterStore, type ClusterObject, type ViewChange } from '../cluster/view.js';
 import { sleep } from '../aws/rate-limit.js';
+import { AlbatrossError } from '../model/errors.js';
 import { objectKey } from '../model/ids.js';
 import type { ObjectKey } from '../model/resources.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
@@ -61,6 +62,8 @@ export interface ControllerOptions {
 /** One period of leadership: the signal that ends it, its queue and its workers. */
 interface Session {
   readonly abort: AbortController;
+  /** Every AWS call of the session: ends with `abort`, changes only while the lease is held. */
+  readonly aws: Aws;
   readonly queue: WorkQueue;
   workers: Promise<void>[];
 }
@@ -151,7 +154,7 @@ export class Controller {
         this.kubeConfig,
         { ...this.options.leaderElection, identity: this.identity },
         {
-          onStartedLeading: () => this.startLeading(),
+          onStartedLeading: () => this.startLeading(() => elector.holdsLease()),
           onStoppedLeading: () => void this.stopLeading(),
         },
         this.logger,
@@ -163,10 +166,11 @@ export class Controller {
     await Promise.all(watching);
   }
 
-  private startLeading(): void {
+  private startLeading(holdsLease?: () => boolean): void {
     this.logger.info({ identity: this.identity }, 'leading: reconciling');
     this.metrics.setLeader(true);
-    const session: Session = { abort: new AbortController(), queue: new WorkQueue(), workers: [] };
+    const abort = new AbortController();
+    const session: Session = { abort, aws: this.aws.withSignal(abort.signal, holdsLease), queue: new WorkQueue(), workers: [] };
     this.session = session;
     // Every group of the view, and every group an Ingress's finalizer still records (say, of an
     // Ingress deleted while no one was leading).
@@ -194,7 +198,7 @@ export class Controller {
     while (!signal.aborted) {
       let waitMs: number;
       try {
-        const names = await listGroups(this.aws.withSignal(signal), this.options.clusterName);
+        const names = await listGroups(session.aws, this.options.clusterName);
         for (const name of names) if (this.store.group(name) === undefined) this.enqueue(name, { kind: 'full' }, 'resync');
         failures = 0;
         waitMs = jitter(this.options.syncPeriodMs);
@@ -218,7 +222,7 @@ export class Controller {
     if (session !== null) {
       this.session = null;
       this.logger.info('no longer leading: abandoning work in flight');
-      session.abort.abort(new Error('no longer leading'));
+      session.abort.abort(new AlbatrossError('aborted', 'no longer leading'));
       session.queue.clear();
       // Wakes workers waiting on an empty queue.
       session.queue.shutDown();
@@ -273,7 +277,7 @@ export class Controller {
     const inUse = new Set([...this.certificatesInUse.values()].flat());
     const keep = new Set([...this.brokenSecrets.values()].flatMap((s) => [...s]));
     try {
-      const deleted = await deleteUnusedCertificates(this.aws.withSignal(session.abort.signal), this.options.clusterName, inUse, keep, 'apply', this.logger);
+      const deleted = await deleteUnusedCertificates(session.aws, this.options.clusterName, inUse, keep, 'apply', this.logger);
       if (deleted.length > 0) this.logger.info({ certificates: deleted.map((d) => d.arn) }, 'deleted imported certificates no group uses');
     } catch (err) {
       this.certificatesChanged = true;
@@ -301,7 +305,7 @@ export class Controller {
     // Only Ingresses outside the group before this reconcile read the view may be let go after it.
     const kept = this.lifecycle.keptBy(group);
     const started = process.hrtime.bigint();
-    const deps = reconcileDeps(this.aws, {
+    const deps = reconcileDeps(session.aws, {
       clusterName: this.options.clusterName,
       vpcId: this.options.vpcId,
       mode: 'apply',
@@ -383,7 +387,7 @@ export class Controller {
 
   private requeueAfterFailure(queue: WorkQueue, group: string, retryable: boolean, retryAfterMs: number | undefined): void {
     this.pending.set(group, { kind: 'full' });
-    if (retryAfterMs !== undefined) queue.addAfter(group, retryAfterMs, 'change');
+    if (retryAfterMs !== undefined) queue.addRateLimited(group, 'change', { atLeastMs: retryAfterMs });
     else if (retryable) queue.addRateLimited(group);
     // A failure no retry can fix waits for a change by the user, or the next resync.
     else queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');

@@ -1,5 +1,6 @@
 // Time for the controller: duration flags as users write them (`30s`, `10m`, `1h30m`), resync
 // jitter, and the clock that queue and leader election take so tests can drive time by hand.
+import { performance } from 'node:perf_hooks';
 import { AlbatrossError } from '../model/errors.js';
 
 /** A pending callback from {@link Clock.setTimer}. */
@@ -8,10 +9,20 @@ export interface Timer {
   cancel(): void;
 }
 
-/** Wall-clock time and timers, injectable so that tests never wait for real time. */
+/**
+ * Wall-clock time, a monotonic clock and timers, injectable so that tests never wait for real
+ * time. Durations (lease expiry, renew deadline, delays) are measured with {@link monotonic}:
+ * the wall clock may be stepped (NTP, a person) and must neither lengthen nor shorten them.
+ * {@link now} is only for timestamps written for others to read (a Lease's renewTime).
+ */
 export interface Clock {
-  /** Milliseconds since the epoch, as `Date.now()`. */
+  /** Milliseconds since the epoch, as `Date.now()`; may jump when the system clock is set. */
   now(): number;
+  /**
+   * Milliseconds since an arbitrary start, never going back and unaffected by changes to the
+   * system clock, as `performance.now()`. Only differences of two readings mean anything.
+   */
+  monotonic(): number;
   /** Runs `callback` once after `delayMs` milliseconds. */
   setTimer(callback: () => void, delayMs: number): Timer;
 }
@@ -19,6 +30,7 @@ export interface Clock {
 /** The process clock. Its timers do not keep the process alive on their own. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimer(callback, delayMs) {
     const handle = setTimeout(callback, Math.max(0, delayMs));
     handle.unref();

@@ -130,7 +130,9 @@ function withSignal(signal: AbortSignal): { middleware: ObservableMiddleware[]; 
  *   not changed for `leaseDurationSeconds` of this replica's own clock since it was last seen to
  *   change. Like client-go, expiry is timed from when this replica observed the last change, not
  *   from the `renewTime` written by another replica's clock, so clock skew between nodes cannot
- *   make a standby take over early;
+ *   make a standby take over early. Every duration is measured on the monotonic clock, so a step
+ *   of the wall clock can neither lengthen nor shorten a lease; `renewTime` and `acquireTime`
+ *   still carry wall time, for people and other tools;
  * - the leader renews every `retryPeriodMs`, and gives leadership up when no renewal succeeded
  *   for `renewDeadlineMs` since the start of the last successful one (it stops before any standby
  *   may take over, as renewDeadline < leaseDuration);
@@ -153,10 +155,10 @@ export class LeaderElector {
 
   /** The Lease as last read or written. */
   #observed: V1Lease | undefined;
-  /** Local time at which #observed was first seen with its resourceVersion. */
+  /** Monotonic time at which #observed was first seen with its resourceVersion. */
   #observedAt = 0;
   #leading: AbortController | undefined;
-  /** Local time at the start of the last successful acquire or renew. */
+  /** Monotonic time at the start of the last successful acquire or renew. */
   #lastRenewAt = 0;
   #deadlineTimer: Timer | undefined;
   #requests = 0;
@@ -196,6 +198,18 @@ export class LeaderElector {
     return this.#leading !== undefined;
   }
 
+  /**
+   * Whether this replica may still act as the leader right now: it leads, and less than the
+   * renew deadline has passed on the monotonic clock since the start of its last successful
+   * renewal. Unlike {@link isLeader}, which ends only when the deadline timer runs, this turns
+   * false the moment the deadline passes, also in a process that was paused (SIGSTOP, a VM
+   * freeze) and handles what arrived meanwhile before its timers. Changing AWS calls ask it
+   * right before they are sent: a standby may take over once the lease duration has passed.
+   */
+  holdsLease(): boolean {
+    return this.#leading !== undefined && this.#clock.monotonic() - this.#lastRenewAt < this.#options.renewDeadlineMs;
+  }
+
   /** API requests made so far (for the requests-per-hour measurement). */
   get requests(): number {
     return this.#requests;
@@ -231,7 +245,8 @@ export class LeaderElector {
     const signal = AbortSignal.timeout(this.#options.renewDeadlineMs);
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
-        const now = this.#clock.now();
+        const now = this.#clock.monotonic();
+        const wall = new V1MicroTime(this.#clock.now());
         const lease = this.#observed;
         const written = await this.#request(() =>
           this.#store.replace(
@@ -241,8 +256,8 @@ export class LeaderElector {
                 ...lease.spec,
                 holderIdentity: '',
                 leaseDurationSeconds: 1,
-                acquireTime: new V1MicroTime(now),
-                renewTime: new V1MicroTime(now),
+                acquireTime: wall,
+                renewTime: wall,
               },
             },
             signal,
@@ -256,7 +271,7 @@ export class LeaderElector {
         // Our own renewal may have landed after the version we hold: read and try once more.
         const current = await this.#request(() => this.#store.get(signal));
         if (!current) return;
-        this.#observe(current, this.#clock.now());
+        this.#observe(current, this.#clock.monotonic());
         if (current.spec?.holderIdentity !== this.#options.identity) return;
       }
     } catch (error) {
@@ -268,7 +283,7 @@ export class LeaderElector {
     const stop = AbortSignal.any([signal, this.#stop.signal]);
     try {
       while (!stop.aborted) {
-        const started = this.#clock.now();
+        const started = this.#clock.monotonic();
         let wait = this.#options.retryPeriodMs;
         const leading = this.#leading;
         if (leading) {
@@ -309,7 +324,10 @@ export class LeaderElector {
     }
   }
 
-  /** The leader's renewal: one replace with the version last seen; a read only after a 409. */
+  /**
+   * The leader's renewal: one replace with the version last seen; a read only after a 409.
+   * @param now monotonic time at the start of the attempt
+   */
   async #renew(now: number, signal: AbortSignal): Promise<'renewed' | 'lost'> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const lease = this.#observed;
@@ -321,7 +339,7 @@ export class LeaderElector {
             spec: {
               ...lease.spec,
               leaseDurationSeconds: this.#leaseDurationSeconds,
-              renewTime: new V1MicroTime(now),
+              renewTime: new V1MicroTime(this.#clock.now()),
             },
           },
           signal,
@@ -333,14 +351,19 @@ export class LeaderElector {
       }
       const current = await this.#request(() => this.#store.get(signal));
       if (!current) return 'lost';
-      this.#observe(current, this.#clock.now());
+      this.#observe(current, this.#clock.monotonic());
     }
     return 'lost';
   }
 
-  /** A standby's check: one GET; a create or replace only when the lease is free or expired. */
+  /**
+   * A standby's check: one GET; a create or replace only when the lease is free or expired.
+   * @param now monotonic time at the start of the check
+   */
   async #tryAcquire(now: number, signal: AbortSignal): Promise<'renewed' | 'lost'> {
     const identity = this.#options.identity;
+    // What the Lease shows others; durations are never computed from it.
+    const wall = (): V1MicroTime => new V1MicroTime(this.#clock.now());
     const current = await this.#request(() => this.#store.get(signal));
     if (!current) {
       const created = await this.#request(() =>
@@ -350,8 +373,8 @@ export class LeaderElector {
             spec: {
               holderIdentity: identity,
               leaseDurationSeconds: this.#leaseDurationSeconds,
-              acquireTime: new V1MicroTime(now),
-              renewTime: new V1MicroTime(now),
+              acquireTime: wall(),
+              renewTime: wall(),
               leaseTransitions: 0,
             },
           },
@@ -362,9 +385,11 @@ export class LeaderElector {
       this.#observe(created, now);
       return 'renewed';
     }
-    this.#observe(current, now);
+    // As client-go, a change counts from when its answer arrived, not from when the check began.
+    const seenAt = this.#clock.monotonic();
+    this.#observe(current, seenAt);
     const holder = current.spec?.holderIdentity ?? '';
-    if (holder !== '' && holder !== identity && !leaseExpired(this.#observedAt, current, now)) return 'lost';
+    if (holder !== '' && holder !== identity && !leaseExpired(this.#observedAt, current, seenAt)) return 'lost';
     const transitions = current.spec?.leaseTransitions ?? 0;
     const written = await this.#request(() =>
       this.#store.replace(
@@ -374,8 +399,8 @@ export class LeaderElector {
             ...current.spec,
             holderIdentity: identity,
             leaseDurationSeconds: this.#leaseDurationSeconds,
-            renewTime: new V1MicroTime(now),
-            ...(holder === identity ? {} : { acquireTime: new V1MicroTime(now), leaseTransitions: transitions + 1 }),
+            renewTime: wall(),
+            ...(holder === identity ? {} : { acquireTime: wall(), leaseTransitions: transitions + 1 }),
           },
         },
         signal,
@@ -413,7 +438,7 @@ export class LeaderElector {
     // A hung request must not keep us leading past the deadline, so a timer ends it.
     this.#deadlineTimer = this.#clock.setTimer(
       () => this.#stopLeading('renew deadline passed'),
-      at + this.#options.renewDeadlineMs - this.#clock.now(),
+      at + this.#options.renewDeadlineMs - this.#clock.monotonic(),
     );
   }
 
@@ -435,7 +460,11 @@ export class LeaderElector {
 
 /**
  * Whether a lease held by another replica may be taken: unchanged for its
- * `leaseDurationSeconds` since `observedAt`, the local time it was first seen as it is now.
+ * `leaseDurationSeconds` since `observedAt`, the time it was first seen as it is now.
+ *
+ * @param observedAt monotonic time in ms ({@link Clock.monotonic}) when this replica first
+ *   saw the Lease's current resourceVersion
+ * @param now monotonic time in ms; never the wall clock, which may be stepped
  */
 export function leaseExpired(observedAt: number, lease: V1Lease, now: number): boolean {
   const seconds = lease.spec?.leaseDurationSeconds ?? 0;

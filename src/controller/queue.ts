@@ -18,7 +18,24 @@ export interface WorkQueueOptions {
   readonly maxBackoffMs?: number;
   /** Time and timers for delayed adds. @default systemClock */
   readonly clock?: Clock;
+  /** Numbers in [0, 1) for the jitter of a backoff with a lower bound. @default Math.random */
+  readonly random?: () => number;
 }
+
+/** Options of one {@link WorkQueue.addRateLimited}. */
+export interface RateLimitedOptions {
+  /**
+   * The earliest a retry makes sense, in milliseconds (a failure's `retryAfterMs`, such as
+   * after throttling). The backoff then starts from it instead of `baseBackoffMs`, doubles with
+   * each failure up to `maxBackoffMs`, and is spread by up to 10% so that groups throttled
+   * together do not come back together; it is never shorter than this.
+   * @default none: the plain backoff
+   */
+  readonly atLeastMs?: number;
+}
+
+/** Share of a backoff with a lower bound that is spread at random. */
+const backoffJitter = 0.1;
 
 interface Delayed {
   readonly readyAt: number;
@@ -41,6 +58,7 @@ export class WorkQueue {
   readonly #baseBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #clock: Clock;
+  readonly #random: () => number;
   // Insertion-ordered sets: FIFO order, O(1) membership and removal (for lane upgrades).
   readonly #waiting: Record<Lane, Set<string>> = { change: new Set(), resync: new Set() };
   /** Keys to be handed out (waiting, or in flight and added again), with their lane. */
@@ -55,6 +73,7 @@ export class WorkQueue {
     this.#baseBackoffMs = options.baseBackoffMs ?? 1_000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 300_000;
     this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
   }
 
   /**
@@ -88,7 +107,7 @@ export class WorkQueue {
       this.add(key, lane);
       return;
     }
-    const readyAt = this.#clock.now() + delayMs;
+    const readyAt = this.#clock.monotonic() + delayMs;
     const existing = this.#delayed.get(key);
     const mergedLane: Lane = existing?.lane === 'change' ? 'change' : lane;
     if (existing) {
@@ -109,20 +128,39 @@ export class WorkQueue {
 
   /**
    * Enqueues `key` after its backoff, `baseBackoffMs * 2^n` capped at `maxBackoffMs`, where n
-   * counts the failures since the last {@link forget}; then counts one more.
+   * counts the failures since the last {@link forget}; then counts one more. With
+   * `atLeastMs` (throttling), the backoff is `atLeastMs * 2^n` instead, capped the same way and
+   * spread at random by up to 10%, never below `atLeastMs`: repeated throttling waits longer
+   * each time, and groups throttled together come back apart.
    *
    * @param lane @default 'change' (a retry is unfinished work somebody waits for)
+   * @param options @default the plain backoff
    */
-  addRateLimited(key: string, lane: Lane = 'change'): void {
+  addRateLimited(key: string, lane: Lane = 'change', options: RateLimitedOptions = {}): void {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
-    this.addAfter(key, this.backoffMs(failures), lane);
+    const delay = options.atLeastMs === undefined ? this.backoffMs(failures) : this.#boundedBackoffMs(failures, options.atLeastMs);
+    this.addAfter(key, delay, lane);
   }
 
   /** The delay of the n-th consecutive failure (0-based), in milliseconds. */
   backoffMs(failures: number): number {
     // 2^n overflows to Infinity long before it matters; min() keeps the cap.
     return Math.min(this.#baseBackoffMs * 2 ** failures, this.#maxBackoffMs);
+  }
+
+  /**
+   * `atLeastMs * 2^failures` capped at `maxBackoffMs`, within a window 10% of it wide: above it
+   * while that stays under the cap, else just under the cap; never below `atLeastMs` (a hint
+   * above the cap wins over the cap).
+   */
+  #boundedBackoffMs(failures: number, atLeastMs: number): number {
+    const spread = (ms: number): number => ms * backoffJitter * this.#random();
+    if (atLeastMs >= this.#maxBackoffMs) return atLeastMs + spread(atLeastMs);
+    const grown = Math.min(atLeastMs * 2 ** failures, this.#maxBackoffMs);
+    const highest = Math.min(grown * (1 + backoffJitter), this.#maxBackoffMs);
+    const lowest = Math.max(atLeastMs, highest - grown * backoffJitter);
+    return lowest + (highest - lowest) * this.#random();
   }
 
   /** Failures of `key` since its last {@link forget}. */

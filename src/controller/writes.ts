@@ -3,6 +3,7 @@
 // aggregated into one Event's count as client-go's event recorder does. Only the leader writes.
 import { ApiException, CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Ingress, type V1IngressLoadBalancerIngress } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { kubernetesApiError } from '../pipeline/failure.js';
 
 /** The Event reasons, documented for users in docs/operations.md. */
 export const EventReason = {
@@ -43,13 +44,22 @@ export class ClusterWrites {
    * Edits `metadata.finalizers`: adds `add` and removes `remove`, in one merge patch guarded by
    * the resourceVersion seen; on a conflict the Ingress is read again and the edit tried once
    * more. Nothing is written when the list already is as asked, or the Ingress is gone (404).
-   * @throws the API server's error (`ApiException`) otherwise; the caller retries with backoff
+   * @throws KubernetesApiError naming the operation, retryable for 409, 429 and 5xx
    */
   async editFinalizers(ingress: V1Ingress, edit: { readonly add?: readonly string[]; readonly remove?: readonly string[] }): Promise<void> {
     const name = ingress.metadata?.name ?? '';
     const namespace = ingress.metadata?.namespace ?? 'default';
     const add = edit.add ?? [];
-    const remove = new Set(edit.remove ?? []);
+    const remove = edit.remove ?? [];
+    const what = [...(add.length > 0 ? [`add finalizer ${add.join(', ')}`] : []), ...(remove.length > 0 ? [`remove finalizer ${remove.join(', ')}`] : [])].join(' and ');
+    try {
+      await this.patchFinalizers(name, namespace, ingress, add, new Set(remove));
+    } catch (err) {
+      throw kubernetesApiError(`${what} on Ingress ${namespace}/${name}`, err);
+    }
+  }
+
+  private async patchFinalizers(name: string, namespace: string, ingress: V1Ingress, add: readonly string[], remove: ReadonlySet<string>): Promise<void> {
     let current: V1Ingress = ingress;
     for (let attempt = 1; ; attempt++) {
       const list = current.metadata?.finalizers ?? [];
@@ -73,6 +83,7 @@ export class ClusterWrites {
    * Sets `status.loadBalancer.ingress` to the DNS name; writes only when it differs from what
    * the Ingress shows.
    * @returns whether a write was made
+   * @throws KubernetesApiError naming the operation, retryable for 409, 429 and 5xx
    */
   async setHostname(ingress: V1Ingress, hostname: string | null): Promise<boolean> {
     const shown = ingress.status?.loadBalancer?.ingress ?? [];
@@ -86,6 +97,7 @@ export class ClusterWrites {
    * balancers' DNS names) and keeps every other entry: another controller's status is never
    * touched. Writes nothing when no entry is ours.
    * @returns whether a write was made
+   * @throws KubernetesApiError naming the operation, retryable for 409, 429 and 5xx
    */
   async clearHostname(ingress: V1Ingress, ours: ReadonlySet<string>): Promise<boolean> {
     const shown = ingress.status?.loadBalancer?.ingress ?? [];
@@ -107,11 +119,15 @@ export class ClusterWrites {
       return true;
     } catch (err) {
       if (isStatus(err, 404)) return false;
-      throw err;
+      throw kubernetesApiError(`set the load balancer in the status of Ingress ${ingress.metadata?.namespace ?? 'default'}/${ingress.metadata?.name ?? ''}`, err);
     }
   }
 
-  /** Records an Event on the Ingress; a repeat within ten minutes raises the first one's count. */
+  /**
+   * Records an Event on the Ingress; a repeat within ten minutes raises the first one's count.
+   * When that Event is gone (the API server deletes Events after its `--event-ttl`, 1 h by
+   * default), it is created again with the count so far, and later repeats raise the new one's.
+   */
   async event(ingress: V1Ingress, type: 'Normal' | 'Warning', reason: EventReason, message: string): Promise<void> {
     const namespace = ingress.metadata?.namespace ?? 'default';
     const uid = ingress.metadata?.uid ?? `${namespace}/${ingress.metadata?.name ?? ''}`;
@@ -119,14 +135,23 @@ export class ClusterWrites {
     const text = message.length > 1024 ? `${message.slice(0, 1021)}...` : message;
     const key = `${uid}|${type}|${reason}|${text}`;
     const now = Date.now();
-    const seen = this.events.get(key);
+    let seen = this.events.get(key);
     try {
       if (seen !== undefined && now - seen.last < aggregationWindowMs) {
         seen.count++;
         seen.last = now;
-        await this.core.patchNamespacedEvent({ name: seen.name, namespace, body: { count: seen.count, lastTimestamp: new Date(now) } }, mergePatch);
-        return;
+        try {
+          await this.core.patchNamespacedEvent({ name: seen.name, namespace, body: { count: seen.count, lastTimestamp: new Date(now) } }, mergePatch);
+          return;
+        } catch (err) {
+          // Deleted by the event TTL: created again below, as client-go's recorder does.
+          if (!isStatus(err, 404)) throw err;
+        }
+      } else {
+        seen = undefined;
       }
+      const count = seen?.count ?? 1;
+      const first = seen?.first ?? new Date(now);
       const created = await this.core.createNamespacedEvent({
         namespace,
         body: {
@@ -141,15 +166,15 @@ export class ClusterWrites {
           type,
           reason,
           message: text,
-          count: 1,
-          firstTimestamp: new Date(now),
+          count,
+          firstTimestamp: first,
           lastTimestamp: new Date(now),
           source: { component: 'albatross' },
           reportingComponent: 'albatross.dev/alb',
           reportingInstance: this.identity,
         },
       });
-      this.events.set(key, { name: created.metadata?.name ?? '', count: 1, first: new Date(now), last: now });
+      this.events.set(key, { name: created.metadata?.name ?? '', count, first, last: now });
       this.forgetOld(now);
     } catch (err) {
       // An Event is a courtesy: failing to write one never fails the reconcile.

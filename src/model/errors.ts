@@ -1,5 +1,6 @@
 // The one error type thrown inside Albatross. `code` tells callers what kind of failure it
-// is; `isRetryable` (in aws/retry.ts) decides retry versus give up from it.
+// is; `isRetryable` (in aws/retry.ts) decides retry versus give up for AWS, and `failureOf`
+// (pipeline/failure.ts) turns anything thrown into a Failure value.
 
 export const ErrorCode = [
   /** Input files could not be read or parsed; nothing is changed. */
@@ -14,6 +15,11 @@ export const ErrorCode = [
   'aws-state',
   /** Work abandoned on purpose (shutdown, lost leadership): neither a success nor a fault. */
   'aborted',
+  /**
+   * The Kubernetes API server refused or failed a request (adding a finalizer, say); worth
+   * retrying for a conflict (409), throttling (429) or a server error (5xx).
+   */
+  'kubernetes-api',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ErrorCode)[number];

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsCallError, type Aws } from '../aws/clients.js';
 import { tagsFromSdk } from '../aws/elbv2-shapes.js';
-import { failureOf } from '../aws/retry.js';
+import { failureOf } from './failure.js';
 import {
   certificateResourceId,
   certificateTags,

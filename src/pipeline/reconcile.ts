@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { applyOperations } from '../apply/execute.js';
 import { ApplyState } from '../apply/state.js';
 import type { Aws } from '../aws/clients.js';
-import { failureOf } from '../aws/retry.js';
+import { failureOf } from './failure.js';
 import { listIssuedCertificates, parseTlsSecret, type DiscoveryCandidate } from '../certificates/index.js';
 import type { ClusterView } from '../cluster/view.js';
 import { referencesOf } from '../cluster/references.js';
@@ -63,8 +63,14 @@ export interface ReconcileDepsOptions {
   readonly network?: () => Promise<Network>;
 }
 
-/** Dependencies for one run: network and certificate lookups are made at most once. */
-export function reconcileDeps(aws: Aws, options: ReconcileDepsOptions): ReconcileDeps {
+/**
+ * Dependencies for one run: network and certificate lookups are made at most once. With a
+ * `signal`, every AWS call made through them (certificate imports, re-imports and tag edits,
+ * the ISSUED certificate list, the network lookup) goes through `aws.withSignal(signal)`, so
+ * nothing of the run reaches AWS after the signal aborted; a scoped `aws` keeps its guard.
+ */
+export function reconcileDeps(root: Aws, options: ReconcileDepsOptions): ReconcileDeps {
+  const aws = options.signal === undefined ? root : root.withSignal(options.signal);
   let network: Promise<Network> | null = null;
   let issued: Promise<DiscoveryCandidate[]> | null = null;
   return {
@@ -134,7 +140,8 @@ export async function reconcileGroup(view: ClusterView, name: string, deps: Reco
     return await reconcile(view, name, deps, options, log);
   } catch (err) {
     const failure = failureOf(err);
-    if (failure.code !== 'aborted') log.error({ code: failure.code, retryable: failure.retryable }, failure.message);
+    // The message becomes an Event; the stack of an unexpected error goes to the log only.
+    if (failure.code !== 'aborted') log.error({ code: failure.code, retryable: failure.retryable, ...(failure.code === 'internal' ? { err } : {}) }, failure.message);
     return { ...empty(name, memberKeys), failure };
   }
 }

@@ -6,7 +6,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import pLimit from 'p-limit';
 import { deregisterTargets, registerTargets } from '../apply/target-groups.js';
 import { ApplyState } from '../apply/state.js';
-import { failureOf } from '../aws/retry.js';
+import { failureOf } from './failure.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { Failure } from '../model/errors.js';
 import { OwnershipTag } from '../model/ids.js';

@@ -4,7 +4,7 @@
 import { DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsCallError } from '../../../src/aws/clients.js';
-import { failureOf } from '../../../src/aws/retry.js';
+import { failureOf } from '../../../src/pipeline/failure.js';
 import { AlbatrossError } from '../../../src/model/errors.js';
 import { awsError, connectionReset, fakeAws } from '../fake-aws.js';
 
@@ -111,6 +111,20 @@ describe('call counting', () => {
 });
 
 describe('abandoning work', () => {
+  test('a guard that says no stops changing requests before they are sent; reads still go, and a scope of the scope keeps the guard', async () => {
+    const fake = fakeAws(() => ({}));
+    let allowed = true;
+    const session = fake.aws.withSignal(new AbortController().signal, () => allowed);
+    const run = session.withSignal(new AbortController().signal);
+    const change = async (): Promise<unknown> => await run.send(run.ec2, new DeleteSecurityGroupCommand({ GroupId: 'sg-1' }));
+    await change();
+    allowed = false;
+    await expect(change()).rejects.toMatchObject({ code: 'aborted', message: expect.stringMatching(/^DeleteSecurityGroup not sent: /) as unknown });
+    await run.send(run.elbv2, new DescribeRulesCommand({ ListenerArn: 'arn:l' }));
+    expect(fake.operations()).toEqual(['DeleteSecurityGroup', 'DescribeRules']);
+  });
+
+
   test('an abort during the wait between retries ends the call at once, with no further request', async () => {
     const controller = new AbortController();
     const fake = fakeAws(

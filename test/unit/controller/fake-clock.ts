@@ -1,4 +1,6 @@
 // A clock whose time moves only when a test says so; timers fire in time order during advance().
+// The wall clock and the monotonic clock move together, except when a test steps the wall
+// clock alone (as NTP or a person setting the time would).
 import type { Clock, Timer } from '../../../src/controller/durations.js';
 
 interface Pending {
@@ -9,16 +11,39 @@ interface Pending {
 }
 
 export class FakeClock implements Clock {
+  /** Monotonic time; timers are due by it. */
   #now: number;
+  /** Wall time minus monotonic time: changed only by stepWall(). */
+  #wallOffset: number;
   #seq = 0;
   #pending: Pending[] = [];
 
+  /** @param start the wall clock's first reading, ms since the epoch; the monotonic clock starts at 0. */
   constructor(start = 1_700_000_000_000) {
-    this.#now = start;
+    this.#now = 0;
+    this.#wallOffset = start;
   }
 
   now(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  monotonic(): number {
     return this.#now;
+  }
+
+  /** Sets the wall clock forward (or back, for a negative `ms`); monotonic time and timers are untouched. */
+  stepWall(ms: number): void {
+    this.#wallOffset += ms;
+  }
+
+  /**
+   * Moves time forward by `ms` without firing the timers that fell due meanwhile: what a
+   * process finds when it resumes after a pause (SIGSTOP, a VM freeze, a long GC). They fire
+   * at the next advance().
+   */
+  freeze(ms: number): void {
+    this.#now += ms;
   }
 
   setTimer(callback: () => void, delayMs: number): Timer {

@@ -1,3 +1,4 @@
+import { CreateRuleCommand, DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { V1Lease } from '@kubernetes/client-node';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
@@ -8,6 +9,7 @@ import {
 } from '../../../src/controller/leader.js';
 import type { AlbatrossError } from '../../../src/model/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
+import { fakeAws } from '../fake-aws.js';
 import { FakeClock, flush } from './fake-clock.js';
 
 type Call = 'get' | 'create' | 'replace';
@@ -226,6 +228,80 @@ describe('LeaderElector (fake Lease, fake clock)', () => {
     expect(server.callsOf('a')).toEqual(['get', 'create', 'replace', 'get', 'replace']);
     a.stop.abort();
     await a.done;
+  });
+
+  it('lets no changing AWS call out once the renew deadline passed without a renewal, though the deadline timer has not run yet', async () => {
+    const a = await start('a');
+    const b = await start('b');
+    const leadership = a.signal;
+    if (leadership === undefined) throw new Error('a did not start leading');
+    let answerRead: (() => void) | undefined;
+    const fake = fakeAws((operation) => {
+      if (operation === 'DescribeRules') return new Promise((resolve) => (answerRead = () => resolve({ Rules: [] })));
+      return {};
+    });
+    // The session's AWS client, as the controller builds it.
+    const aws = fake.aws.withSignal(leadership, () => a.elector.holdsLease());
+    const reconcile = (async () => {
+      await aws.send(aws.elbv2, new DescribeRulesCommand({ ListenerArn: 'arn:listener' }));
+      await aws.send(aws.elbv2, new CreateRuleCommand({ ListenerArn: 'arn:listener', Priority: 100, Conditions: [], Actions: [] }));
+    })();
+    await flush();
+    expect(fake.operations()).toEqual(['DescribeRules']);
+
+    // The leader is paused (SIGSTOP) for 37 s, past the lease duration: b may have taken over.
+    // On resume the read's answer is handled before any timer runs.
+    clock.freeze(37_000);
+    answerRead?.();
+    await expect(reconcile).rejects.toMatchObject({ code: 'aborted', message: expect.stringMatching(/^CreateRule not sent: /) as unknown });
+    expect(leadership.aborted).toBe(false);
+    expect(fake.operations()).toEqual(['DescribeRules']);
+
+    a.stop.abort();
+    b.stop.abort();
+    await Promise.all([a.done, b.done]);
+  });
+
+  it('allows changes while renewals succeed, and again after a late renewal succeeded', async () => {
+    const a = await start('a');
+    const leadership = a.signal;
+    if (leadership === undefined) throw new Error('a did not start leading');
+    const fake = fakeAws(() => ({}));
+    const aws = fake.aws.withSignal(leadership, () => a.elector.holdsLease());
+    const change = async (): Promise<unknown> => await aws.send(aws.elbv2, new CreateRuleCommand({ ListenerArn: 'arn:listener', Priority: 100, Conditions: [], Actions: [] }));
+
+    await clock.advanceAsync(95_000);
+    await change();
+    clock.freeze(25_000);
+    await expect(change()).rejects.toMatchObject({ code: 'aborted' });
+    // Timers run: the overdue renewal goes first and succeeds (nobody took the lease).
+    await clock.advanceAsync(0);
+    expect(a.elector.holdsLease()).toBe(true);
+    await change();
+    expect(fake.operations()).toEqual(['CreateRule', 'CreateRule']);
+    a.stop.abort();
+    await a.done;
+  });
+
+  it.each([
+    ['forward', 3_600_000],
+    ['back', -3_600_000],
+  ])('times lease expiry on the monotonic clock: the wall clock set an hour %s changes nothing', async (_direction, stepMs) => {
+    const a = await start('a');
+    const b = await start('b');
+    await clock.advanceAsync(100_000);
+    // a renewed at 100 s, b saw it at 100 s; then a dies without releasing the lease.
+    a.stop.abort();
+    await a.done;
+    clock.stepWall(stepMs);
+
+    await clock.advanceAsync(29_999);
+    expect(b.elector.isLeader).toBe(false);
+    await clock.advanceAsync(1);
+    expect(b.elector.isLeader).toBe(true);
+    expect(events).toEqual(['0s a started', '100s a stopped', `${130 + stepMs / 1000}s b started`]);
+    b.stop.abort();
+    await b.done;
   });
 
   it('refuses durations that break lease > renew deadline > retry period', () => {

@@ -130,6 +130,43 @@ describe('WorkQueue', () => {
     expect(q.depth).toBe(1);
   });
 
+  it('backs off repeated throttling from its hint, doubling to the 5 minute cap, never sooner than the hint', async () => {
+    for (const [random, expected] of [
+      [0, [30_000, 60_000, 120_000, 240_000, 270_000, 270_000]],
+      [0.999_999, [33_000, 66_000, 132_000, 264_000, 300_000, 300_000]],
+    ] as const) {
+      const clock = new FakeClock();
+      const q = new WorkQueue({ clock, random: () => random });
+      const delays: number[] = [];
+      while (delays.length < expected.length) {
+        q.addRateLimited('shop', 'change', { atLeastMs: 30_000 });
+        let waited = 0;
+        while (q.depth === 0) {
+          clock.advance(1_000);
+          waited += 1_000;
+        }
+        delays.push(waited);
+        expect(await q.get()).toBe('shop');
+        q.done('shop');
+      }
+      expect(delays).toEqual(expected);
+    }
+  });
+
+  it('spreads keys throttled together, so they do not all come back at the same moment', () => {
+    const clock = new FakeClock();
+    const draws = [0.1, 0.9];
+    const q = new WorkQueue({ clock, random: () => draws.shift() ?? 0 });
+    q.addRateLimited('shop', 'change', { atLeastMs: 30_000 });
+    q.addRateLimited('blog', 'change', { atLeastMs: 30_000 });
+    clock.advance(30_000);
+    expect(q.depth).toBe(0);
+    clock.advance(1_000);
+    expect(q.depth).toBe(1);
+    clock.advance(2_000);
+    expect(q.depth).toBe(2);
+  });
+
   it('keeps backoff per key: one failing key does not slow another', () => {
     const clock = new FakeClock();
     const q = queue(clock);

@@ -1,6 +1,8 @@
 // The per-group engine against a recording fake: a failure is a value and stays in its
 // group, a group with no member is deleted only on the caller's word, and the certificate
 // cleanup waits for every group to converge.
+import { TlsBundle } from '../../../src/certificates/secret.js';
+import { AlbatrossError } from '../../../src/model/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { reconcileCluster } from '../../../src/pipeline/cluster.js';
 import { reconcileDeps, reconcileGroup } from '../../../src/pipeline/reconcile.js';
@@ -113,4 +115,40 @@ test('a group that is only in AWS is planned for deletion when the view is compl
   const result = await reconcileCluster(view, deps(fake));
   expect(result.groups.map((g) => g.name)).toEqual(['a', 'b', 'old']);
   expect(result.groups[2]?.changes.map((c) => `${c.action} ${c.kind} ${c.id}`)).toEqual(['delete load-balancer loadbalancer']);
+});
+
+describe('a run with a signal (the controller session)', () => {
+  const bundle = new TlsBundle({
+    secret: 'shop/shop-tls',
+    certificatePem: 'cert one',
+    chainPem: '',
+    privateKeyPem: 'key one',
+    names: ['shop.example.com'],
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    notAfter: new Date('2027-01-01T00:00:00Z'),
+    subject: 'CN=shop.example.com',
+    keyAlgorithm: 'EC_prime256v1',
+  });
+
+  test('imports no certificate once the signal aborted while it read what was imported', async () => {
+    const session = new AbortController();
+    const fake = fakeAws((operation) => {
+      if (operation === 'GetResources') {
+        // Leadership ends while the read is out; its answer still arrives.
+        session.abort(new AlbatrossError('aborted', 'lost leadership: renew deadline passed'));
+        return { ResourceTagMappingList: [] };
+      }
+      return { CertificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/new' };
+    });
+    const runDeps = reconcileDeps(fake.aws, { clusterName: 'prod', vpcId: 'vpc-1', mode: 'apply', logger: silentLogger(), signal: session.signal });
+
+    // Whether the registry reports the abort as a failure of the import or as a throw.
+    const codes = await runDeps.certificates.ensure([bundle], () => false, 'apply').then(
+      (ensured) => ensured.failures.map((f) => f.code),
+      (err: unknown) => [(err as AlbatrossError).code],
+    );
+    expect(codes).toEqual(['aborted']);
+    await expect(runDeps.issuedCertificates()).rejects.toMatchObject({ code: 'aborted' });
+    expect(fake.operations()).toEqual(['GetResources']);
+  });
 });
