@@ -141,7 +141,11 @@ test('an Ingress moved to another group leaves the old one, which loses its rule
   await eventually('the api rule gone from shop', async () => ((await routeOf('/v2/x')).includes('api') ? undefined : true));
   await eventually('api served by the other group', async () => ((await routeOf('/v2/x', 'other')).includes('api') ? true : undefined));
   // The old group let it go once it had removed its rules: only the new group is recorded.
-  await eventually('only the new group recorded', async () => ((await readIngress('api'))?.metadata?.finalizers?.join() === 'group.albatross.dev/other' ? true : undefined));
+  const finalizers = await eventually('the old group no longer recorded', async () => {
+    const found = (await readIngress('api'))?.metadata?.finalizers ?? [];
+    return found.includes('group.albatross.dev/shop') ? undefined : found;
+  });
+  expect(finalizers).toEqual(['group.albatross.dev/other']);
 }, 60_000);
 
 test('deleting Ingresses cleans AWS and then lets them go', async () => {
