@@ -31,7 +31,7 @@ const endpoint: string = process.env['AWS_ENDPOINT_URL'] ?? '';
 if (endpoint === '') throw new Error('AWS_ENDPOINT_URL must name the emulator');
 const region = process.env['AWS_REGION'] ?? 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const only = new Set((process.env['BENCH_CONTROLLER'] ?? 'memory,groups').split(','));
+const only = new Set((process.env['BENCH_CONTROLLER'] ?? 'memory,list,groups').split(','));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 const CONCURRENCY = 16;
@@ -52,6 +52,7 @@ try {
   await networking.createIngressClass({ body: { metadata: { name: 'albatross' }, spec: { controller: 'albatross.dev/alb' } } });
   const leader = leaderElection(kc);
   if (only.has('memory')) await memory();
+  if (only.has('list')) await list();
   if (only.has('groups')) await groups();
   console.log(JSON.stringify({ scenario: 'leader-election', ...(await leader.stop()) }));
 } finally {
@@ -125,6 +126,27 @@ async function memory(): Promise<void> {
       targetMiB: { steady: 250, peak: 375 },
     }),
   );
+}
+
+/**
+ * 5,000 Ingresses listed by a standby: 3,000 more, in 300 namespaces and groups of 10, beside
+ * the memory scenario's 2,000 (or alone, when that one did not run). The figure to watch is the
+ * longest event-loop block while the caches fill.
+ */
+async function list(): Promise<void> {
+  const namespaces = Array.from({ length: 300 }, (_, n) => `list-${n}`);
+  await bulk(namespaces, CONCURRENCY, async (name) => await core.createNamespace({ body: { metadata: { name } } }));
+  const ingresses = namespaces.flatMap((ns, n) => Array.from({ length: 10 }, (_, i) => ingress(ns, `app-${i}`, `list-${n}`, i, [`svc-${i}`])));
+  await bulk(ingresses, CONCURRENCY, async (body) => await networking.createNamespacedIngress({ namespace: body.metadata?.namespace ?? '', body }));
+  const lease = 'bench-list-held';
+  await kc.makeApiClient(CoordinationV1Api).createNamespacedLease({
+    namespace: 'default',
+    body: { metadata: { name: lease }, spec: { holderIdentity: 'someone-else', leaseDurationSeconds: 3600, acquireTime: new V1MicroTime(), renewTime: new V1MicroTime() } },
+  });
+  const flags = (process.env['BENCH_NODE_FLAGS'] ?? imageNodeFlags().join(' ')).split(' ').filter((f) => f !== '');
+  const child = await execFileAsync(process.execPath, ['--expose-gc', ...flags, join(import.meta.dirname, 'controller-memory.js'), envtest.kubeconfigPath, lease], { env: process.env, maxBuffer: 1024 * 1024 });
+  const measured = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as { cached?: object; syncMs?: number; eventLoopDuringSyncMs?: object };
+  console.log(JSON.stringify({ scenario: 'list', cached: measured.cached, syncMs: measured.syncMs, eventLoopDuringSyncMs: measured.eventLoopDuringSyncMs, targetMaxBlockMs: 100 }));
 }
 
 // --- 2. and 3. restart and latency with 200 converged groups --------------------------------

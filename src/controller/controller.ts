@@ -201,6 +201,8 @@ export class Controller {
         const names = await listGroups(session.aws, this.options.clusterName);
         for (const name of names) if (this.store.group(name) === undefined) this.enqueue(name, { kind: 'full' }, 'resync');
         failures = 0;
+        // With no group to reconcile, the workers never reach the cleanup: the scan does.
+        if (session.queue.depth === 0 && session.queue.inFlight === 0) await this.cleanCertificates(session);
         waitMs = jitter(this.options.syncPeriodMs);
       } catch (err) {
         if (signal.aborted) return;

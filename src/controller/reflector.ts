@@ -43,7 +43,11 @@ export interface ReflectorOptions {
   readonly remember?: (object: KubeObject) => KubeObject;
   /** Objects handed on in one go during a list, before the event loop is let run. @default 100 */
   readonly listBatch?: number;
-  /** Page size of the initial and every later list. @default 500 */
+  /**
+   * Page size of the initial and every later list. Small, because the client turns a whole
+   * page into typed objects in one go: 500 EndpointSlices of 10 endpoints held the event loop
+   * about 100 ms under `--lite-mode` (docs/performance.md). @default 100
+   */
   readonly pageSize?: number;
   /** A list or watch that fails outright is tried again after this, doubling to 30 s. @default 1000 */
   readonly firstBackoffMs?: number;
@@ -158,7 +162,7 @@ export class Reflector {
     let token: string | undefined;
     let version = '';
     do {
-      const page = await this.options.listPage(token, this.options.pageSize ?? 500);
+      const page = await this.options.listPage(token, this.options.pageSize ?? 100);
       for (const item of page.items) {
         const object = this.keep(item as KubeObject);
         seen.set(keyOf(object), object);

@@ -478,7 +478,7 @@ describe('installed into the API server (RBAC on)', () => {
       await applyIngress(kc, { ...shop, spec: { ...shop.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
       const created = await whileRunning('the status hostname', async () => ((await read())?.status?.loadBalancer?.ingress?.[0]?.hostname === undefined ? undefined : await read()));
       expect(created?.status?.loadBalancer?.ingress?.[0]?.hostname).toMatch(/\.elb\.amazonaws\.com$/);
-      expect(created?.metadata?.finalizers).toContain('albatross.dev/aws-resources');
+      expect(created?.metadata?.finalizers).toContain('albatross.dev/resources');
 
       // Change: a second path; the same "converged" Event again, counted on the first.
       const changed = ingress({ namespace: APP_NS, name: 'shop', host: 'shop.example.com', annotations: { scheme: 'internet-facing' }, paths: [{ path: '/', service: 'web' }, { path: '/api', service: 'web' }] });
