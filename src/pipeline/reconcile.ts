@@ -18,6 +18,8 @@ import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } f
 import { describeOperation, type Change } from '../plan/describe.js';
 import { diffStack, type DiffContext } from '../plan/diff.js';
 import { releaseDeparted } from '../plan/release.js';
+import { ruleIngress } from '../plan/rules.js';
+import { compareStrings } from '../model/compare.js';
 import { translateGroup } from '../translate/translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
 
@@ -175,6 +177,11 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     errors.push(...discovered.errors);
   }
   const actual = await observeGroup(aws, clusterName, name, interestOf(stack));
+  // An Ingress held elsewhere (invalid, its class missing) keeps its rules here too: its group
+  // may be unknown (a typo in group.name on an Ingress with no finalizer, as read from files).
+  const members = new Set(memberKeys);
+  const heldElsewhere = [...new Set((actual?.rules ?? []).flatMap((r) => ruleIngress(r) ?? []))].filter((key) => !members.has(key) && view.placement(key).kind === 'held');
+  if (stack !== null && heldElsewhere.length > 0) stack = { ...stack, frozenIngresses: [...stack.frozenIngresses, ...heldElsewhere].sort(compareStrings) };
   const before = (actual?.listeners ?? []).flatMap((l) => l.certificateArns);
   const loadBalancer = lbOf(actual);
   const previousDnsName = actual?.loadBalancer?.dnsName ?? null;
@@ -192,10 +199,11 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     certificates: { inUse: before, before },
   });
 
-  if (stack === null && memberKeys.length > 0) {
-    // Every member is invalid: AWS stays exactly as it is until one is fixed or deleted, except
-    // for what it still holds for Ingresses that left the group.
-    const departures = actual === null ? [] : releaseDeparted(actual, new Set(memberKeys));
+  if (stack === null && (memberKeys.length > 0 || heldElsewhere.length > 0)) {
+    // Every member is invalid (or the only Ingress left is one held elsewhere): AWS stays exactly
+    // as it is until one is fixed or deleted, except for what it still holds for Ingresses that
+    // left the group.
+    const departures = actual === null ? [] : releaseDeparted(actual, new Set([...memberKeys, ...heldElsewhere]));
     if (deps.mode === 'plan' || departures.length === 0) {
       return { ...leaveAsIs('no member Ingress is valid'), changes: departures.map(describeOperation), released: deps.mode === 'apply' };
     }

@@ -65,6 +65,40 @@ describe('containment of bad input', () => {
     expect((await requireAlb(cluster, 'shop')).arn).toBe(alb.arn);
   });
 
+  it('a typo in group.name keeps the rules and the load balancer, even for the only member, with an error naming the value', async () => {
+    await cluster.run(snapshot({ ingresses: [web(), api()], services, endpointSlices: slices }));
+    const before = await requireAlb(cluster, 'shop');
+    const apiRoute = route(before, 80, 'shop.example.com', '/api/v1');
+
+    // Beside a valid member: the group is applied, the typo'd member's rules stay.
+    const typo = await cluster.run(snapshot({ ingresses: [web(), api({ 'group.name': 'Shop_Typo' })], services, endpointSlices: slices }));
+    expect(typo.errors).toEqual([expect.objectContaining({ ingress: 'shop/api', message: expect.stringContaining('group.name: "Shop_Typo"') })]);
+    expect(cluster.aws.calls.changing).toBe(0);
+    expect(route(await requireAlb(cluster, 'shop'), 80, 'shop.example.com', '/api/v1')).toBe(apiRoute);
+
+    // The only member: the load balancer stays.
+    await cluster.run(snapshot({ ingresses: [api({ 'group.name': 'Shop_Typo' })], services, endpointSlices: slices }));
+    const after = await requireAlb(cluster, 'shop');
+    expect(after.arn).toBe(before.arn);
+    expect(route(after, 80, 'shop.example.com', '/api/v1')).toBe(apiRoute);
+    // The web member is gone for good, so its rule went; the frozen one's stayed.
+    expect(route(after, 80, 'shop.example.com', '/')).not.toMatch(/k8s-shop-web-/);
+  });
+
+  it('removes the rules of a deleted member while every other member is frozen', async () => {
+    await cluster.run(snapshot({ ingresses: [web(), api()], services, endpointSlices: slices }));
+    const before = await requireAlb(cluster, 'shop');
+    const apiRoute = route(before, 80, 'shop.example.com', '/api/v1');
+    expect(route(before, 80, 'shop.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
+
+    const result = await cluster.run(snapshot({ ingresses: [api({ scheme: 'public' })], services, endpointSlices: slices }));
+    expect(result.groups).toEqual([expect.objectContaining({ name: 'shop', leftAsIs: 'no member Ingress is valid', released: true })]);
+    const after = await requireAlb(cluster, 'shop');
+    expect(after.arn).toBe(before.arn);
+    expect(route(after, 80, 'shop.example.com', '/api/v1')).toBe(apiRoute);
+    expect(route(after, 80, 'shop.example.com', '/')).not.toMatch(/k8s-shop-web-/);
+  });
+
   it('reports the later member of a group that asks for a different scheme, and applies the rest', async () => {
     const result = await cluster.run(
       snapshot({ ingresses: [web({ scheme: 'internet-facing' }), api({ scheme: 'internal', 'group.order': '9' })], services, endpointSlices: slices }),
