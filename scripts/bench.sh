@@ -5,7 +5,8 @@
 # empty account and beside 500 foreign load balancers and target groups and 100 foreign
 # certificates; (4) controller mode against a kube-apiserver + etcd started here (skipped, saying
 # how to get them, without the binaries of scripts/k8s-binaries.sh): memory of the caches with
-# 2,000 Ingresses / 5,000 Services / 50,000 endpoints, restart and change latency with 200
+# 2,000 Ingresses / 5,000 Services / 50,000 endpoints, the event-loop block while listing 5,000
+# Ingresses, restart and change latency with 200
 # converged groups, Lease requests of two replicas. Results: docs/performance.md.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -142,7 +142,7 @@ export class Controller {
       await Promise.all(watching);
       return;
     }
-    this.logger.info({ groups: this.store.grouping().groups.length }, 'caches synced');
+    this.logger.info({ groups: this.store.counts().groups }, 'caches synced');
     this.updateManaged();
 
     if (this.options.leaderElection === null) {
