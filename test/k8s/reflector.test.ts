@@ -1,9 +1,10 @@
 // The controller's caches against a real API server: the initial list comes in pages, and a
 // watch that resumes from a resourceVersion the server no longer has (410 Gone) lists again,
-// reporting every object that changed or vanished meanwhile, so no event is lost.
+// reporting every object that changed or vanished meanwhile, so no event is lost; what the
+// reflector itself remembers of each object can be less than what it hands on.
 import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { Reflector } from '../../src/controller/reflector.js';
+import { metadataOnly, Reflector } from '../../src/controller/reflector.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { eventually } from './cluster.js';
 import { startEnvtest, type Envtest } from './envtest.js';
@@ -29,8 +30,9 @@ test('lists in pages, then survives an expired watch without losing a change', a
   const limit = pLimit(8);
   await Promise.all(Array.from({ length: 25 }, (_, i) => limit(() => core.createNamespacedService({ namespace: ns, body: service(`first-${i}`) }))));
 
-  const cache = new Map<string, { annotations: Record<string, string> | undefined; managed: boolean }>();
+  const cache = new Map<string, { annotations: Record<string, string> | undefined; managed: boolean; spec: boolean }>();
   const deleted: string[] = [];
+  const deletedWithSpec: boolean[] = [];
   const pages: (string | undefined)[] = [];
   const reflector = new Reflector(
     env.kubeConfig,
@@ -45,13 +47,16 @@ test('lists in pages, then survives an expired watch without losing a change', a
       },
       onUpsert: (o) => {
         const s = o as V1Service;
-        cache.set(s.metadata?.name ?? '', { annotations: s.metadata?.annotations, managed: s.metadata?.managedFields !== undefined });
+        cache.set(s.metadata?.name ?? '', { annotations: s.metadata?.annotations, managed: s.metadata?.managedFields !== undefined, spec: s.spec !== undefined });
       },
       onDelete: (o) => {
         const s = o as V1Service;
         cache.delete(s.metadata?.name ?? '');
         deleted.push(s.metadata?.name ?? '');
+        deletedWithSpec.push(s.spec !== undefined);
       },
+      // Remembered by metadata alone, as Secrets are: handed on whole all the same.
+      remember: metadataOnly,
       firstBackoffMs: 100,
     },
     silentLogger(),
@@ -63,7 +68,7 @@ test('lists in pages, then survives an expired watch without losing a change', a
   await reflector.waitForSync();
   expect(pages).toEqual([undefined, expect.any(String), expect.any(String)]);
   expect(cache.size).toBe(25);
-  expect(cache.get('first-0')).toEqual({ annotations: {}, managed: false });
+  expect(cache.get('first-0')).toEqual({ annotations: {}, managed: false, spec: true });
 
   // when: the watch is away while changes happen and the server compacts its history,
   // including a deletion
@@ -80,6 +85,8 @@ test('lists in pages, then survives an expired watch without losing a change', a
   await eventually('the relist', () => Promise.resolve(cache.size === 64 ? true : undefined), 60_000);
   expect(reflector.lists).toBe(2);
   expect(deleted).toEqual(['first-3']);
+  // what vanished is reported from what the reflector remembered: metadata, no spec
+  expect(deletedWithSpec).toEqual([false]);
   // and watching goes on after the relist
   await core.createNamespacedService({ namespace: ns, body: service('after') });
   await eventually('a watched add after the relist', () => Promise.resolve(cache.has('after') ? true : undefined));
