@@ -2,6 +2,9 @@
 // EndpointSlice, a Secret or an IngressClass touches, kept current as objects come and go.
 import type { V1Ingress } from '@kubernetes/client-node';
 import { ClusterStore } from '../../../src/cluster/view.js';
+import { groupIngresses, type Grouping } from '../../../src/ingress/group.js';
+import { paramsOfIngress } from '../../../src/ingress/params.js';
+import { prng } from '../translate/reference-precedence.js';
 import { endpointSlice, ingress, ingressClass, ingressClassParams, namespace, service } from '../factories.js';
 
 function withTls(base: V1Ingress, secretName: string): V1Ingress {
@@ -166,5 +169,76 @@ describe('IngressClassParams and Namespaces', () => {
     s.setIngressClassParamsServed(false);
     expect(s.group('shop/cart')?.members.map((m) => m.key)).toEqual(['shop/cart']);
     expect(s.group('shop/cart')?.members[0]?.params).toBeUndefined();
+  });
+});
+
+describe('incremental grouping', () => {
+  // The store places Ingresses again only when they, their class, params or namespace change;
+  // after any sequence of changes its grouping must equal grouping everything from scratch.
+  const classNames = ['alb', 'other', 'params', 'gone'];
+  const namespaces = ['a', 'b'];
+
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])('random changes, seed %i: the store groups as groupIngresses does from scratch', (seed) => {
+    const rand = prng(seed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+    const s = new ClusterStore();
+    const ingresses = new Map<string, V1Ingress>();
+    for (let step = 0; step < 300; step++) {
+      const what = rand();
+      if (what < 0.5) {
+        const name = `i${Math.floor(rand() * 12)}`;
+        const ns = pick(namespaces);
+        const annotations: Record<string, string> = {};
+        if (rand() < 0.6) annotations['group.name'] = pick(['g1', 'g2', 'Bad_Name']);
+        if (rand() < 0.2) annotations['group.order'] = pick(['1', 'x']);
+        const finalizers = rand() < 0.4 ? [pick(['group.albatross.dev/g1', 'group.albatross.dev/g2', 'albatross.dev/resources', 'albatross.dev/aws-resources'])] : undefined;
+        const object = ingress({
+          namespace: ns,
+          name,
+          className: rand() < 0.2 ? null : pick(classNames),
+          annotations,
+          ...(finalizers === undefined ? {} : { finalizers }),
+          deleting: rand() < 0.1,
+          ...(rand() < 0.3 ? { paths: [{ path: '/', service: pick(['web', 'api']) }] } : {}),
+        });
+        ingresses.set(`${ns}/${name}`, object);
+        s.upsert({ kind: 'Ingress', object });
+      } else if (what < 0.6) {
+        const key = `${pick(namespaces)}/i${Math.floor(rand() * 12)}`;
+        ingresses.delete(key);
+        s.remove('Ingress', key);
+      } else if (what < 0.8) {
+        const name = pick(classNames.slice(0, 3));
+        if (rand() < 0.25) s.remove('IngressClass', name);
+        else
+          s.upsert({
+            kind: 'IngressClass',
+            object: ingressClass({
+              name,
+              ...(name === 'other' && rand() < 0.5 ? { controller: 'example.com/other' } : {}),
+              ...(name === 'params' ? { params: 'p' } : {}),
+              ...(rand() < 0.3 ? { isDefault: true } : {}),
+            }),
+          });
+      } else if (what < 0.9) {
+        if (rand() < 0.3) s.remove('IngressClassParams', 'p');
+        else s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('p', rand() < 0.5 ? { group: { name: 'pg' } } : { namespaceSelector: { matchLabels: { team: 'a' } } }) });
+      } else {
+        s.upsert({ kind: 'Namespace', object: namespace(pick(namespaces), rand() < 0.5 ? { team: 'a' } : {}) });
+      }
+    }
+    const scratch = new ClusterStore();
+    for (const c of s.ingressClasses()) scratch.upsert({ kind: 'IngressClass', object: c });
+    const params = s.ingressClassParams('p');
+    if (params !== undefined) scratch.upsert({ kind: 'IngressClassParams', object: params });
+    for (const ns of namespaces) {
+      const kept = s.namespace(ns);
+      if (kept !== undefined) scratch.upsert({ kind: 'Namespace', object: kept });
+    }
+    const paramsSource = { ingressClasses: s.ingressClasses(), ingressClassParams: (name: string) => s.ingressClassParams(name), namespaceLabels: (name: string) => s.namespace(name)?.metadata?.labels ?? {} };
+    const expected = groupIngresses([...ingresses.values()], { ingressClasses: s.ingressClasses(), paramsOf: (i) => paramsOfIngress(i, paramsSource) });
+    const shape = (g: Grouping): unknown => g.groups.map((x) => [x.name, x.members.map((m) => [m.key, m.order]), x.rejected.map((r) => r.message)]);
+    expect(shape(s.grouping())).toEqual(shape(expected));
+    expect(s.counts()).toEqual({ groups: expected.groups.length, members: expected.groups.reduce((n, g) => n + g.members.length, 0) });
   });
 });
