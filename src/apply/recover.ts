@@ -19,7 +19,7 @@ import { OwnershipTag } from '../model/ids.js';
 import type { Tags } from '../model/resources.js';
 import { describeElbv2Tags } from '../observe/tags.js';
 
-const ownershipKeys = [OwnershipTag.cluster, OwnershipTag.group, OwnershipTag.resource] as const;
+const ownershipKeys = [OwnershipTag.cluster, OwnershipTag.group, OwnershipTag.ingressClass, OwnershipTag.resource] as const;
 
 function sameOwner(found: Readonly<Record<string, string>>, wanted: Tags): boolean {
   return ownershipKeys.every((k) => found[k] === wanted[k]);

@@ -2,13 +2,13 @@
 // object to the Ingress groups that use it. The CLI fills one from files; the controller keeps
 // one current from its watches. Nothing downstream knows which.
 import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
-import { DefaultClassAnnotation } from '../ingress/class.js';
+import { DefaultClassAnnotation, defaultClassOfOurs } from '../ingress/class.js';
 import { excluded } from '../ingress/errors.js';
 import { recordedGroups } from '../ingress/finalizers.js';
 import { assembleGroup, placeIngress, type GroupMember, type Grouping, type IngressGroup, type Placement } from '../ingress/group.js';
 import { paramsOfIngress, paramsReferenceOf, type ParamsSource, type V1IngressClassParams } from '../ingress/params.js';
 import { compareStrings } from '../model/compare.js';
-import { objectKey } from '../model/ids.js';
+import { GroupKey, objectKey } from '../model/ids.js';
 import type { IngressError, ObjectKey } from '../model/resources.js';
 import { referencesOf, type IngressReferences } from './references.js';
 
@@ -49,6 +49,12 @@ export interface ClusterView {
   holders(group: string): ReadonlySet<ObjectKey>;
   /** Every group recorded on some Ingress's finalizers. */
   recordedGroupNames(): readonly string[];
+  /**
+   * The explicit group (`<class>:<name>`) that takes over the AWS resources of `name` made
+   * before groups were keyed by class: of the groups named `name` now, the one whose class
+   * sorts first. `undefined` when no group has that name.
+   */
+  adopterOf(name: string): string | undefined;
   /** Groups with a member whose backends (paths, default backend, forward actions) name the Service. */
   groupsUsingService(namespace: string, name: string): ReadonlySet<string>;
   /** Groups using the Service the slice belongs to. */
@@ -339,6 +345,15 @@ export class ClusterStore implements ClusterView {
     return [...this.holderMap.keys()].sort(compareStrings);
   }
 
+  adopterOf(name: string): string | undefined {
+    let first: string | undefined;
+    for (const key of this.groupKeys.keys()) {
+      const tags = GroupKey.tags(key);
+      if (tags.ingressClass !== undefined && tags.group === name && (first === undefined || compareStrings(key, first) < 0)) first = key;
+    }
+    return first;
+  }
+
   /** Groups with a member or a held Ingress, and Ingresses that are members, for the controller's gauges. O(1). */
   counts(): { readonly groups: number; readonly members: number } {
     return { groups: this.groupKeys.size, members: this.memberCount };
@@ -381,6 +396,7 @@ export class ClusterStore implements ClusterView {
       ingressClasses: this.ingressClasses(),
       paramsOf: this.paramsServed ? (ingress: V1Ingress) => paramsOfIngress(ingress, this.paramsSource()) : undefined,
     };
+    const defaultClass = defaultClassOfOurs(source.ingressClasses);
     const share = (key: ObjectKey, placed: Placed, by: 1 | -1): void => {
       const placedIn = placed.placement.kind === 'member' ? [placed.placement.group] : placed.placement.kind === 'held' ? placed.placement.groups : [];
       if (placed.placement.kind === 'member') this.memberCount += by;
@@ -418,7 +434,7 @@ export class ClusterStore implements ClusterView {
         this.placed.delete(key);
         continue;
       }
-      const after: Placed = { placement: placeIngress(ingress, source), refs: referencesOf(ingress), recorded: recordedGroups(ingress) };
+      const after: Placed = { placement: placeIngress(ingress, source), refs: referencesOf(ingress), recorded: recordedGroups(ingress, defaultClass) };
       this.placed.set(key, after);
       share(key, after, 1);
     }

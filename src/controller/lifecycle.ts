@@ -11,6 +11,7 @@
 import type { V1Ingress } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ClusterView } from '../cluster/view.js';
+import { defaultClassOfOurs } from '../ingress/class.js';
 import { annotatedGroup, groupFinalizer, LegacyFinalizer } from '../ingress/finalizers.js';
 import type { IngressError, ObjectKey } from '../model/resources.js';
 import type { GroupResult } from '../pipeline/reconcile.js';
@@ -34,8 +35,7 @@ export class IngressLifecycle {
 
   /**
    * Records the group on the members about to be applied: its finalizer goes on before the
-   * group's first change in AWS. The legacy finalizer, where it stands for this group, is
-   * replaced in the same write.
+   * group's first change in AWS. The legacy finalizer is replaced in the same write.
    * @throws the API server's error; the reconcile then stops before any AWS change
    */
   async record(group: string, members: readonly ObjectKey[]): Promise<void> {
@@ -43,7 +43,8 @@ export class IngressLifecycle {
     for (const key of members) {
       const ingress = this.view.ingress(key);
       if (ingress === undefined) continue;
-      const legacy = (ingress.metadata?.finalizers ?? []).includes(LegacyFinalizer) && annotatedGroup(ingress) === group;
+      // The legacy finalizer said only "some group"; the group the Ingress is in now says which.
+      const legacy = (ingress.metadata?.finalizers ?? []).includes(LegacyFinalizer);
       await this.writes.editFinalizers(ingress, { add: [finalizer], ...(legacy ? { remove: [LegacyFinalizer] } : {}) });
     }
   }
@@ -92,7 +93,7 @@ export class IngressLifecycle {
     const ingress = this.view.ingress(key);
     if (ingress === undefined) return;
     if (!isDeleting(ingress) && this.view.placement(key).kind === 'none') await this.writes.clearHostname(ingress, ours);
-    const legacy = (ingress.metadata?.finalizers ?? []).includes(LegacyFinalizer) && annotatedGroup(ingress) === group;
+    const legacy = (ingress.metadata?.finalizers ?? []).includes(LegacyFinalizer) && annotatedGroup(ingress, defaultClassOfOurs(this.view.ingressClasses())) === group;
     await this.writes.editFinalizers(ingress, { remove: [groupFinalizer(group), ...(legacy ? [LegacyFinalizer] : [])] });
     this.logger.info({ group, ingress: key }, 'removed finalizer: the group holds nothing more for this Ingress');
   }

@@ -48,6 +48,19 @@ export type ClassOwnership =
       readonly reason: string;
     };
 
+/** The class an Ingress names: `spec.ingressClassName`, else the legacy annotation; `undefined` for the default class. */
+export function referencedClassName(ingress: V1Ingress): string | undefined {
+  const className = ingress.spec?.ingressClassName;
+  if (typeof className === 'string' && className !== '') return className;
+  const legacy = annotationsOf(ingress)[LegacyClassAnnotation];
+  return legacy === undefined || legacy === '' ? undefined : legacy;
+}
+
+/** The name of the default IngressClass of ours (the first by name, as `classOwnership` picks it); `undefined` when none is. */
+export function defaultClassOfOurs(ingressClasses: readonly V1IngressClass[]): string | undefined {
+  return ingressClasses.find((c) => annotationsOf(c)[DefaultClassAnnotation] === 'true' && isOurIngressClass(c))?.metadata?.name;
+}
+
 /** Decides `ClassOwnership` by `spec.ingressClassName`, else the legacy annotation, else the default class. */
 export function classOwnership(ingress: V1Ingress, ingressClasses: readonly V1IngressClass[]): ClassOwnership {
   const className = ingress.spec?.ingressClassName;

@@ -1,13 +1,14 @@
-// Sorts our Ingresses into groups: the `group.name` annotation names an explicit group,
-// otherwise an Ingress is a group of its own named `namespace/name`. Members are ordered by
+// Sorts our Ingresses into groups: the `group.name` annotation names an explicit group of the
+// Ingress's class (`<class>:<group.name>`), otherwise an Ingress is a group of its own named
+// `namespace/name`. Members are ordered by
 // `group.order`, then by `namespace/name`; groups by name. The IngressClassParams of an
 // Ingress's class, when it has them, decide its group first and may leave it out.
 import type { V1Ingress, V1IngressClass } from '@kubernetes/client-node';
 import { compareStrings } from '../model/compare.js';
 import type { IngressError, ObjectKey } from '../model/resources.js';
-import { objectKey } from '../model/ids.js';
+import { GroupKey, objectKey } from '../model/ids.js';
 import { annotationsOf, parseGroupName, parseGroupOrder } from './annotations.js';
-import { classOwnership } from './class.js';
+import { classOwnership, defaultClassOfOurs } from './class.js';
 import { excluded } from './errors.js';
 import { recordedGroups } from './finalizers.js';
 import type { ClassParams, IngressParams } from './params.js';
@@ -78,7 +79,7 @@ export function placeIngress(ingress: V1Ingress, source: PlacementSource): Place
   const ownership = classOwnership(ingress, source.ingressClasses);
   if (ownership.kind === 'theirs') return none;
   if (ownership.kind === 'unknown') {
-    const recorded = recordedGroups(ingress);
+    const recorded = recordedGroups(ingress, defaultClassOfOurs(source.ingressClasses));
     if (recorded.length === 0) return none;
     return { kind: 'held', groups: recorded, problem: `${ownership.reason}; its rules stay as they are in AWS, and its finalizer stays, until the class exists again or the Ingress names another class` };
   }
@@ -87,10 +88,11 @@ export function placeIngress(ingress: V1Ingress, source: PlacementSource): Place
   const annotations = annotationsOf(ingress);
   const name = fromParams === undefined ? parseGroupName(annotations) : { ok: true as const, value: fromParams };
   if (!name.ok) {
-    const recorded = recordedGroups(ingress);
+    const recorded = recordedGroups(ingress, defaultClassOfOurs(source.ingressClasses));
     return { kind: 'held', groups: recorded.length > 0 ? recorded : [key], problem: params.kind === 'excluded' ? params.problem : name.error };
   }
-  const group = name.value ?? key;
+  // A group belongs to one class: the same group.name in another class is another group.
+  const group = name.value === undefined ? key : GroupKey.explicit(ownership.ingressClass.metadata?.name ?? '', name.value);
   if (params.kind === 'excluded') return { kind: 'held', groups: [group], problem: params.problem };
   const order = parseGroupOrder(annotations);
   if (!order.ok) return { kind: 'held', groups: [group], problem: order.error };

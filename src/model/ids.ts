@@ -8,6 +8,41 @@ export const OwnershipTag = {
   resource: 'albatross.dev/resource',
   /** On listener rules only: the Ingress (`namespace/name`) whose path the rule serves. */
   ingress: 'albatross.dev/ingress',
+  /**
+   * On every resource of an explicit group (`group.name`): the IngressClass of the group, since
+   * a group belongs to one class. Absent on the resources of an Ingress that is a group of its
+   * own, and on explicit groups made before groups were keyed by class (adopted on their next
+   * reconcile; see `GroupKey`).
+   */
+  ingressClass: 'albatross.dev/ingress-class',
+} as const;
+
+/**
+ * A group's key, what the pipeline, the queue and the CLI's output name it by:
+ * - `<namespace>/<name>` for an Ingress that is a group of its own;
+ * - `<IngressClass>:<group.name>` for an explicit group: the same `group.name` in two classes
+ *   makes two groups, so a class's params and `namespaceSelector` bound who may join;
+ * - `<group.name>` alone for an explicit group found in AWS without the class tag (made by an
+ *   earlier version), until a group of that name adopts it.
+ * Neither part can contain the other's separator: namespaces, names and classes are DNS names
+ * and `group.name` is `[a-z0-9.-]`.
+ */
+export const GroupKey = {
+  explicit: (ingressClass: string, name: string): string => `${ingressClass}:${name}`,
+  /** The `albatross.dev/group` and `albatross.dev/ingress-class` tag values of a group key. */
+  tags(key: string): { readonly group: string; readonly ingressClass?: string } {
+    const colon = key.indexOf(':');
+    return colon < 0 || key.includes('/') ? { group: key } : { group: key.slice(colon + 1), ingressClass: key.slice(0, colon) };
+  },
+  /** The group key of a resource's tags; `undefined` without a group tag. */
+  ofTags(tags: Readonly<Record<string, string>>): string | undefined {
+    const group = tags[OwnershipTag.group];
+    if (group === undefined) return undefined;
+    const ingressClass = tags[OwnershipTag.ingressClass];
+    return ingressClass === undefined ? group : `${ingressClass}:${group}`;
+  },
+  /** Whether the key names an explicit group found without its class (made by an earlier version). */
+  isLegacy: (key: string): boolean => !key.includes('/') && !key.includes(':'),
 } as const;
 
 export const ResourceId = {

@@ -29,7 +29,7 @@ import type {
   ActualTargetGroup,
 } from '../model/actual.js';
 import { compareStrings } from '../model/compare.js';
-import { OwnershipTag } from '../model/ids.js';
+import { GroupKey, OwnershipTag } from '../model/ids.js';
 import type { ProtocolVersion, SecurityGroupRuleSpec, TargetProtocol, TargetType } from '../model/resources.js';
 import { describeElbv2Tags } from './tags.js';
 
@@ -67,15 +67,19 @@ interface TaggedArn {
  * DescribeSecurityGroups, and attribute reads only where `interest` says we set some.
  * @returns `null` when the group has nothing in AWS
  */
-export async function observeGroup(aws: Aws, clusterName: string, group: string, interest?: AttributeInterest): Promise<ActualStack | null> {
+export async function observeGroup(aws: Aws, clusterName: string, group: string, interest?: AttributeInterest, options: ObserveOptions = {}): Promise<ActualStack | null> {
   const limit = pLimit(readConcurrency);
-  const [owned, securityGroups] = await Promise.all([
+  const { group: name } = GroupKey.tags(group);
+  const ours = belongsTo(group, options.adoptLegacy === true);
+  const [tagged, securityGroupsTagged] = await Promise.all([
     taggedResources(aws, elbv2ResourceTypes, [
       { Key: OwnershipTag.cluster, Values: [clusterName] },
-      { Key: OwnershipTag.group, Values: [group] },
+      { Key: OwnershipTag.group, Values: [name] },
     ]),
-    ownedSecurityGroups(aws, clusterName, group),
+    ownedSecurityGroups(aws, clusterName, name),
   ]);
+  const owned = tagged.filter((r) => ours(r.tags));
+  const securityGroups = securityGroupsTagged.filter((g) => ours(g.tags));
   const lbTagged = owned.filter((r) => r.arn.includes(':loadbalancer/app/'));
   const tgTagged = owned.filter((r) => r.arn.includes(':targetgroup/'));
   const [loadBalancers, targetGroups] = await Promise.all([describeLoadBalancers(aws, lbTagged), describeTargetGroups(aws, tgTagged)]);
@@ -103,8 +107,31 @@ export async function observeGroup(aws: Aws, clusterName: string, group: string,
   };
 }
 
+/** How `observeGroup` reads a group. */
+export interface ObserveOptions {
+  /**
+   * For an explicit group (`<class>:<name>`): also take the resources of that `group.name`
+   * that carry no class tag (made before groups were keyed by class), so that the reconcile
+   * adds the class tag to them and the load balancer is kept, not made again.
+   * @default false
+   */
+  readonly adoptLegacy?: boolean;
+}
+
 /**
- * The names of every group that has a load balancer, target group or security group of this
+ * Whether a resource tagged for this group's name belongs to the group: the same class tag
+ * (none for an Ingress's own group or a legacy key), or none at all when adopting.
+ */
+export function belongsTo(group: string, adoptLegacy: boolean): (tags: Readonly<Record<string, string>>) => boolean {
+  const { ingressClass } = GroupKey.tags(group);
+  return (tags) => {
+    const found = tags[OwnershipTag.ingressClass];
+    return found === ingressClass || (adoptLegacy && found === undefined);
+  };
+}
+
+/**
+ * The keys (`GroupKey`) of every group that has a load balancer, target group or security group of this
  * cluster in AWS: one paginated `GetResources` and one `DescribeSecurityGroups` on the cluster
  * tag, whatever else the account holds.
  */
@@ -115,8 +142,8 @@ export async function listGroups(aws: Aws, clusterName: string): Promise<string[
   ]);
   const names = new Set<string>();
   for (const { tags } of [...owned, ...securityGroups]) {
-    const name = tags[OwnershipTag.group];
-    if (name !== undefined) names.add(name);
+    const key = GroupKey.ofTags(tags);
+    if (key !== undefined) names.add(key);
   }
   return [...names].sort(compareStrings);
 }

@@ -36,7 +36,7 @@ export class KubernetesApiError extends AlbatrossError {
  * `err` as a {@link KubernetesApiError} naming `operation` when it is an `ApiException` of
  * @kubernetes/client-node; anything else is returned as it is.
  *
- * @param operation what was being done, such as `add finalizer group.albatross.dev/shop on Ingress shop/web`
+ * @param operation what was being done, such as `add finalizer alb.group.albatross.dev/shop on Ingress shop/web`
  */
 export function kubernetesApiError(operation: string, err: unknown): unknown {
   if (!(err instanceof ApiException)) return err;

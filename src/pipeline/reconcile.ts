@@ -20,6 +20,7 @@ import { diffStack, type DiffContext } from '../plan/diff.js';
 import { releaseDeparted } from '../plan/release.js';
 import { ruleIngress } from '../plan/rules.js';
 import { compareStrings } from '../model/compare.js';
+import { GroupKey } from '../model/ids.js';
 import { translateGroup } from '../translate/translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
 
@@ -160,6 +161,14 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   if (group === undefined && !options.deleteIfEmpty) {
     return { ...empty(name, []), leftAsIs: 'no member Ingress in view; kept until its absence is confirmed' };
   }
+  // A group made before groups were keyed by class is taken over by the class group of its
+  // name (which adds the class tag to its resources), never deleted for want of members.
+  const { group: groupName, ingressClass } = GroupKey.tags(name);
+  const adopter = view.adopterOf(groupName);
+  if (GroupKey.isLegacy(name) && adopter !== undefined) {
+    return { ...empty(name, memberKeys), leftAsIs: `taken over by group ${adopter}` };
+  }
+  const adoptLegacy = ingressClass !== undefined && adopter === name;
 
   // Certificates first: a Secret that fails validation must keep what it served before.
   const usesSecrets = (group?.members ?? []).some((m) => referencesOf(m.ingress).secrets.size > 0);
@@ -176,7 +185,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     stack = discovered.stack;
     errors.push(...discovered.errors);
   }
-  const actual = await observeGroup(aws, clusterName, name, interestOf(stack));
+  const actual = await observeGroup(aws, clusterName, name, interestOf(stack), { adoptLegacy });
   // An Ingress held elsewhere (invalid, its class missing) keeps its rules here too: its group
   // may be unknown (a typo in group.name on an Ingress with no finalizer, as read from files).
   const members = new Set(memberKeys);

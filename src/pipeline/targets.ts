@@ -9,9 +9,9 @@ import { ApplyState } from '../apply/state.js';
 import { failureOf } from './failure.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { Failure } from '../model/errors.js';
-import { OwnershipTag } from '../model/ids.js';
+import { GroupKey, OwnershipTag } from '../model/ids.js';
 import type { ObjectKey, TargetSpec, TlsResolver } from '../model/resources.js';
-import { taggedResources } from '../observe/group.js';
+import { belongsTo, taggedResources } from '../observe/group.js';
 import { describeOperation, type Change } from '../plan/describe.js';
 import type { Operation } from '../plan/operations.js';
 import { translateGroup } from '../translate/translate.js';
@@ -42,10 +42,15 @@ export async function reconcileTargets(view: ClusterView, group: string, service
   const affected = stack.targetGroups.filter((t) => t.service !== undefined && services.has(t.service.key));
   if (affected.length === 0) return { kind: 'done', changes: [], failure: null };
   try {
-    const owned = await taggedResources(aws, ['elasticloadbalancing:targetgroup'], [
-      { Key: OwnershipTag.cluster, Values: [deps.clusterName] },
-      { Key: OwnershipTag.group, Values: [group] },
-    ]);
+    // Strictly the group's class: target groups still to be adopted from before groups were
+    // keyed by class are missing here, and the full reconcile adopts them.
+    const ours = belongsTo(group, false);
+    const owned = (
+      await taggedResources(aws, ['elasticloadbalancing:targetgroup'], [
+        { Key: OwnershipTag.cluster, Values: [deps.clusterName] },
+        { Key: OwnershipTag.group, Values: [GroupKey.tags(group).group] },
+      ])
+    ).filter((r) => ours(r.tags));
     const arnOf = new Map(owned.map((r) => [r.tags[OwnershipTag.resource] ?? '', r.arn]));
     const missing = affected.find((t) => !arnOf.has(t.id));
     if (missing !== undefined) return { kind: 'full', reason: `target group ${missing.id} is not in AWS yet` };

@@ -1,6 +1,7 @@
 // AWS names, derived deterministically: a readable prefix and a short hash, within 32
 // characters of letters, digits and hyphens. Names only help people; tags are the truth.
 import { createHash } from 'node:crypto';
+import { GroupKey } from '../model/ids.js';
 
 const maxNameLength = 32;
 
@@ -24,9 +25,13 @@ function withHash(prefix: string, readable: string, hash: string): string {
   return middle === '' ? `${prefix}${hash}` : `${prefix}${middle}-${hash}`;
 }
 
-/** `k8s-<group>-<hash>`; the scheme is in the hash because AWS cannot change a load balancer's scheme. */
+/**
+ * `k8s-<group name>-<hash>`; the group's key (with its class) and the scheme are in the hash:
+ * the same `group.name` in two classes is two load balancers, and AWS cannot change a load
+ * balancer's scheme.
+ */
 export function loadBalancerName(clusterName: string, group: string, scheme: string): string {
-  return withHash('k8s-', group, shortHash([clusterName, group, scheme]));
+  return withHash('k8s-', GroupKey.tags(group).group, shortHash([clusterName, group, scheme]));
 }
 
 /** `k8s-<namespace:8>-<service:8>-<hash>`. */
@@ -36,10 +41,11 @@ export function targetGroupName(clusterName: string, group: string, targetGroupI
 }
 
 export function securityGroupName(clusterName: string, group: string): string {
-  return withHash('k8s-', group, shortHash([clusterName, group]));
+  return withHash('k8s-', GroupKey.tags(group).group, shortHash([clusterName, group]));
 }
 
 /** EC2 accepts only a small ASCII set in descriptions; anything else is dropped. */
 export function securityGroupDescription(clusterName: string, group: string): string {
-  return `Managed by Albatross for Ingress group ${group} in cluster ${clusterName}`.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '');
+  const { group: name, ingressClass } = GroupKey.tags(group);
+  return `Managed by Albatross for Ingress group ${name}${ingressClass === undefined ? '' : ` of IngressClass ${ingressClass}`} in cluster ${clusterName}`.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '');
 }

@@ -36,27 +36,27 @@ function store(): ClusterStore {
 test('groups our Ingresses by group name, a lone Ingress by its own key, and leaves other classes out', () => {
   const s = store();
   expect(s.grouping().groups.map((g) => [g.name, g.members.map((m) => m.key)])).toEqual([
+    ['alb:shop', ['shop/cart', 'shop/web']],
     ['blog/posts', ['blog/posts']],
-    ['shop', ['shop/cart', 'shop/web']],
   ]);
-  expect(s.groupOf('shop/web')).toBe('shop');
+  expect(s.groupOf('shop/web')).toBe('alb:shop');
   expect(s.groupOf('shop/theirs')).toBeUndefined();
 });
 
 test('a Service, its EndpointSlices and a Secret lead to the groups that use them, namespace by namespace', () => {
   const s = store();
-  expect([...s.groupsUsingService('shop', 'cart')]).toEqual(['shop']);
+  expect([...s.groupsUsingService('shop', 'cart')]).toEqual(['alb:shop']);
   expect([...s.groupsUsingService('blog', 'cart')]).toEqual(['blog/posts']);
   // through a forward action's serviceName
-  expect([...s.groupsUsingService('shop', 'web-next')]).toEqual(['shop']);
-  expect([...s.groupsUsingEndpointSlice(endpointSlice({ namespace: 'shop', service: 'cart' }))]).toEqual(['shop']);
-  expect([...s.groupsUsingSecret('shop', 'shop-tls')]).toEqual(['shop']);
+  expect([...s.groupsUsingService('shop', 'web-next')]).toEqual(['alb:shop']);
+  expect([...s.groupsUsingEndpointSlice(endpointSlice({ namespace: 'shop', service: 'cart' }))]).toEqual(['alb:shop']);
+  expect([...s.groupsUsingSecret('shop', 'shop-tls')]).toEqual(['alb:shop']);
   expect([...s.groupsUsingService('shop', 'nothing')]).toEqual([]);
 });
 
 test('a class change reports the groups of the Ingresses naming it; another class\'s change reports none', () => {
   const s = store();
-  expect([...s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb' }) }).groups].sort()).toEqual(['blog/posts', 'shop']);
+  expect([...s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'alb' }) }).groups].sort()).toEqual(['alb:shop', 'blog/posts']);
   expect([...s.upsert({ kind: 'IngressClass', object: ingressClass({ name: 'other', controller: 'example.com/other' }) }).groups]).toEqual([]);
 });
 
@@ -87,7 +87,7 @@ test('a TLS Secret is reported once when some group starts using it, and once wh
 test('indexes follow changes: a moved Ingress, a removed one, a slice whose Service label changed', () => {
   const s = store();
   s.upsert({ kind: 'Ingress', object: ingress({ namespace: 'blog', name: 'posts', annotations: { 'group.name': 'shop' }, paths: [{ path: '/', service: 'cart' }] }) });
-  expect([...s.groupsUsingService('blog', 'cart')]).toEqual(['shop']);
+  expect([...s.groupsUsingService('blog', 'cart')]).toEqual(['alb:shop']);
   s.remove('Ingress', 'blog/posts');
   expect([...s.groupsUsingService('blog', 'cart')]).toEqual([]);
   expect(s.group('blog/posts')).toBeUndefined();
@@ -142,10 +142,10 @@ describe('IngressClassParams and Namespaces', () => {
     const s = withParams();
     expect(s.groupOf('shop/cart')).toBe('shop/cart');
     const moved = s.upsert({ kind: 'IngressClassParams', object: ingressClassParams('shop', { group: { name: 'shared' } }) });
-    expect(s.groupOf('shop/cart')).toBe('shared');
-    expect([...moved.groups].sort()).toEqual(['shared', 'shop/cart']);
+    expect(s.groupOf('shop/cart')).toBe('alb:shared');
+    expect([...moved.groups].sort()).toEqual(['alb:shared', 'shop/cart']);
     const removed = s.remove('IngressClassParams', 'shop');
-    expect([...removed.groups].sort()).toEqual(['shared', 'shop/cart']);
+    expect([...removed.groups].sort()).toEqual(['alb:shared', 'shop/cart']);
     expect(s.group('shop/cart')?.members).toEqual([]);
     expect(s.group('shop/cart')?.rejected.map((r) => r.ingress)).toEqual(['shop/cart']);
     // the class still names the params, so the group is found again when they come back
@@ -191,7 +191,7 @@ describe('incremental grouping', () => {
         const annotations: Record<string, string> = {};
         if (rand() < 0.6) annotations['group.name'] = pick(['g1', 'g2', 'Bad_Name']);
         if (rand() < 0.2) annotations['group.order'] = pick(['1', 'x']);
-        const finalizers = rand() < 0.4 ? [pick(['group.albatross.dev/g1', 'group.albatross.dev/g2', 'albatross.dev/resources', 'albatross.dev/aws-resources'])] : undefined;
+        const finalizers = rand() < 0.4 ? [pick(['alb.group.albatross.dev/g1', 'other.group.albatross.dev/g2', 'gone.group.albatross.dev/g1', 'albatross.dev/resources', 'albatross.dev/aws-resources'])] : undefined;
         const object = ingress({
           namespace: ns,
           name,

@@ -62,8 +62,22 @@ describe('grouping', () => {
       classes,
     );
     expect(result.groups.map((g) => [g.name, g.members.map((m) => m.key)])).toEqual([
+      ['alb:shop', ['shop/api', 'shop/cart']],
       ['blog/posts', ['blog/posts']],
-      ['shop', ['shop/api', 'shop/cart']],
+    ]);
+  });
+
+  test('the same group.name in two classes of ours makes two groups: a group belongs to one class', () => {
+    const result = groupIngresses(
+      [
+        ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'shop' } }),
+        ingress({ namespace: 'evil', name: 'takeover', className: 'open', annotations: { 'group.name': 'shop', 'group.order': '-1000' } }),
+      ],
+      { ingressClasses: [...classes.ingressClasses, ingressClass({ name: 'open' })] },
+    );
+    expect(result.groups.map((g) => [g.name, g.members.map((m) => m.key)])).toEqual([
+      ['alb:shop', ['shop/cart']],
+      ['open:shop', ['evil/takeover']],
     ]);
   });
 
@@ -96,12 +110,12 @@ describe('grouping', () => {
   test('an invalid group.name on an applied Ingress holds it in the group its finalizer records, beside the other members', () => {
     const result = groupIngresses(
       [
-        ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'Shop_Typo' }, finalizers: ['group.albatross.dev/shop'] }),
-        ingress({ namespace: 'shop', name: 'api', annotations: { 'group.name': 'shop' }, finalizers: ['group.albatross.dev/shop'] }),
+        ingress({ namespace: 'shop', name: 'cart', annotations: { 'group.name': 'Shop_Typo' }, finalizers: ['alb.group.albatross.dev/shop'] }),
+        ingress({ namespace: 'shop', name: 'api', annotations: { 'group.name': 'shop' }, finalizers: ['alb.group.albatross.dev/shop'] }),
       ],
       classes,
     );
-    expect(result.groups.map((g) => [g.name, g.members.map((m) => m.key), g.rejected.map((r) => r.ingress)])).toEqual([['shop', ['shop/api'], ['shop/cart']]]);
+    expect(result.groups.map((g) => [g.name, g.members.map((m) => m.key), g.rejected.map((r) => r.ingress)])).toEqual([['alb:shop', ['shop/api'], ['shop/cart']]]);
   });
 
   test('an invalid group.order holds the member but keeps its group known', () => {
@@ -116,7 +130,7 @@ describe('grouping', () => {
     expect(result.groups[0]?.rejected).toEqual([
       {
         ingress: 'default/a',
-        group: 'g',
+        group: 'alb:g',
         severity: 'excluded',
         message:
           'Ingress default/a: annotation alb.ingress.kubernetes.io/group.order: "x" is not a whole number; use a whole number from -1000 to 1000',
@@ -128,7 +142,7 @@ describe('grouping', () => {
 describe('placement', () => {
   const alb = ingressClass({ name: 'alb' });
   const nginx = ingressClass({ name: 'nginx', controller: 'k8s.io/ingress-nginx' });
-  const applied = { annotations: { 'group.name': 'shop' }, finalizers: ['group.albatross.dev/shop'] };
+  const applied = { annotations: { 'group.name': 'shop' }, finalizers: ['alb.group.albatross.dev/shop'] };
 
   test.each([
     ['its class is gone (a class being replaced)', ingress({ ...applied, className: 'alb' }), [nginx], 'spec.ingressClassName names IngressClass "alb", which does not exist'],
@@ -136,7 +150,7 @@ describe('placement', () => {
     ['its legacy class annotation names a class that is gone', ingress({ ...applied, className: null, annotations: { 'group.name': 'shop', 'kubernetes.io/ingress.class': 'alb' } }), [nginx], 'annotation kubernetes.io/ingress.class names IngressClass "alb", which does not exist'],
   ])('an applied Ingress is held in its recorded group when %s', (_, ing, ingressClasses, reason) => {
     const placement = placeIngress(ing, { ingressClasses });
-    expect(placement).toEqual({ kind: 'held', groups: ['shop'], problem: expect.stringContaining(reason) as string });
+    expect(placement).toEqual({ kind: 'held', groups: ['alb:shop'], problem: expect.stringContaining(reason) as string });
   });
 
   test.each([
@@ -155,6 +169,7 @@ describe('placement', () => {
     const own = ingress({ namespace: 'shop', name: 'cart', className: 'gone', finalizers: ['albatross.dev/resources'] });
     expect(placeIngress(own, { ingressClasses: [alb] })).toMatchObject({ kind: 'held', groups: ['shop/cart'] });
     const legacy = ingress({ namespace: 'shop', name: 'cart', className: 'gone', annotations: { 'group.name': 'shop' }, finalizers: ['albatross.dev/aws-resources'] });
-    expect(placeIngress(legacy, { ingressClasses: [alb] })).toMatchObject({ kind: 'held', groups: ['shop'] });
+    // The legacy finalizer stands for the group.name in the class the Ingress names.
+    expect(placeIngress(legacy, { ingressClasses: [alb] })).toMatchObject({ kind: 'held', groups: ['gone:shop'] });
   });
 });

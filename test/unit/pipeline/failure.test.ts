@@ -17,10 +17,10 @@ const conflict = 'Operation cannot be fulfilled on ingresses.networking.k8s.io "
 
 describe('failureOf, Kubernetes API errors', () => {
   it('retries a conflict while adding the finalizer, and says so in one sentence with the API server’s words', () => {
-    const failure = failureOf(kubernetesApiError('add finalizer group.albatross.dev/shop on Ingress shop/web', apiException(409, conflict)));
+    const failure = failureOf(kubernetesApiError('add finalizer alb.group.albatross.dev/shop on Ingress shop/web', apiException(409, conflict)));
     expect(failure).toEqual({
       code: 'kubernetes-api',
-      message: `add finalizer group.albatross.dev/shop on Ingress shop/web: the Kubernetes API server answered 409 Conflict: ${conflict}`,
+      message: `add finalizer alb.group.albatross.dev/shop on Ingress shop/web: the Kubernetes API server answered 409 Conflict: ${conflict}`,
       retryable: true,
     });
   });
@@ -42,8 +42,8 @@ describe('failureOf, Kubernetes API errors', () => {
     [403, 'Forbidden', 'ingresses.networking.k8s.io "web" is forbidden: User "system:serviceaccount:kube-system:albatross" cannot patch resource "ingresses"'],
     [422, 'Unprocessable Entity', 'Ingress.networking.k8s.io "web" is invalid: metadata.finalizers[0]: Invalid value'],
   ])('does not retry a %i, which only a person can fix', (code, text, message) => {
-    const failure = failureOf(kubernetesApiError('add finalizer group.albatross.dev/shop on Ingress shop/web', apiException(code, message)));
-    expect(failure).toEqual({ code: 'kubernetes-api', message: `add finalizer group.albatross.dev/shop on Ingress shop/web: the Kubernetes API server answered ${code} ${text}: ${message}`, retryable: false });
+    const failure = failureOf(kubernetesApiError('add finalizer alb.group.albatross.dev/shop on Ingress shop/web', apiException(code, message)));
+    expect(failure).toEqual({ code: 'kubernetes-api', message: `add finalizer alb.group.albatross.dev/shop on Ingress shop/web: the Kubernetes API server answered ${code} ${text}: ${message}`, retryable: false });
   });
 
   it('names the status alone when the body is no Status', () => {
@@ -83,20 +83,20 @@ describe('failureOf, Kubernetes API errors', () => {
       logger: silentLogger(),
       beforeChanges: async () => {
         await Promise.resolve();
-        throw kubernetesApiError('add finalizer group.albatross.dev/shop on Ingress shop/web', apiException(409, conflict));
+        throw kubernetesApiError('add finalizer alb.group.albatross.dev/shop on Ingress shop/web', apiException(409, conflict));
       },
     });
-    const result = await reconcileGroup(view, 'web', deps, { deleteIfEmpty: true });
+    const result = await reconcileGroup(view, 'alb:web', deps, { deleteIfEmpty: true });
     expect(result.failure).toEqual({
       code: 'kubernetes-api',
-      message: `add finalizer group.albatross.dev/shop on Ingress shop/web: the Kubernetes API server answered 409 Conflict: ${conflict}`,
+      message: `add finalizer alb.group.albatross.dev/shop on Ingress shop/web: the Kubernetes API server answered 409 Conflict: ${conflict}`,
       retryable: true,
     });
     expect(fake.calls.filter((c) => !/^(Describe|Get|List)/.test(c.operation))).toEqual([]);
   });
 
   it('keeps the class and status for callers that look at them', () => {
-    const error = kubernetesApiError('remove finalizer group.albatross.dev/shop on Ingress shop/web', apiException(500, 'etcdserver: request timed out'));
+    const error = kubernetesApiError('remove finalizer alb.group.albatross.dev/shop on Ingress shop/web', apiException(500, 'etcdserver: request timed out'));
     expect(error).toBeInstanceOf(KubernetesApiError);
     expect(error).toMatchObject({ code: 'kubernetes-api', status: 500, retryable: true });
   });

@@ -53,7 +53,7 @@ test('AWS failing for good is the group’s failure value, never a throw', async
   const fake = fakeAws(() => {
     throw awsError('InternalFailure', 500);
   });
-  const result = await reconcileGroup(view, 'a', deps(fake), { deleteIfEmpty: true });
+  const result = await reconcileGroup(view, 'alb:a', deps(fake), { deleteIfEmpty: true });
   expect(result.failure).toEqual({
     code: 'aws-unavailable',
     message: 'GetResources failed: InternalFailure: InternalFailure from the fake',
@@ -80,8 +80,8 @@ test('one group failing leaves the others planned, and no certificate is cleaned
   const result = await reconcileCluster(view, deps(fake));
 
   expect(result.groups.map((g) => [g.name, g.failure?.code ?? null, g.failure?.retryable ?? null])).toEqual([
-    ['a', 'aws-validation', false],
-    ['b', null, null],
+    ['alb:a', 'aws-validation', false],
+    ['alb:b', null, null],
   ]);
   expect(result.groups[1]?.changes.map((c) => `${c.action} ${c.kind}`)).toEqual([
     'create security-group',
@@ -113,7 +113,7 @@ test('a group that is only in AWS is planned for deletion when the view is compl
     }),
   );
   const result = await reconcileCluster(view, deps(fake));
-  expect(result.groups.map((g) => g.name)).toEqual(['a', 'b', 'old']);
+  expect(result.groups.map((g) => g.name)).toEqual(['alb:a', 'alb:b', 'old']);
   expect(result.groups[2]?.changes.map((c) => `${c.action} ${c.kind} ${c.id}`)).toEqual(['delete load-balancer loadbalancer']);
 });
 

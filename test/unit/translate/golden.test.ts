@@ -55,7 +55,7 @@ describe('golden stacks', () => {
 describe('golden stacks route as Kubernetes means', () => {
   test('shop', async () => {
     const state = await translateFile('shop');
-    const shop = state.stacks.find((s) => s.group === 'shop');
+    const shop = state.stacks.find((s) => s.group === 'alb:shop');
     if (shop === undefined) throw new Error('no shop stack');
     const on443 = (host: string, path: string): string => describeAction(routeOnStack(shop, 443, { host, path }));
     expect(on443('shop.example.com', '/checkout/pay')).toBe('checkout:443');

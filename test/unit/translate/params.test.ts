@@ -117,10 +117,10 @@ describe('group.name of the params', () => {
       [ingressClassParams('shop', { group: { name: 'shared' } })],
     );
     expect(state.errors).toEqual([]);
-    expect(state.stacks.map((s) => [s.group, s.ingresses])).toEqual([['shared', ['blog/posts', 'shop/cart']]]);
+    expect(state.stacks.map((s) => [s.group, s.ingresses])).toEqual([['alb:shared', ['blog/posts', 'shop/cart']]]);
   });
 
-  test('members of two classes whose params disagree: the later member is left out, naming both params', () => {
+  test('members of two classes with the same group.name are two groups, each with its own class\'s params', () => {
     const view = snapshot({
       ingresses: [
         ingress({ namespace: 'shop', name: 'a', className: 'alb', annotations: { 'group.name': 'shared' }, paths: [{ path: '/a' }] }),
@@ -131,8 +131,10 @@ describe('group.name of the params', () => {
       services: [service({ namespace: 'shop' })],
     });
     const state = translate(view, { clusterName: 'prod' });
-    expect(state.errors.map((e) => e.message)).toEqual([
-      'Ingress shop/b: IngressClassParams other: spec.scheme: "internal" conflicts with "internet-facing" (IngressClassParams shop: spec.scheme) set by Ingress shop/a, an earlier member of group shared; members of a group must agree on it (set the same value or leave it unset)',
+    expect(state.errors).toEqual([]);
+    expect(state.stacks.map((s) => [s.group, s.ingresses, s.loadBalancer.scheme])).toEqual([
+      ['alb:shared', ['shop/a'], 'internet-facing'],
+      ['other:shared', ['shop/b'], 'internal'],
     ]);
   });
 });
@@ -160,8 +162,8 @@ describe('Ingresses the params rule out are left out, frozen', () => {
       [ingress({ namespace: 'shop', name: 'cart' })],
       [ingressClassParams('shop', { group: { name: 'shared' }, ipAddressType: 'ipv6' })],
     );
-    expect(state.errors.map((e) => [e.ingress, e.group])).toEqual([['shop/cart', 'shared']]);
-    expect(state.frozenGroups).toEqual(['shared']);
+    expect(state.errors.map((e) => [e.ingress, e.group])).toEqual([['shop/cart', 'alb:shared']]);
+    expect(state.frozenGroups).toEqual(['alb:shared']);
   });
 
   test('params that do not exist', () => {
@@ -185,13 +187,13 @@ describe('Ingresses the params rule out are left out, frozen', () => {
     expect(state.errors).toEqual([
       {
         ingress: 'blog/posts',
-        group: 'g',
+        group: 'alb:g',
         severity: 'excluded',
         message:
           'Ingress blog/posts: IngressClass alb may be used only from namespaces selected by spec.namespaceSelector of IngressClassParams shop (team=shop,env notin (dev)); namespace blog has labels env=prod,team=blog, so the Ingress is left out',
       },
     ]);
-    const g = stack(state, 'g');
+    const g = stack(state, 'alb:g');
     expect(g.ingresses).toEqual(['shop/cart']);
     expect(g.frozenIngresses).toEqual(['blog/posts']);
   });

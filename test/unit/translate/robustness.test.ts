@@ -247,12 +247,12 @@ describe('translate never throws and keeps its invariants', () => {
     expect(violations(broken, world.ingresses)).toEqual(
       expect.arrayContaining([
         'error about nowhere/ghost, which is not an Ingress of the input: x',
-        'group crowded: excluded Ingress shop/team-0 is in the stack',
-        `group crowded: ids used twice: ${rule.id}`,
-        `group crowded: rule ${rule.id}: 6 condition values`,
-        `group crowded: rule ${rule.id}: 2 path-pattern conditions`,
-        `group crowded: rule ${rule.id}: 4 values in path-pattern`,
-        `group crowded: rule ${rule.id}: path pattern of 131 characters`,
+        'group alb:crowded: excluded Ingress shop/team-0 is in the stack',
+        `group alb:crowded: ids used twice: ${rule.id}`,
+        `group alb:crowded: rule ${rule.id}: 6 condition values`,
+        `group alb:crowded: rule ${rule.id}: 2 path-pattern conditions`,
+        `group alb:crowded: rule ${rule.id}: 4 values in path-pattern`,
+        `group alb:crowded: rule ${rule.id}: path pattern of 131 characters`,
       ]),
     );
   });

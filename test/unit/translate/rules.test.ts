@@ -350,11 +350,11 @@ describe('load balancer limits', () => {
       ingress({ name: 'b', annotations: group, paths: paths('b', 41) }),
     ]);
     expect(state.stacks).toEqual([]);
-    expect(state.frozenGroups).toEqual(['g']);
-    const message = 'group g needs 101 listener rules; an ALB allows at most 100 (not counting listener defaults), so the group is not changed. Split it into several groups';
+    expect(state.frozenGroups).toEqual(['alb:g']);
+    const message = 'group alb:g needs 101 listener rules; an ALB allows at most 100 (not counting listener defaults), so the group is not changed. Split it into several groups';
     expect(state.errors).toEqual([
-      { ingress: 'default/a', group: 'g', severity: 'excluded', message: `Ingress default/a: ${message}` },
-      { ingress: 'default/b', group: 'g', severity: 'excluded', message: `Ingress default/b: ${message}` },
+      { ingress: 'default/a', group: 'alb:g', severity: 'excluded', message: `Ingress default/a: ${message}` },
+      { ingress: 'default/b', group: 'alb:g', severity: 'excluded', message: `Ingress default/b: ${message}` },
     ]);
   });
 
@@ -376,7 +376,7 @@ describe('load balancer limits', () => {
     const state = run([ingress({ annotations, paths })], names);
     expect(state.stacks).toEqual([]);
     expect(state.errors.map((e) => e.message)).toEqual([
-      'Ingress default/web: group g needs 105 target groups; an ALB allows at most 100, so the group is not changed. Split it into several groups',
+      'Ingress default/web: group alb:g needs 105 target groups; an ALB allows at most 100, so the group is not changed. Split it into several groups',
     ]);
   });
 });

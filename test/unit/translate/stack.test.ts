@@ -38,10 +38,10 @@ describe('group settings must agree', () => {
     expect(state.errors).toEqual([
       {
         ingress: 'shop/c',
-        group: 'shop',
+        group: 'alb:shop',
         severity: 'excluded',
         message:
-          'Ingress shop/c: annotation alb.ingress.kubernetes.io/scheme: "internal" conflicts with "internet-facing" set by Ingress shop/a, an earlier member of group shop; members of a group must agree on it (set the same value or leave it unset)',
+          'Ingress shop/c: annotation alb.ingress.kubernetes.io/scheme: "internal" conflicts with "internet-facing" set by Ingress shop/a, an earlier member of group alb:shop; members of a group must agree on it (set the same value or leave it unset)',
       },
     ]);
   });
@@ -70,7 +70,7 @@ describe('group settings must agree', () => {
     ]);
     expect(onlyStack(state).ingresses).toEqual(['default/a']);
     expect(state.errors.map((e) => e.message)).toEqual([
-      `Ingress default/b: annotation alb.ingress.kubernetes.io/${name}: "${second}" conflicts with "${first}" set by Ingress default/a, an earlier member of group shop; members of a group must agree on it (set the same value or leave it unset)`,
+      `Ingress default/b: annotation alb.ingress.kubernetes.io/${name}: "${second}" conflicts with "${first}" set by Ingress default/a, an earlier member of group alb:shop; members of a group must agree on it (set the same value or leave it unset)`,
     ]);
   });
 
@@ -87,10 +87,11 @@ describe('group settings must agree', () => {
       cost: '42',
       'albatross.dev/cluster': 'prod',
       'albatross.dev/group': 'shop',
+      'albatross.dev/ingress-class': 'alb',
       'albatross.dev/resource': 'loadbalancer',
     });
     expect(state.errors.map((e) => e.message)).toEqual([
-      'Ingress default/c: annotation alb.ingress.kubernetes.io/tags: tag "team" is "blog", which conflicts with "shop" set by Ingress default/a, an earlier member of group shop',
+      'Ingress default/c: annotation alb.ingress.kubernetes.io/tags: tag "team" is "blog", which conflicts with "shop" set by Ingress default/a, an earlier member of group alb:shop',
     ]);
   });
 
@@ -103,7 +104,7 @@ describe('group settings must agree', () => {
     );
     expect(onlyStack(state).ingresses).toEqual(['default/a']);
     expect(state.errors.map((e) => e.message)).toEqual([
-      'Ingress default/b: spec.defaultBackend conflicts with the default backend of Ingress default/a, an earlier member of group shop; a group has one default backend',
+      'Ingress default/b: spec.defaultBackend conflicts with the default backend of Ingress default/a, an earlier member of group alb:shop; a group has one default backend',
     ]);
   });
 
@@ -113,7 +114,7 @@ describe('group settings must agree', () => {
       ingress({ name: 'b', annotations: g({ 'listen-ports': '[{"HTTPS": 8443}]', 'certificate-arn': 'arn:c' }), paths: [{ path: '/b' }] }),
     ]);
     expect(state.errors.map((e) => e.message)).toEqual([
-      'Ingress default/b: annotation alb.ingress.kubernetes.io/listen-ports: port 8443 is HTTPS here, which conflicts with HTTP set by Ingress default/a, an earlier member of group shop',
+      'Ingress default/b: annotation alb.ingress.kubernetes.io/listen-ports: port 8443 is HTTPS here, which conflicts with HTTP set by Ingress default/a, an earlier member of group alb:shop',
     ]);
   });
 
@@ -172,10 +173,10 @@ describe('broken members', () => {
       ingress({ name: 'b', annotations: g({ 'group.order': 'x' }) }),
     ]);
     expect(state.stacks).toEqual([]);
-    expect(state.frozenGroups).toEqual(['shop']);
+    expect(state.frozenGroups).toEqual(['alb:shop']);
     expect(state.errors.map((e) => [e.ingress, e.group, e.severity])).toEqual([
-      ['default/b', 'shop', 'excluded'],
-      ['default/a', 'shop', 'excluded'],
+      ['default/b', 'alb:shop', 'excluded'],
+      ['default/a', 'alb:shop', 'excluded'],
     ]);
   });
 
@@ -571,7 +572,7 @@ describe('stacks', () => {
       ingress({ namespace: 'a', name: 'b', annotations: { 'group.name': 'm-group' } }),
       ingress({ namespace: 'a', name: 'a' }),
     ], [service({ namespace: 'z' }), service({ namespace: 'a' })]);
-    expect(state.stacks.map((s) => s.group)).toEqual(['a/a', 'm-group', 'z/a']);
+    expect(state.stacks.map((s) => s.group)).toEqual(['a/a', 'alb:m-group', 'z/a']);
   });
 
   test('translation is deterministic', () => {

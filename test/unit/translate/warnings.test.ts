@@ -132,7 +132,7 @@ describe('paths shadowed by an identical earlier path', () => {
     expect(state.warnings).toEqual([
       {
         ingress: 'default/b',
-        group: 'g',
+        group: 'alb:g',
         message:
           'Ingress default/b: rules[0].http.paths[0] (host "x.com", Prefix "/api") is not served on listener port 80: rules[0].http.paths[0] of Ingress default/a matches exactly the same requests and comes first in rule order. Give one of them another path, host or conditions',
       },
@@ -234,7 +234,7 @@ describe('ssl-redirect and a member on HTTP only', () => {
     expect(state.warnings).toEqual([
       {
         ingress: 'app/plain',
-        group: 'g1',
+        group: 'alb:g1',
         message:
           'Ingress app/plain: its paths are served on no listener: annotation alb.ingress.kubernetes.io/ssl-redirect "443" of the group makes every HTTP port redirect to HTTPS port 443, and this Ingress listens on HTTP only; add spec.tls, or alb.ingress.kubernetes.io/listen-ports with {"HTTPS": 443}',
       },
