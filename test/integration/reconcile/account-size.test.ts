@@ -59,7 +59,7 @@ it('a no-op reconcile of a group makes the same reads with 200 foreign load bala
   expect(created.groups.map((g) => g.failure)).toEqual([null]);
 
   const noOp = async (): Promise<{ group: string[]; cluster: string[] }> => {
-    const one = await aws.calls.measure(() => reconcileGroup(view, group, deps(), { deleteIfEmpty: true }));
+    const one = await aws.calls.measure(() => reconcileGroup(view, `alb:${group}`, deps(), { deleteIfEmpty: true }));
     expect(one.result.changes).toEqual([]);
     expect(one.calls.changing).toBe(0);
     const all = await aws.calls.measure(() => reconcileCluster(view, deps()));

@@ -61,7 +61,7 @@ describe('containment of bad input', () => {
     // The only member breaks: nothing is deleted.
     const frozen = await cluster.run(snapshot({ ingresses: [api({ scheme: 'public' })], services, endpointSlices: slices }));
     expect(cluster.aws.calls.changing).toBe(0);
-    expect(frozen.groups).toEqual([expect.objectContaining({ name: 'shop', ingresses: ['shop/api'], changes: [], leftAsIs: 'no member Ingress is valid', loadBalancer: expect.objectContaining({ arn: alb.arn }) })]);
+    expect(frozen.groups).toEqual([expect.objectContaining({ name: 'alb:shop', ingresses: ['shop/api'], changes: [], leftAsIs: 'no member Ingress is valid', loadBalancer: expect.objectContaining({ arn: alb.arn }) })]);
     expect((await requireAlb(cluster, 'shop')).arn).toBe(alb.arn);
   });
 
@@ -92,7 +92,7 @@ describe('containment of bad input', () => {
     expect(route(before, 80, 'shop.example.com', '/')).toMatch(/^forward k8s-shop-web-/);
 
     const result = await cluster.run(snapshot({ ingresses: [api({ scheme: 'public' })], services, endpointSlices: slices }));
-    expect(result.groups).toEqual([expect.objectContaining({ name: 'shop', leftAsIs: 'no member Ingress is valid', released: true })]);
+    expect(result.groups).toEqual([expect.objectContaining({ name: 'alb:shop', leftAsIs: 'no member Ingress is valid', released: true })]);
     const after = await requireAlb(cluster, 'shop');
     expect(after.arn).toBe(before.arn);
     expect(route(after, 80, 'shop.example.com', '/api/v1')).toBe(apiRoute);

@@ -17,6 +17,7 @@ import { Aws } from '../../../src/aws/clients.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import type { ClusterView } from '../../../src/cluster/view.js';
 import { reconcileCluster, type ReconcileResult } from '../../../src/pipeline/cluster.js';
+import { GroupKey } from '../../../src/model/ids.js';
 import { reconcileDeps } from '../../../src/pipeline/reconcile.js';
 import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
 import { recordingFromEnv } from '../iam/recorder.js';
@@ -84,9 +85,11 @@ export async function readAlb(cluster: TestCluster, group: string): Promise<Obse
   const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
   if (lbs.length === 0) return null;
   const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.map((l) => defined(l.LoadBalancerArn, 'LoadBalancerArn')) }))).TagDescriptions ?? [];
+  // `group` is a group.name (any class) or a group key `<class>:<name>` (that class only).
+  const { group: name, ingressClass } = GroupKey.tags(group);
   const mine = tags.find((t) => {
     const m = Object.fromEntries((t.Tags ?? []).map((x) => [x.Key ?? '', x.Value ?? '']));
-    return m['albatross.dev/cluster'] === cluster.clusterName && m['albatross.dev/group'] === group;
+    return m['albatross.dev/cluster'] === cluster.clusterName && m['albatross.dev/group'] === name && (ingressClass === undefined || m['albatross.dev/ingress-class'] === ingressClass);
   });
   if (mine === undefined) return null;
   const arn = defined(mine.ResourceArn, 'ResourceArn of the tagged load balancer');
