@@ -55,12 +55,12 @@ test('an Ingress created through the API gets an ALB that routes it, a status ho
   expect(hostname).toMatch(/\.elb\.amazonaws\.com$/);
   expect(route(alb as ObservedAlb, 80, 'shop.example.com', '/anything')).toMatch(/^forward k8s-shop-web-/);
   // The group is recorded on the Ingress itself, for any later process to find.
-  expect((await readIngress('web'))?.metadata?.finalizers).toEqual(['group.albatross.dev/shop']);
+  expect((await readIngress('web'))?.metadata?.finalizers).toEqual(['alb.group.albatross.dev/shop']);
   const events = await eventually('a SuccessfullyReconciled Event', async () => {
     const found = (await eventsOf(env.kubeConfig, ns, 'web')).filter((e) => e.reason === 'SuccessfullyReconciled');
     return found.length > 0 ? found : undefined;
   });
-  expect(events[0]).toMatchObject({ type: 'Normal', message: `group shop converged; load balancer ${hostname}` });
+  expect(events[0]).toMatchObject({ type: 'Normal', message: `group alb:shop converged; load balancer ${hostname}` });
 }, 60_000);
 
 test('scaling an EndpointSlice makes only target calls', async () => {
@@ -143,9 +143,9 @@ test('an Ingress moved to another group leaves the old one, which loses its rule
   // The old group let it go once it had removed its rules: only the new group is recorded.
   const finalizers = await eventually('the old group no longer recorded', async () => {
     const found = (await readIngress('api'))?.metadata?.finalizers ?? [];
-    return found.includes('group.albatross.dev/shop') ? undefined : found;
+    return found.includes('alb.group.albatross.dev/shop') ? undefined : found;
   });
-  expect(finalizers).toEqual(['group.albatross.dev/other']);
+  expect(finalizers).toEqual(['alb.group.albatross.dev/other']);
 }, 60_000);
 
 test('deleting Ingresses cleans AWS and then lets them go', async () => {

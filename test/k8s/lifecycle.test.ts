@@ -244,7 +244,7 @@ test('a typo in group.name freezes the Ingress in its group: same load balancer,
   expect((await albOf(running, 'shop'))?.arn).toBe(arn);
   expect(await routeOf(running, 'shop', '/anything')).toMatch(/^forward .*web/);
   const held = await s.read('web');
-  expect(held?.metadata?.finalizers).toEqual(['group.albatross.dev/shop']);
+  expect(held?.metadata?.finalizers).toEqual(['alb.group.albatross.dev/shop']);
   expect(held?.status?.loadBalancer?.ingress).toEqual([{ hostname }]);
   expect(await albOf(running, 'Shop_Typo')).toBeNull();
 
@@ -252,7 +252,7 @@ test('a typo in group.name freezes the Ingress in its group: same load balancer,
   await applyIngress(kubeConfig(), s.ingress('web', { annotations: { 'group.name': 'shop' }, paths: [{ path: '/', service: 'web' }, { path: '/new', service: 'api' }] }));
   await eventually('the new path served', async () => ((await routeOf(running, 'shop', '/new/x')).includes('api') ? true : undefined));
   expect((await albOf(running, 'shop'))?.arn).toBe(arn);
-  expect((await s.read('web'))?.metadata?.finalizers).toEqual(['group.albatross.dev/shop']);
+  expect((await s.read('web'))?.metadata?.finalizers).toEqual(['alb.group.albatross.dev/shop']);
 }, 180_000);
 
 test('an IngressClass deleted and created again deletes nothing and creates nothing', async () => {
@@ -278,7 +278,7 @@ test('an IngressClass deleted and created again deletes nothing and creates noth
     expect((await albOf(running, 'klass/b'))?.arn).toBe(arns.b);
     expect(await routeOf(running, 'shop', '/a/x')).toMatch(/^forward .*api/);
     expect(await routeOf(running, 'klass/b', '/x')).toMatch(/^forward .*web/);
-    expect((await s.read('a'))?.metadata?.finalizers).toEqual(['group.albatross.dev/shop']);
+    expect((await s.read('a'))?.metadata?.finalizers).toEqual(['alb.group.albatross.dev/shop']);
     expect((await s.read('b'))?.metadata?.finalizers).toEqual(['albatross.dev/resources']);
   } finally {
     await networking.createIngressClass({ body: ingressClass() }).catch(() => undefined);
@@ -297,7 +297,7 @@ test('a refused finalizer removal is retried until the API server accepts it', a
   const admission = kubeConfig().makeApiClient(AdmissionregistrationV1Api);
   const policy = 'albatross-block-release';
   const labels = 'has(object.metadata.labels) && \'block-release\' in object.metadata.labels && object.metadata.labels[\'block-release\'] == \'true\'';
-  const keeps = 'oldObject.metadata.finalizers.all(f, !f.startsWith(\'group.albatross.dev/\') || (has(object.metadata.finalizers) && f in object.metadata.finalizers))';
+  const keeps = 'oldObject.metadata.finalizers.all(f, !f.contains(\'group.albatross.dev/\') || (has(object.metadata.finalizers) && f in object.metadata.finalizers))';
   await admission.createValidatingAdmissionPolicy({
     body: {
       metadata: { name: policy },
@@ -334,12 +334,12 @@ test('a refused finalizer removal is retried until the API server accepts it', a
   await eventually('the removal refused twice', async () => ((await reconciles(running, 'error')) >= 2 ? true : undefined));
   const terminating = await s.read('blocked');
   expect(terminating?.metadata?.deletionTimestamp).toBeDefined();
-  expect(terminating?.metadata?.finalizers).toEqual(['group.albatross.dev/shop']);
+  expect(terminating?.metadata?.finalizers).toEqual(['alb.group.albatross.dev/shop']);
 
   // The policy stops applying; nothing about the Ingress changes.
   await admission.deleteValidatingAdmissionPolicyBinding({ name: policy });
   await s.gone('blocked');
-  expect((await s.read('stay'))?.metadata?.finalizers).toEqual(['group.albatross.dev/shop']);
+  expect((await s.read('stay'))?.metadata?.finalizers).toEqual(['alb.group.albatross.dev/shop']);
   await admission.deleteValidatingAdmissionPolicy({ name: policy });
 }, 180_000);
 
@@ -360,7 +360,7 @@ test('a member deleted from a frozen group loses its rules and is let go; the fr
   await s.gone('a');
   expect(await routeOf(running, 'shop', '/a/x')).toBe(fallback);
   expect(await routeOf(running, 'shop', '/b/x')).toMatch(/^forward .*web/);
-  expect((await s.read('b'))?.metadata?.finalizers).toEqual(['group.albatross.dev/shop']);
+  expect((await s.read('b'))?.metadata?.finalizers).toEqual(['alb.group.albatross.dev/shop']);
 }, 180_000);
 
 test('the legacy finalizer is replaced by the group\'s, and an Ingress deleted with only the legacy one is cleaned and let go', async () => {
@@ -380,7 +380,7 @@ test('the legacy finalizer is replaced by the group\'s, and an Ingress deleted w
   const running = s.start();
   await eventually('the group finalizer instead of the legacy one', async () => {
     const finalizers = (await s.read('kept'))?.metadata?.finalizers ?? [];
-    return finalizers.length === 1 && finalizers[0] === 'group.albatross.dev/shop' ? true : undefined;
+    return finalizers.length === 1 && finalizers[0] === 'alb.group.albatross.dev/shop' ? true : undefined;
   }, 60_000);
   await s.gone('gone');
   expect(await albOf(running, 'legacy/gone')).toBeNull();
