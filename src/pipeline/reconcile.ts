@@ -23,6 +23,7 @@ import { ruleIngress } from '../plan/rules.js';
 import { compareStrings } from '../model/compare.js';
 import { translateGroup } from '../translate/translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
+import { admitTargets } from './target-addresses.js';
 
 /** What a group reconcile needs besides the view; build it with `reconcileDeps`. */
 export interface ReconcileDeps {
@@ -229,6 +230,10 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.error}`, severity: 'excluded' as const })));
       return leaveAsIs(resolved.error, { code: 'aws-state', message: resolved.error, retryable: true });
     }
+    // Endpoint addresses ALB would refuse (or that point outside the cluster) are left out.
+    const admitted = admitTargets(stack, network);
+    stack = admitted.stack;
+    warnings.push(...admitted.warnings);
     const bare = stack.listeners.find((l) => l.protocol === 'HTTPS' && l.certificates.length === 0);
     if (bare !== undefined) {
       // Every host's certificate failed: AWS needs one to serve HTTPS at all.
