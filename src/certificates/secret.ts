@@ -12,6 +12,7 @@ import type { ObjectKey } from '../model/resources.js';
 import { err, ok, type Result } from '../model/result.js';
 import { objectKey } from '../model/ids.js';
 import { certificateCovers } from './discovery.js';
+import { TlsSecretLimits } from '../model/aws-limits.js';
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 export const TLS_CERT_KEY = 'tls.crt';
@@ -141,10 +142,18 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
     return fail(`has type ${secret.type ?? 'Opaque (none given)'}; a TLS Secret needs type ${TLS_SECRET_TYPE}`);
   }
 
-  const certText = secretValue(secret, TLS_CERT_KEY);
+  // Sizes and the number of PEM blocks are checked before anything is parsed: parsing is what
+  // costs, and a Secret is read again on every reconcile of every group using it.
+  const certText = secretValue(secret, TLS_CERT_KEY, TlsSecretLimits.certificateBytes);
   if (!certText.ok) return fail(certText.error);
-  const keyText = secretValue(secret, TLS_PRIVATE_KEY_KEY);
+  const keyText = secretValue(secret, TLS_PRIVATE_KEY_KEY, TlsSecretLimits.privateKeyBytes);
   if (!keyText.ok) return fail(keyText.error);
+  const blockCount = certText.value.match(/-----BEGIN /g)?.length ?? 0;
+  if (blockCount > TlsSecretLimits.certificates) {
+    return fail(
+      `${TLS_CERT_KEY} holds ${blockCount} PEM blocks; Albatross takes at most ${TlsSecretLimits.certificates} certificates (the server's, then its chain)`,
+    );
+  }
 
   const certs = parseCertificates(certText.value);
   if (!certs.ok) return fail(certs.error);
@@ -190,12 +199,22 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
     return fail(`certificate names (${names.join(', ')}) do not cover host${uncovered.length > 1 ? 's' : ''} ${uncovered.join(', ')}`);
   }
 
+  // ACM's own caps on what is imported (ImportCertificate: Certificate, PrivateKey).
+  const certificatePem = leaf.checks.toString();
+  if (certificatePem.length > TlsSecretLimits.certificatePemLength) {
+    return fail(`the certificate for ${describe(leaf)} is ${certificatePem.length} characters of PEM; ACM imports at most ${TlsSecretLimits.certificatePemLength}`);
+  }
+  const privateKeyPem = privateKey.value.export({ type: 'pkcs8', format: 'pem' }).toString();
+  if (privateKeyPem.length > TlsSecretLimits.privateKeyPemLength) {
+    return fail(`${TLS_PRIVATE_KEY_KEY} is ${privateKeyPem.length} bytes as PKCS#8 PEM; ACM imports private keys of at most ${TlsSecretLimits.privateKeyPemLength} bytes`);
+  }
+
   return ok(
     new TlsBundle({
       secret: key,
-      certificatePem: leaf.checks.toString(),
+      certificatePem,
       chainPem: chain.map((c) => c.checks.toString()).join(''),
-      privateKeyPem: privateKey.value.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      privateKeyPem,
       names,
       notBefore,
       notAfter,
@@ -207,15 +226,25 @@ export function parseTlsSecret(secret: V1Secret | undefined, hosts: readonly str
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** A value of the Secret as text: `stringData` (hand-written files) wins over base64 `data`, as on the API server. */
-function secretValue(secret: V1Secret, name: string): Result<string> {
+/**
+ * A value of the Secret as text: `stringData` (hand-written files) wins over base64 `data`, as
+ * on the API server. A value over `maxBytes` (decoded) is refused before it is decoded.
+ */
+function secretValue(secret: V1Secret, name: string, maxBytes: number): Result<string> {
+  const tooBig = (bytes: number): Result<string> =>
+    err(`${name} is ${bytes} bytes; Albatross reads at most ${maxBytes} bytes (${maxBytes / 1024} KiB) from it`);
   const plain = secret.stringData?.[name];
   if (plain !== undefined) {
+    const bytes = Buffer.byteLength(plain, 'utf8');
+    if (bytes > maxBytes) return tooBig(bytes);
     return plain.trim() === '' ? err(`stringData["${name}"] is empty`) : ok(plain);
   }
   const encoded = secret.data?.[name];
   if (encoded === undefined) return err(`has no ${name} (data["${name}"])`);
   const compact = encoded.replace(/\s+/g, '');
+  // Every 4 base64 characters are 3 bytes, less the padding.
+  const bytes = Math.floor((compact.length * 3) / 4) - (compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0);
+  if (bytes > maxBytes) return tooBig(bytes);
   if (compact.length % 4 !== 0 || !BASE64.test(compact)) return err(`data["${name}"] is not valid base64`);
   const value = Buffer.from(compact, 'base64').toString('utf8');
   return value.trim() === '' ? err(`data["${name}"] is empty`) : ok(value);

@@ -320,6 +320,8 @@ export class Controller {
     if (reason.kind === 'targets') {
       const targets = await reconcileTargets(this.store, group, reason.services, deps);
       if (targets.kind === 'done') {
+        // Refused endpoint addresses; the next full reconcile reports them as Events too.
+        for (const w of targets.warnings) this.logger.warn({ group, ingress: w.ingress }, w.message);
         this.finish(group, targets.failure === null, started);
         if (targets.failure !== null) {
           this.requeueAfterFailure(queue, group, targets.failure.retryable, targets.failure.retryAfterMs);

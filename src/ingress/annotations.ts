@@ -14,6 +14,7 @@ import {
   type SubnetSelection,
 } from '../model/resources.js';
 import { err, ok, type Result } from '../model/result.js';
+import { attributeKeyProblem } from '../model/aws-limits.js';
 import { oneOf, quote } from './messages.js';
 
 export const AnnotationPrefix = 'alb.ingress.kubernetes.io/';
@@ -276,9 +277,6 @@ export function parseStringMap(value: string): Result<Record<string, string>> {
   return ok(out);
 }
 
-function mapParser(name: string): Parser<Record<string, string>> {
-  return parseWith(name, parseStringMap);
-}
 
 // --- group ---------------------------------------------------------------------------------
 
@@ -352,7 +350,24 @@ export function isCidr(value: string): boolean {
   return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-export const parseLoadBalancerAttributes: Parser<Record<string, string>> = mapParser(Annotation.loadBalancerAttributes);
+/**
+ * `k1=v1,...` whose keys are attributes AWS has for this kind of resource (see
+ * `LoadBalancerAttributeKeys` and `TargetGroupAttributeKeys`): an unknown key would pass
+ * `plan` and fail at AWS half-way through `apply`. Values are checked by AWS.
+ */
+function attributesParser(name: string, kind: 'load balancer' | 'target group'): Parser<Record<string, string>> {
+  return parseWith(name, (value) => {
+    const map = parseStringMap(value);
+    if (!map.ok) return map;
+    for (const key of Object.keys(map.value)) {
+      const problem = attributeKeyProblem(kind, key);
+      if (problem !== null) return err(`has ${problem}`);
+    }
+    return map;
+  });
+}
+
+export const parseLoadBalancerAttributes: Parser<Record<string, string>> = attributesParser(Annotation.loadBalancerAttributes, 'load balancer');
 
 // --- listeners -----------------------------------------------------------------------------
 
@@ -488,7 +503,7 @@ export function checkSuccessCodes(codes: string, version: ProtocolVersion): Resu
   return ok(codes);
 }
 
-export const parseTargetGroupAttributes: Parser<Record<string, string>> = mapParser(Annotation.targetGroupAttributes);
+export const parseTargetGroupAttributes: Parser<Record<string, string>> = attributesParser(Annotation.targetGroupAttributes, 'target group');
 
 /**
  * AWS Load Balancer Controller annotations that protect a load balancer and that Albatross

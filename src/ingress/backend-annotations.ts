@@ -7,6 +7,7 @@ import { annotationKey, isCidr, type AnnotationDoc, type Annotations } from './a
 import { isObject } from './input.js';
 import { err, ok, type Result } from '../model/result.js';
 import { oneOf, quote } from './messages.js';
+import { conditionValueProblem, shownValue, type ConditionValueKind } from '../model/aws-limits.js';
 
 export const actionsAnnotation = (name: string): string => annotationKey(`actions.${name}`);
 export const conditionsAnnotation = (name: string): string => annotationKey(`conditions.${name}`);
@@ -277,8 +278,8 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         if (!c.ok) return c;
         const values = stringList(c.value, 'values', `${where}hostHeaderConfig.`);
         if (!values.ok) return values;
-        const tooLong = values.value.find((v) => v.length > 128);
-        if (tooLong !== undefined) return err(`${where}hostHeaderConfig.values has ${quote(tooLong)}, longer than 128 characters`);
+        const bad = refusedValue('host', values.value, `${where}hostHeaderConfig.values`);
+        if (bad !== null) return err(bad);
         hosts.push(...values.value.map((v) => v.toLowerCase()));
         break;
       }
@@ -287,8 +288,8 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         if (!c.ok) return c;
         const values = stringList(c.value, 'values', `${where}pathPatternConfig.`);
         if (!values.ok) return values;
-        const tooLong = values.value.find((v) => v.length > 128);
-        if (tooLong !== undefined) return err(`${where}pathPatternConfig.values has ${quote(tooLong)}, longer than 128 characters`);
+        const bad = refusedValue('path', values.value, `${where}pathPatternConfig.values`);
+        if (bad !== null) return err(bad);
         paths.push(...values.value);
         break;
       }
@@ -300,6 +301,8 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
           return err(`${where}httpHeaderConfig.httpHeaderName is ${JSON.stringify(headerName) ?? 'missing'}; use an HTTP header name`);
         const values = stringList(c.value, 'values', `${where}httpHeaderConfig.`);
         if (!values.ok) return values;
+        const bad = refusedValue('http-header-value', values.value, `${where}httpHeaderConfig.values`);
+        if (bad !== null) return err(bad);
         others.push({ field: 'http-header', name: headerName, values: values.value });
         break;
       }
@@ -329,6 +332,8 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
           const v = field(pair, 'value');
           if (typeof v !== 'string' || v === '') return err(`${w}.value is ${JSON.stringify(v) ?? 'missing'}; use a non-empty string`);
           if (k !== undefined && k !== null && typeof k !== 'string') return err(`${w}.key is ${JSON.stringify(k)}; use a string`);
+          const bad = refusedValue('query-string', typeof k === 'string' ? [k] : [], `${w}.key`) ?? refusedValue('query-string', [v], `${w}.value`);
+          if (bad !== null) return err(bad);
           pairs.push(typeof k === 'string' && k !== '' ? { key: k, value: v } : { value: v });
         }
         others.push({ field: 'query-string', values: pairs });
@@ -351,4 +356,16 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
     }
   }
   return ok({ hosts, paths, others });
+}
+
+/**
+ * The first of `values` ALB would refuse as a condition value of this kind (too long, or a
+ * character it does not take), as a message naming where it is; `null` when all are fine.
+ */
+function refusedValue(kind: ConditionValueKind, values: readonly string[], where: string): string | null {
+  for (const value of values) {
+    const problem = conditionValueProblem(kind, value);
+    if (problem !== null) return `${where} has ${shownValue(value)}, which ${problem}`;
+  }
+  return null;
 }

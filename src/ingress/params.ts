@@ -4,6 +4,7 @@
 // selector, and which params (if any) govern one Ingress.
 import type { V1Ingress, V1IngressClass, V1ObjectMeta } from '@kubernetes/client-node';
 import { IpAddressType, Scheme, type SubnetSelection } from '../model/resources.js';
+import { attributeKeyProblem } from '../model/aws-limits.js';
 import { checkGroupName, checkLoadBalancerName, isCidr, tagProblem } from './annotations.js';
 import { ingressClassOf } from './class.js';
 import { isObject } from './input.js';
@@ -234,7 +235,7 @@ function parseParams(object: V1IngressClassParams): ParamsOutcome {
     if (v !== undefined) out.tags = v;
   }
   if (spec.loadBalancerAttributes !== undefined) {
-    const v = keyValues('loadBalancerAttributes', spec.loadBalancerAttributes, () => null);
+    const v = keyValues('loadBalancerAttributes', spec.loadBalancerAttributes, (key) => attributeKeyProblem('load balancer', key));
     if (v !== undefined) out.loadBalancerAttributes = v;
   }
   if (spec.loadBalancerName !== undefined) {

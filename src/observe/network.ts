@@ -24,6 +24,12 @@ export interface SubnetInfo {
   readonly name: string | null;
   readonly tags: Readonly<Record<string, string>>;
   readonly availableIps: number;
+  /**
+   * The subnet's IPv4 CIDR block and its associated IPv6 ones: where ALB takes IP targets from
+   * besides the private ranges (see `PrivateTargetRanges`).
+   * @default none
+   */
+  readonly cidrBlocks?: readonly string[];
 }
 
 export interface Network {
@@ -78,6 +84,10 @@ export async function discoverNetwork(aws: Aws, options: DiscoverNetworkOptions)
         name: tags.Name ?? null,
         tags,
         availableIps: s.AvailableIpAddressCount ?? 0,
+        cidrBlocks: [
+          ...(s.CidrBlock === undefined ? [] : [s.CidrBlock]),
+          ...(s.Ipv6CidrBlockAssociationSet ?? []).flatMap((a) => (a.Ipv6CidrBlock === undefined || a.Ipv6CidrBlockState?.State !== 'associated' ? [] : [a.Ipv6CidrBlock])),
+        ],
       };
     }),
   };

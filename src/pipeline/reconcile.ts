@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { applyOperations } from '../apply/execute.js';
 import { ApplyState } from '../apply/state.js';
+import { loadBalancerNameProblem } from '../apply/load-balancers.js';
 import type { Aws } from '../aws/clients.js';
 import { failureOf } from './failure.js';
 import { listIssuedCertificates, parseTlsSecret, type DiscoveryCandidate } from '../certificates/index.js';
@@ -23,6 +24,7 @@ import { compareStrings } from '../model/compare.js';
 import { GroupKey } from '../model/ids.js';
 import { translateGroup } from '../translate/translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
+import { admitTargets } from './target-addresses.js';
 
 /** What a group reconcile needs besides the view; build it with `reconcileDeps`. */
 export interface ReconcileDeps {
@@ -177,7 +179,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   const translation = translateGroup(view, name, { clusterName, tls: secrets.resolve });
   for (const broken of secrets.broken) deps.certificates.brokenSecrets.add(broken);
   const errors: IngressError[] = [...translation.errors];
-  const { warnings } = translation;
+  const warnings: IngressWarning[] = [...translation.warnings];
 
   let stack: DesiredStack | null = translation.stack;
   if (stack !== null) {
@@ -231,11 +233,16 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   const changes: Change[] = [];
   let certificateArns = new Map<string, string>();
   if (stack !== null) {
-    const resolved = await resolveContext(aws, stack, await deps.network(), clusterName);
+    const network = await deps.network();
+    const resolved = await resolveContext(aws, stack, network, clusterName);
     if (!resolved.ok) {
       errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.error}`, severity: 'excluded' as const })));
       return leaveAsIs(resolved.error, { code: 'aws-state', message: resolved.error, retryable: true });
     }
+    // Endpoint addresses ALB would refuse (or that point outside the cluster) are left out.
+    const admitted = admitTargets(stack, network);
+    stack = admitted.stack;
+    warnings.push(...admitted.warnings);
     const bare = stack.listeners.find((l) => l.protocol === 'HTTPS' && l.certificates.length === 0);
     if (bare !== undefined) {
       // Every host's certificate failed: AWS needs one to serve HTTPS at all.
@@ -243,6 +250,15 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       return leaveAsIs(message, { code: 'input', message, retryable: false });
     }
 
+    if (actual?.loadBalancer == null) {
+      // A load balancer is about to be created: its name must not be someone else's, or AWS
+      // refuses it (or hands that one back) after the security group and target groups exist.
+      const taken = await loadBalancerNameProblem(aws, stack.loadBalancer.name, stack.loadBalancer.tags);
+      if (taken !== null) {
+        errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${taken}`, severity: 'excluded' as const })));
+        return leaveAsIs(taken, { code: 'aws-state', message: taken, retryable: false });
+      }
+    }
     if (deps.mode === 'apply') await deps.beforeChanges?.(stack.ingresses);
     const referenced = new Set(stack.listeners.flatMap((l) => l.certificates.flatMap((c) => (c.kind === 'imported' ? [c.fingerprint] : []))));
     const bundles = secrets.wanted().filter((b) => referenced.has(b.fingerprint));

@@ -10,16 +10,23 @@ import { failureOf } from './failure.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { Failure } from '../model/errors.js';
 import { GroupKey, OwnershipTag } from '../model/ids.js';
-import type { ObjectKey, TargetSpec, TlsResolver } from '../model/resources.js';
+import type { IngressWarning, ObjectKey, TargetSpec, TlsResolver } from '../model/resources.js';
 import { belongsTo, taggedResources } from '../observe/group.js';
 import { describeOperation, type Change } from '../plan/describe.js';
 import type { Operation } from '../plan/operations.js';
 import { translateGroup } from '../translate/translate.js';
 import type { ReconcileDeps } from './reconcile.js';
+import { admittedTargets, refusedTargetWarning, targetAddresses, usersOf } from './target-addresses.js';
 
 /** What an endpoint-only reconcile did, or that the group needs a full one. */
 export type TargetsResult =
-  | { readonly kind: 'done'; readonly changes: readonly Change[]; readonly failure: Failure | null }
+  | {
+      readonly kind: 'done';
+      readonly changes: readonly Change[];
+      readonly failure: Failure | null;
+      /** Endpoint addresses left out because ALB would not take them as targets, by Service. */
+      readonly warnings: readonly IngressWarning[];
+    }
   /** A target group of these Services is not in AWS yet, or the group has no stack: reconcile it whole. */
   | { readonly kind: 'full'; readonly reason: string };
 
@@ -40,7 +47,7 @@ export async function reconcileTargets(view: ClusterView, group: string, service
   const stack = translateGroup(view, group, { clusterName: deps.clusterName, tls: unreadTls }).stack;
   if (stack === null) return { kind: 'full', reason: 'the group has no stack to apply' };
   const affected = stack.targetGroups.filter((t) => t.service !== undefined && services.has(t.service.key));
-  if (affected.length === 0) return { kind: 'done', changes: [], failure: null };
+  if (affected.length === 0) return { kind: 'done', changes: [], failure: null, warnings: [] };
   try {
     // Strictly the group's class: target groups still to be adopted from before groups were
     // keyed by class are missing here, and the full reconcile adopts them.
@@ -55,10 +62,19 @@ export async function reconcileTargets(view: ClusterView, group: string, service
     const missing = affected.find((t) => !arnOf.has(t.id));
     if (missing !== undefined) return { kind: 'full', reason: `target group ${missing.id} is not in AWS yet` };
 
+    // The same filter as a full reconcile: only addresses ALB takes as targets are wanted.
+    const addresses = targetAddresses(await deps.network());
+    const warnings: IngressWarning[] = [];
+    const admitted = affected.map((spec) => {
+      const { targets, refused } = admittedTargets(spec, addresses);
+      for (const ip of refused) for (const ingress of usersOf(stack, spec.id)) warnings.push(refusedTargetWarning(ingress, group, spec, ip, addresses));
+      return { ...spec, targets };
+    });
+
     const limit = pLimit(4);
     const operations = (
       await Promise.all(
-        affected.map((spec) =>
+        admitted.map((spec) =>
           limit(async (): Promise<Operation[]> => {
             const arn = arnOf.get(spec.id) ?? '';
             const health = await aws.send(aws.elbv2, new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
@@ -78,7 +94,7 @@ export async function reconcileTargets(view: ClusterView, group: string, service
         ),
       )
     ).flat();
-    if (deps.mode === 'plan') return { kind: 'done', changes: operations.map(describeOperation), failure: null };
+    if (deps.mode === 'plan') return { kind: 'done', changes: operations.map(describeOperation), failure: null, warnings };
     const changes: Change[] = [];
     const state = new ApplyState(null);
     // New pods first, then the old ones out, so a target group is never emptied on the way.
@@ -87,8 +103,8 @@ export async function reconcileTargets(view: ClusterView, group: string, service
       else if (op.op === 'deregisterTargets') await deregisterTargets(aws, op);
       changes.push(describeOperation(op));
     }
-    return { kind: 'done', changes, failure: null };
+    return { kind: 'done', changes, failure: null, warnings };
   } catch (err) {
-    return { kind: 'done', changes: [], failure: failureOf(err) };
+    return { kind: 'done', changes: [], failure: failureOf(err), warnings: [] };
   }
 }

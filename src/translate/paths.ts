@@ -4,6 +4,7 @@
 // the order rules are evaluated in.
 import { err, ok, type Result } from '../model/result.js';
 import { quote } from '../ingress/messages.js';
+import { conditionValueProblem, shownValue } from '../model/aws-limits.js';
 
 export const PathKind = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
 export type PathKind = (typeof PathKind)[number];
@@ -49,6 +50,8 @@ export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
     if (written === '') return ok({ kind, path: written, patterns: [], exact: false, length: 0 });
     if (written.length > maxPatternLength)
       return err(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
+    const refused = pathCharacters(written);
+    if (refused !== null) return err(refused);
     const literal = literalPart(written);
     return ok({ kind, path: written, patterns: [written], exact: literal === written, length: literal.length });
   }
@@ -60,13 +63,26 @@ export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
   if (kind === 'Exact') {
     if (written.length > maxPatternLength)
       return err(`path ${quote(written)} is longer than ${maxPatternLength} characters, the ALB limit for a path pattern`);
+    const refused = pathCharacters(written);
+    if (refused !== null) return err(refused);
     return ok({ kind, path: written, patterns: [written], exact: true, length: written.length });
   }
   const trimmed = written.replace(/\/+$/, '');
   if (trimmed === '') return ok({ kind, path: written, patterns: null, exact: false, length: 0 });
   if (trimmed.length + 2 > maxPatternLength)
     return err(`path ${quote(written)} is too long: its pattern ${quote(`${trimmed}/*`)} is over ${maxPatternLength} characters, the ALB limit`);
+  const refused = pathCharacters(trimmed);
+  if (refused !== null) return err(refused);
   return ok({ kind, path: written, patterns: [trimmed, `${trimmed}/*`], exact: false, length: trimmed.length });
+}
+
+/**
+ * Why ALB's path-pattern condition would refuse a path's characters (a space, `(`, `%`,
+ * anything outside ASCII), or `null`. The path goes to ALB as written, whatever its type.
+ */
+function pathCharacters(path: string): string | null {
+  const problem = conditionValueProblem('path', path);
+  return problem === null ? null : `path ${shownValue(path)} ${problem}`;
 }
 
 /** Where a host puts a rule in evaluation order: exact hosts, then wildcards, then no host. */

@@ -16,6 +16,9 @@ import { describeRedirect, redirectLoops } from './redirects.js';
 import { buildRules, type RulesOutcome } from './rules.js';
 import { buildSecurityGroup, defaultInboundCidrs } from './security-group.js';
 import { buildTargetGroup, referencedTargetGroups } from './target-groups.js';
+import { maxInboundRulesPerSecurityGroup, maxListenersPerLoadBalancer, maxTagsPerResource } from '../model/aws-limits.js';
+import { OwnershipTag } from '../model/ids.js';
+import type { SecurityGroupSpec, Tags } from '../model/resources.js';
 
 /** ALB quotas per load balancer (defaults). */
 export const LoadBalancerLimits = { rules: 100, targetGroups: 100 } as const;
@@ -28,6 +31,13 @@ export interface TranslateContext {
   /** The EndpointSlices of one Service. */
   readonly endpointSlicesFor: (namespace: string, service: string) => readonly V1EndpointSlice[];
   readonly tls?: TlsResolver | undefined;
+  /**
+   * The other groups whose members ask for this load balancer name (annotation
+   * `load-balancer-name` or IngressClassParams `loadBalancerName`), each with one Ingress that
+   * asks. A load balancer name is unique per region and account.
+   * @default no other group asks for any name
+   */
+  readonly loadBalancerNameAskedBy?: ((name: string) => readonly { readonly group: string; readonly ingress: ObjectKey }[]) | undefined;
 }
 
 export interface GroupOutcome {
@@ -176,6 +186,23 @@ function assembleStack(groupName: string, settled: Settled, ctx: TranslateContex
     const draft = merged.targetGroups.get(id);
     return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, groupName, draft, ctx.endpointSlicesFor(draft.namespace, draft.serviceName), userTags)];
   });
+  const overQuota =
+    nameProblem(groupName, merged, ctx) ??
+    listenerLimitProblem(groupName, listeners) ??
+    (securityGroup === null ? null : securityGroupRuleProblem(groupName, securityGroup, merged)) ??
+    tagLimitProblem(groupName, [
+      { what: 'the load balancer', tags: loadBalancer.tags },
+      ...(securityGroup === null ? [] : [{ what: 'the security group', tags: securityGroup.tags }]),
+      ...listeners.map((l) => ({ what: `listener ${l.protocol} ${l.port}`, tags: l.tags })),
+      ...rules.rules.map((r) => ({ what: `rule ${r.id}`, tags: r.tags })),
+      ...targetGroups.map((t) => ({ what: `the target group of Service ${t.service.key} port ${t.service.port}`, tags: t.tags })),
+    ]);
+  if (overQuota !== null) {
+    // Like the rule limit: AWS would refuse part-way through an apply, so nothing is changed.
+    const stopped = [...settled.errors];
+    for (const m of merged.members) stopped.push(excluded(m.key, groupName, overQuota));
+    return { stack: null, errors: stopped, warnings: [] };
+  }
   return {
     stack: {
       group: groupName,
@@ -266,5 +293,56 @@ function limitProblem(group: string, rules: number, targetGroups: number): strin
     return `group ${group} needs ${rules} listener rules; an ALB allows at most ${LoadBalancerLimits.rules} (not counting listener defaults), so the group is not changed. Split it into several groups`;
   if (targetGroups > LoadBalancerLimits.targetGroups)
     return `group ${group} needs ${targetGroups} target groups; an ALB allows at most ${LoadBalancerLimits.targetGroups}, so the group is not changed. Split it into several groups`;
+  return null;
+}
+
+/**
+ * A load balancer name this group sets that another group asks for too. Names are unique per
+ * region and account: AWS would hand one group the other's load balancer, or refuse the
+ * create. Every group asking is stopped (a later one cannot take the name from an earlier
+ * one), each told which other group asks.
+ */
+function nameProblem(group: string, merged: Merged, ctx: TranslateContext): string | null {
+  const asked = merged.exclusive[Annotation.loadBalancerName];
+  if (asked === undefined || ctx.loadBalancerNameAskedBy === undefined) return null;
+  const others = ctx.loadBalancerNameAskedBy(asked.value).filter((o) => o.group !== group);
+  if (others.length === 0) return null;
+  const named = others.map((o) => `group ${o.group} (Ingress ${o.ingress})`).join(', ');
+  return `${asked.source}: load balancer name ${JSON.stringify(asked.value)} is also asked for by ${named}; a load balancer name is unique per region and account, so neither group is changed. Give each group its own name`;
+}
+
+/** One listener per port: over ALB's quota the create of the 51st listener would fail. */
+function listenerLimitProblem(group: string, listeners: readonly ListenerSpec[]): string | null {
+  if (listeners.length <= maxListenersPerLoadBalancer) return null;
+  const ports = listeners.map((l) => l.port);
+  const shown = ports.length > 10 ? `${ports.slice(0, 10).join(', ')}, ...` : ports.join(', ');
+  return `group ${group} needs ${listeners.length} listeners (one per listen port: ${shown}); an ALB allows at most ${maxListenersPerLoadBalancer}, so the group is not changed. Use fewer ports in annotation ${annotationKey(Annotation.listenPorts)}, or split the group`;
+}
+
+/**
+ * The managed security group has one inbound rule per listen port and CIDR, counted apart for
+ * IPv4 and IPv6 sources as AWS counts them.
+ */
+function securityGroupRuleProblem(group: string, securityGroup: SecurityGroupSpec, merged: Merged): string | null {
+  const ports = new Set(securityGroup.ingress.map((r) => r.port)).size;
+  for (const family of ['IPv4', 'IPv6'] as const) {
+    const rules = securityGroup.ingress.filter((r) => r.cidr.includes(':') === (family === 'IPv6'));
+    if (rules.length <= maxInboundRulesPerSecurityGroup) continue;
+    const cidrs = new Set(rules.map((r) => r.cidr)).size;
+    const source = merged.exclusive[Annotation.inboundCidrs]?.source ?? `the default of annotation ${annotationKey(Annotation.inboundCidrs)}`;
+    return `group ${group} needs ${rules.length} ${family} inbound rules in its security group (${ports} listen ports × ${cidrs} ${family} CIDRs from ${source}); a security group allows at most ${maxInboundRulesPerSecurityGroup}, so the group is not changed. Use fewer listen ports or CIDRs, or name security groups in annotation ${annotationKey(Annotation.securityGroups)}`;
+  }
+  return null;
+}
+
+/** Tags per resource: the user's (group and Service `tags`) plus the ones Albatross adds. */
+function tagLimitProblem(group: string, resources: readonly { readonly what: string; readonly tags: Tags }[]): string | null {
+  const own = new Set<string>(Object.values(OwnershipTag));
+  for (const { what, tags } of resources) {
+    const keys = Object.keys(tags);
+    if (keys.length <= maxTagsPerResource) continue;
+    const ours = keys.filter((k) => own.has(k)).length;
+    return `group ${group} needs ${keys.length} tags on ${what} (${keys.length - ours} from annotation ${annotationKey(Annotation.tags)} and IngressClassParams, ${ours} that Albatross adds); AWS allows at most ${maxTagsPerResource} tags per resource, so the group is not changed. Remove ${keys.length - maxTagsPerResource} of the tags`;
+  }
   return null;
 }

@@ -4,6 +4,7 @@
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { DesiredStack, DesiredState, IngressError, IngressWarning, ObjectKey, TlsResolver } from '../model/resources.js';
 import type { IngressGroup } from '../ingress/group.js';
+import { annotationsOf, parseLoadBalancerName } from '../ingress/annotations.js';
 import { buildGroupStack } from './stack.js';
 
 /** What translate reads of the cluster: a subset of the `ClusterView`. */
@@ -47,6 +48,7 @@ export function translateGroup(source: TranslateSource, name: string, options: T
     services: { get: (key: string) => serviceByKey(source, key) },
     endpointSlicesFor: (namespace, service) => source.endpointSlicesFor(namespace, service),
     tls: options.tls,
+    loadBalancerNameAskedBy: (lbName) => namesAsked(source).get(lbName) ?? [],
   });
   const members = [...group.members.map((m) => m.key), ...group.rejected.map((r) => r.ingress)];
   return { group: name, members, stack: outcome.stack, errors: outcome.errors, warnings: outcome.warnings };
@@ -72,4 +74,32 @@ export function translate(source: TranslateSource, options: TranslateOptions): D
 function serviceByKey(source: TranslateSource, key: string): V1Service | undefined {
   const slash = key.indexOf('/');
   return source.service(key.slice(0, slash), key.slice(slash + 1));
+}
+
+type NameAsks = ReadonlyMap<string, readonly { readonly group: string; readonly ingress: ObjectKey }[]>;
+
+/** Per grouping (a view caches its grouping until something changes), computed once. */
+const namesByGrouping = new WeakMap<object, NameAsks>();
+
+/**
+ * Which groups' members ask for each load balancer name, from their IngressClassParams or
+ * their annotation (one asking Ingress per group). Read only for a group that sets a name.
+ */
+function namesAsked(source: TranslateSource): NameAsks {
+  const grouping = source.grouping();
+  const cached = namesByGrouping.get(grouping);
+  if (cached !== undefined) return cached;
+  const out = new Map<string, { group: string; ingress: ObjectKey }[]>();
+  for (const group of grouping.groups) {
+    const seen = new Set<string>();
+    for (const member of group.members) {
+      const parsed = parseLoadBalancerName(annotationsOf(member.ingress));
+      const name = member.params?.loadBalancerName ?? (parsed.ok ? parsed.value : undefined);
+      if (name === undefined || seen.has(name)) continue;
+      seen.add(name);
+      out.set(name, [...(out.get(name) ?? []), { group: group.name, ingress: member.key }]);
+    }
+  }
+  namesByGrouping.set(grouping, out);
+  return out;
 }

@@ -329,3 +329,29 @@ describe('the private key stays out of sight', () => {
     }
   });
 });
+
+describe('parseTlsSecret: sizes capped before anything is parsed', () => {
+  it('refuses a tls.crt of 500 certificates (1 MiB) by its size, in well under the time one parse takes', () => {
+    const huge = fullChain().repeat(250);
+    const started = process.hrtime.bigint();
+    const message = problem(parseTlsSecret(tlsSecret(huge, leaf.keyPem), ['a.example.com'], now()));
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(message).toMatch(/^Secret shop\/cart-tls: tls\.crt is \d+ bytes; Albatross reads at most 65536 bytes \(64 KiB\) from it$/);
+    expect(ms).toBeLessThan(100);
+  });
+
+  it('refuses more than 10 certificates in tls.crt, counted before they are parsed', () => {
+    const eleven = leaf.certPem + intermediate.certPem.repeat(10);
+    expect(problem(parseTlsSecret(tlsSecret(eleven, leaf.keyPem), ['a.example.com'], now()))).toBe(
+      'Secret shop/cart-tls: tls.crt holds 11 PEM blocks; Albatross takes at most 10 certificates (the server\'s, then its chain)',
+    );
+  });
+
+  it('refuses a tls.key over 16 KiB, in data or stringData', () => {
+    const padded = `${'#'.repeat(17 * 1024)}\n${leaf.keyPem}`;
+    expect(problem(parseTlsSecret(tlsSecret(fullChain(), padded), ['a.example.com'], now()))).toContain('tls.key is 17');
+    expect(problem(parseTlsSecret(tlsSecret(fullChain(), padded, { plain: true }), ['a.example.com'], now()))).toContain(
+      'Albatross reads at most 16384 bytes (16 KiB) from it',
+    );
+  });
+});

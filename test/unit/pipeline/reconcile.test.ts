@@ -31,6 +31,9 @@ function emptyAccount(extra: Handler = () => undefined): Handler {
         return { ResourceTagMappingList: [] };
       case 'DescribeSecurityGroups':
         return { SecurityGroups: [] };
+      case 'DescribeLoadBalancers':
+        // The name a new load balancer asks for is free.
+        return { LoadBalancers: [] };
       case 'DescribeSubnets':
         return {
           Subnets: ['a', 'b'].map((zone) => ({
