@@ -14,7 +14,7 @@ import {
   type SubnetSelection,
 } from '../model/resources.js';
 import { err, ok, type Result } from '../model/result.js';
-import { oneOf, quote } from './messages.js';
+import { oneOf, quote, show } from './messages.js';
 
 export const AnnotationPrefix = 'alb.ingress.kubernetes.io/';
 
@@ -379,7 +379,7 @@ export const parseListenPorts: Parser<ListenPort[]> = parseWith(Annotation.liste
       if (!(ListenerProtocol as readonly string[]).includes(protocol))
         return err(`has protocol ${quote(protocol)}; use ${oneOf(ListenerProtocol)}`);
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
-        return err(`has port ${JSON.stringify(port)} for ${protocol}; use a whole number from 1 to 65535`);
+        return err(`has port ${show(port)} for ${protocol}; use a whole number from 1 to 65535`);
       const seen = byPort.get(port);
       if (seen !== undefined && seen !== protocol) return err(`lists port ${port} as both HTTP and HTTPS; use each port once`);
       byPort.set(port, protocol as ListenerProtocol);

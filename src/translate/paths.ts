@@ -3,7 +3,7 @@
 // pattern as written. The specificity computed here (exact or not, literal length) drives
 // the order rules are evaluated in.
 import { err, ok, type Result } from '../model/result.js';
-import { quote } from '../ingress/messages.js';
+import { quote, show } from '../ingress/messages.js';
 
 export const PathKind = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
 export type PathKind = (typeof PathKind)[number];
@@ -37,8 +37,8 @@ export function literalPart(pattern: string): string {
 
 export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
   if (pathType !== undefined && pathType !== null && typeof pathType !== 'string')
-    return err(`pathType ${JSON.stringify(pathType)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
-  if (path !== undefined && path !== null && typeof path !== 'string') return err(`path ${JSON.stringify(path)} is not a string`);
+    return err(`pathType ${show(pathType)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
+  if (path !== undefined && path !== null && typeof path !== 'string') return err(`path ${show(path)} is not a string`);
   const typeName = pathType ?? 'ImplementationSpecific';
   if (!(PathKind as readonly string[]).includes(typeName))
     return err(`pathType ${quote(typeName)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
@@ -85,7 +85,7 @@ const dnsLabel = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const hostPattern = new RegExp(`^(\\*\\.)?${dnsLabel}(\\.${dnsLabel})*$`);
 
 export function hostMatch(host: unknown): Result<HostMatch> {
-  if (host !== undefined && host !== null && typeof host !== 'string') return err(`host ${JSON.stringify(host)} is not a string`);
+  if (host !== undefined && host !== null && typeof host !== 'string') return err(`host ${show(host)} is not a string`);
   if (host === undefined || host === null || host === '') return ok({ host: null, tier: HostTier.none, labels: 0 });
   const lower = host.toLowerCase();
   if (lower.length > 253 || !hostPattern.test(lower) || lower === '*')
