@@ -24,8 +24,16 @@ export async function clusterViewFromFiles(paths: readonly string[]): Promise<Cl
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
-    const documents = await readManifests(file);
-    documents.forEach((doc, i) => addObject(store, doc, `${file}: document ${i + 1}`, problems, seen));
+    for (const { document, value } of await readManifests(file)) {
+      const where = `${file}: document ${document}`;
+      try {
+        addObject(store, value, where, problems, seen);
+      } catch (err) {
+        // Whatever a malformed object makes fail is still the file's problem, said plainly.
+        if (err instanceof AlbatrossError) throw err;
+        throw new AlbatrossError('input', `${where} cannot be read: ${readProblem(err)}`, { cause: err });
+      }
+    }
   }
   if (problems.length > 0) throw new AlbatrossError('input', problems.join('\n'));
   return store;
@@ -93,21 +101,72 @@ async function manifestFiles(path: string): Promise<string[]> {
   return found;
 }
 
+/** One document of a file as plain data, numbered as it stands in the file (from 1). */
+interface Manifest {
+  readonly document: number;
+  readonly value: unknown;
+}
+
+/** YAML aliases one document may expand; past it the file is refused as a resource exhaustion attack. */
+const maxAliasCount = 100;
+
 /**
  * The documents of a file as plain data; empty documents (`---` alone) are skipped, as
  * kubectl does. YAML 1.1, as kubectl reads manifests (`yes` and `on` are booleans there).
+ * @throws AlbatrossError coded `input`, naming the file and document, when the file is not
+ *   UTF-8 text, not YAML, or YAML that cannot be turned into data (an alias bomb, nesting
+ *   deeper than the parser goes)
  */
-async function readManifests(file: string): Promise<unknown[]> {
-  const text = await readFile(file, 'utf8').catch((err: unknown) => {
+async function readManifests(file: string): Promise<Manifest[]> {
+  const bytes = await readFile(file).catch((err: unknown) => {
     throw new AlbatrossError('input', `cannot read ${file}: ${(err as Error).message}`, { cause: err });
   });
-  const documents = parseAllDocuments(text, { version: '1.1' });
-  const list = Array.isArray(documents) ? documents : [];
-  const errors = list.flatMap((doc) => doc.errors);
-  const first = errors[0];
-  if (first !== undefined) {
-    // The parser's message names the line and column and quotes the text there.
-    throw new AlbatrossError('input', `${file} is not valid YAML: ${first.message.split('\n')[0] ?? first.message}`, { cause: first });
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw new AlbatrossError('input', `${file} is not UTF-8 text; manifests are YAML or JSON`, { cause: err });
   }
-  return list.map((doc) => doc.toJS({ maxAliasCount: 100 }) as unknown).filter((doc) => doc !== null && doc !== undefined);
+  if (text.includes('\0')) throw new AlbatrossError('input', `${file} holds NUL bytes, so it is not YAML or JSON text`);
+  let documents;
+  try {
+    documents = parseAllDocuments(text, { version: '1.1' });
+  } catch (err) {
+    throw new AlbatrossError('input', `${file} is not valid YAML: ${readProblem(err)}`, { cause: err });
+  }
+  const list = Array.isArray(documents) ? documents : [];
+  const out: Manifest[] = [];
+  for (const [i, doc] of list.entries()) {
+    const where = `${file}: document ${i + 1}`;
+    const first = doc.errors[0];
+    if (first !== undefined) {
+      // The parser's first line names the line and column; the lines after it quote the file,
+      // which may be a Secret's key, so they are left out.
+      const line = (first.message.split('\n')[0] ?? first.message).replace(/:$/, '');
+      throw new AlbatrossError('input', `${where} is not valid YAML: ${yamlProblem(line)}`, { cause: first });
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount });
+    } catch (err) {
+      throw new AlbatrossError('input', `${where} cannot be read: ${readProblem(err)}`, { cause: err });
+    }
+    if (value !== null && value !== undefined) out.push({ document: i + 1, value });
+  }
+  return out;
+}
+
+/** The YAML library's words for a problem, where they are obscure, in ours. */
+function yamlProblem(message: string): string {
+  if (message.includes('Maximum call stack size exceeded')) return `${message.replace('Maximum call stack size exceeded', 'nested too deeply to read')}; Kubernetes objects are far shallower`;
+  return message;
+}
+
+/** Why reading a document failed, in one line and never with a stack. */
+function readProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.includes('Excessive alias count'))
+    return `its YAML aliases (*name) expand beyond the limit of ${maxAliasCount}, which is refused as a resource exhaustion attack ("billion laughs"); write the repeated parts out`;
+  if (err instanceof RangeError || message.includes('Maximum call stack size exceeded')) return 'it is nested too deeply to read; Kubernetes objects are far shallower';
+  return message.split('\n')[0] ?? message;
 }

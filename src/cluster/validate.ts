@@ -2,6 +2,7 @@
 // once, at the boundary: past it, readers get honest types. Only the fields Albatross reads are
 // checked; anything else in an object is left as it is.
 import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import { quote, show, typeName } from '../model/messages.js';
 import { ParamsApiGroup, ParamsApiVersion, ParamsKind, type V1IngressClassParams } from '../ingress/params.js';
 import type { Result } from '../model/result.js';
 import type { ClusterObject } from './view.js';
@@ -37,7 +38,6 @@ const clusterScoped: ReadonlySet<ClusterObject['kind']> = new Set(['IngressClass
 type Check = (value: unknown, path: string, problems: string[]) => void;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 const string: Check = (v, path, problems) => {
   if (typeof v !== 'string') problems.push(`${path} must be a string, not ${show(v)}`);
@@ -67,6 +67,20 @@ const stringMap: Check = (v, path, problems) => {
   }
   for (const [k, value] of Object.entries(v)) if (typeof value !== 'string') problems.push(`${path}.${k} must be a string, not ${show(value)}`);
 };
+/**
+ * `data` or `stringData` of a Secret: a map of strings, checked without ever showing a value,
+ * since any of them may be a private key. A message names the field and the type found.
+ */
+const secretValues =
+  (what: string): Check =>
+  (v, path, problems) => {
+    if (!isRecord(v)) {
+      problems.push(`${path} must be a map from key to ${what}, not ${typeName(v)} (its content is not shown: a Secret's values stay private)`);
+      return;
+    }
+    for (const [k, value] of Object.entries(v))
+      if (typeof value !== 'string') problems.push(`${path}[${quote(k)}] must be ${what}, not ${typeName(value)} (its content is not shown: a Secret's values stay private)`);
+  };
 /** An object whose listed fields, when present, pass their checks; `required` fields must be present. */
 const object =
   (fields: Record<string, Check>, required: readonly string[] = []): Check =>
@@ -148,7 +162,7 @@ const checks: Record<ClusterObject['kind'], Check> = {
     },
     ['metadata', 'addressType'],
   ),
-  Secret: object({ metadata, type: string, data: stringMap, stringData: stringMap }, ['metadata']),
+  Secret: object({ metadata, type: string, data: secretValues('a base64 string'), stringData: secretValues('a string') }, ['metadata']),
 };
 
 /** The outcome of checking one object: a kind Albatross reads, one it ignores, or problems. */
@@ -159,7 +173,9 @@ export type Validated = Result<ClusterObject | null, readonly string[]>;
  * without a namespace gets `default`, as kubectl assumes.
  */
 export function validateObject(value: unknown): Validated {
-  if (!isRecord(value)) return { ok: false, error: [`a Kubernetes object must be a map with apiVersion and kind, not ${show(value)}`] };
+  // A list or map is named by its type only: it may hold a Secret written one level off.
+  if (!isRecord(value))
+    return { ok: false, error: [`a Kubernetes object must be a map with apiVersion and kind, not ${typeof value === 'object' ? typeName(value) : show(value)}`] };
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   const legacyIngress = (group === 'extensions' || group === 'networking.k8s.io') && (value.kind === 'Ingress' || value.kind === 'IngressClass');
@@ -168,7 +184,7 @@ export function validateObject(value: unknown): Validated {
   const served = servedVersions[kind];
   if (served !== undefined && apiVersion !== served) {
     const gone = legacyIngress ? ' (the beta Ingress APIs are gone since Kubernetes 1.22)' : '';
-    return { ok: false, error: [`apiVersion ${JSON.stringify(apiVersion)} is not served for ${kind}${gone}; write apiVersion: ${served}`] };
+    return { ok: false, error: [`apiVersion ${quote(apiVersion)} is not served for ${kind}${gone}; write apiVersion: ${served}`] };
   }
   const problems: string[] = [];
   checks[kind](value, '', problems);

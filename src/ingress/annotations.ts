@@ -15,7 +15,7 @@ import {
 } from '../model/resources.js';
 import { err, ok, type Result } from '../model/result.js';
 import { attributeKeyProblem } from '../model/aws-limits.js';
-import { oneOf, quote } from './messages.js';
+import { oneOf, quote, show } from '../model/messages.js';
 
 export const AnnotationPrefix = 'alb.ingress.kubernetes.io/';
 
@@ -394,7 +394,7 @@ export const parseListenPorts: Parser<ListenPort[]> = parseWith(Annotation.liste
       if (!(ListenerProtocol as readonly string[]).includes(protocol))
         return err(`has protocol ${quote(protocol)}; use ${oneOf(ListenerProtocol)}`);
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
-        return err(`has port ${JSON.stringify(port)} for ${protocol}; use a whole number from 1 to 65535`);
+        return err(`has port ${show(port)} for ${protocol}; use a whole number from 1 to 65535`);
       const seen = byPort.get(port);
       if (seen !== undefined && seen !== protocol) return err(`lists port ${port} as both HTTP and HTTPS; use each port once`);
       byPort.set(port, protocol as ListenerProtocol);
@@ -413,16 +413,31 @@ export const parseSslRedirect: Parser<number> = integerParser(Annotation.sslRedi
 
 // --- tags ----------------------------------------------------------------------------------
 
-const reservedTagPrefixes = ['albatross.dev/', 'aws:'] as const;
+/**
+ * Tag key prefixes a user may not set, with whose they are. The AWS Load Balancer Controller
+ * may run in the same account (docs/migration.md) and finds, adopts and deletes load
+ * balancers and target groups by its `elbv2.k8s.aws/`, `ingress.k8s.aws/` and
+ * `service.k8s.aws/` tags: one of those set through us would hand our resources to it.
+ */
+const reservedTagPrefixes = [
+  ['albatross.dev/', 'Albatross'],
+  ['aws:', 'AWS'],
+  ['elbv2.k8s.aws/', 'the AWS Load Balancer Controller'],
+  ['ingress.k8s.aws/', 'the AWS Load Balancer Controller'],
+  ['service.k8s.aws/', 'the AWS Load Balancer Controller'],
+] as const;
 
 /**
- * Why a user tag cannot be set, or `null`: keys of Albatross and AWS are reserved, and AWS
- * limits keys to 128 and values to 256 characters. Worded to follow "has".
+ * Why a user tag cannot be set, or `null`: keys of Albatross, AWS and the AWS Load Balancer
+ * Controller are reserved, and AWS limits keys to 128 and values to 256 characters. Worded to
+ * follow "has". Prefixes compare without case: AWS keeps `Albatross.dev/cluster` apart from
+ * `albatross.dev/cluster`, but IAM reads the key of `aws:ResourceTag/<key>` and
+ * `aws:RequestTag/<key>` without case, so a look-alike key would count as ownership there.
  */
 export function tagProblem(key: string, tagValue: string): string | null {
-  const reserved = reservedTagPrefixes.find((p) => key.toLowerCase().startsWith(p));
-  if (reserved !== undefined)
-    return `tag key ${quote(key)}; keys starting with ${quote(reserved)} are reserved for ${reserved === 'aws:' ? 'AWS' : 'Albatross'}`;
+  const lower = key.toLowerCase();
+  const reserved = reservedTagPrefixes.find(([prefix]) => lower.startsWith(prefix));
+  if (reserved !== undefined) return `tag key ${quote(key)}; keys starting with ${quote(reserved[0])} (in any case) are reserved for ${reserved[1]}`;
   if (key.length > 128) return `tag key ${quote(key)} longer than 128 characters`;
   if (tagValue.length > 256) return `a value for tag ${quote(key)} longer than 256 characters`;
   return null;

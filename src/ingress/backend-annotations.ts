@@ -6,8 +6,8 @@ import type { ConditionSpec, FixedResponseAction, RedirectAction } from '../mode
 import { annotationKey, isCidr, type AnnotationDoc, type Annotations } from './annotations.js';
 import { isObject } from './input.js';
 import { err, ok, type Result } from '../model/result.js';
-import { oneOf, quote } from './messages.js';
-import { conditionValueProblem, shownValue, type ConditionValueKind } from '../model/aws-limits.js';
+import { oneOf, quote, show } from '../model/messages.js';
+import { conditionValueProblem, type ConditionValueKind } from '../model/aws-limits.js';
 
 export const actionsAnnotation = (name: string): string => annotationKey(`actions.${name}`);
 export const conditionsAnnotation = (name: string): string => annotationKey(`conditions.${name}`);
@@ -78,13 +78,13 @@ function parseJson(value: string): Result<unknown> {
 function optionalString(obj: Json, key: string, where: string): Result<string | undefined> {
   const v = field(obj, key);
   if (v === undefined || v === null) return ok(undefined);
-  return typeof v === 'string' ? ok(v) : err(`${where}${key} is ${JSON.stringify(v)}; use a string`);
+  return typeof v === 'string' ? ok(v) : err(`${where}${key} is ${show(v)}; use a string`);
 }
 
 function stringList(obj: Json, key: string, where: string): Result<string[]> {
   const v = field(obj, key);
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string' && x !== ''))
-    return err(`${where}${key} is ${JSON.stringify(v) ?? 'missing'}; use a non-empty list of strings`);
+    return err(`${where}${key} is ${v === undefined ? 'missing' : show(v)}; use a non-empty list of strings`);
   return ok(v as string[]);
 }
 
@@ -115,7 +115,7 @@ function parseActionJson(value: string): Result<ActionConfig> {
     case 'fixed-response':
       return parseFixedResponse(action);
     default:
-      return err(`type ${JSON.stringify(type) ?? 'is missing'}${type === undefined ? '' : ' is not allowed'}; use ${oneOf(['forward', 'redirect', 'fixed-response'])}`);
+      return err(`type ${type === undefined ? 'is missing' : show(type)}${type === undefined ? '' : ' is not allowed'}; use ${oneOf(['forward', 'redirect', 'fixed-response'])}`);
   }
 }
 
@@ -125,7 +125,7 @@ function parseForward(action: Json): Result<ActionConfig> {
   if ((arn !== undefined && arn !== null) === (config !== undefined && config !== null))
     return err('forward needs exactly one of targetGroupARN and forwardConfig');
   if (arn !== undefined && arn !== null) {
-    if (typeof arn !== 'string' || arn === '') return err(`targetGroupARN is ${JSON.stringify(arn)}; use a target group ARN`);
+    if (typeof arn !== 'string' || arn === '') return err(`targetGroupARN is ${show(arn)}; use a target group ARN`);
     return ok({ type: 'forward', targetGroups: [{ kind: 'arn', arn, weight: 1 }] });
   }
   if (!isObject(config)) return err('forwardConfig is not an object; use {"targetGroups": [...]}');
@@ -141,7 +141,7 @@ function parseForward(action: Json): Result<ActionConfig> {
     if (weightRaw === undefined || weightRaw === null) {
       if (list.length > 1) return err(`${where}.weight is missing; set a weight on every target group when there are several`);
     } else if (typeof weightRaw !== 'number' || !Number.isInteger(weightRaw) || weightRaw < 0 || weightRaw > 999) {
-      return err(`${where}.weight is ${JSON.stringify(weightRaw)}; use a whole number from 0 to 999`);
+      return err(`${where}.weight is ${show(weightRaw)}; use a whole number from 0 to 999`);
     }
     const weight = typeof weightRaw === 'number' ? weightRaw : 1;
     const tgArn = field(entry, 'targetGroupARN');
@@ -150,12 +150,12 @@ function parseForward(action: Json): Result<ActionConfig> {
     const hasService = serviceName !== undefined && serviceName !== null;
     if (hasArn === hasService) return err(`${where} needs exactly one of targetGroupARN and serviceName`);
     if (hasArn) {
-      if (typeof tgArn !== 'string' || tgArn === '') return err(`${where}.targetGroupARN is ${JSON.stringify(tgArn)}; use a target group ARN`);
+      if (typeof tgArn !== 'string' || tgArn === '') return err(`${where}.targetGroupARN is ${show(tgArn)}; use a target group ARN`);
       targets.push({ kind: 'arn', arn: tgArn, weight });
       continue;
     }
     if (typeof serviceName !== 'string' || serviceName === '')
-      return err(`${where}.serviceName is ${JSON.stringify(serviceName)}; use the name of a Service`);
+      return err(`${where}.serviceName is ${show(serviceName)}; use the name of a Service`);
     const port = field(entry, 'servicePort');
     if (typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535) {
       targets.push({ kind: 'service', serviceName, servicePort: port, weight });
@@ -163,7 +163,7 @@ function parseForward(action: Json): Result<ActionConfig> {
       // Numbers written as strings mean the port number (the old controller's format).
       targets.push({ kind: 'service', serviceName, servicePort: /^\d+$/.test(port) ? Number(port) : port, weight });
     } else {
-      return err(`${where}.servicePort is ${JSON.stringify(port) ?? 'missing'}; use a Service port number or name`);
+      return err(`${where}.servicePort is ${port === undefined ? 'missing' : show(port)}; use a Service port number or name`);
     }
   }
   const stickiness = field(config, 'targetGroupStickinessConfig');
@@ -171,12 +171,12 @@ function parseForward(action: Json): Result<ActionConfig> {
   if (!isObject(stickiness)) return err('forwardConfig.targetGroupStickinessConfig is not an object');
   const enabled = field(stickiness, 'enabled');
   if (enabled !== undefined && typeof enabled !== 'boolean')
-    return err(`forwardConfig.targetGroupStickinessConfig.enabled is ${JSON.stringify(enabled)}; use true or false`);
+    return err(`forwardConfig.targetGroupStickinessConfig.enabled is ${show(enabled)}; use true or false`);
   if (enabled !== true) return ok({ type: 'forward', targetGroups: targets });
   const duration = field(stickiness, 'durationSeconds');
   if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 1 || duration > 604800)
     return err(
-      `forwardConfig.targetGroupStickinessConfig.durationSeconds is ${JSON.stringify(duration) ?? 'missing'}; use a whole number from 1 to 604800`,
+      `forwardConfig.targetGroupStickinessConfig.durationSeconds is ${duration === undefined ? 'missing' : show(duration)}; use a whole number from 1 to 604800`,
     );
   return ok({ type: 'forward', targetGroups: targets, stickinessSeconds: duration });
 }
@@ -227,7 +227,7 @@ function parseFixedResponse(action: Json): Result<ActionConfig> {
   const status = field(config, 'statusCode');
   const statusCode = typeof status === 'number' ? String(status) : status;
   if (typeof statusCode !== 'string' || !/^[245]\d\d$/.test(statusCode))
-    return err(`${where}statusCode is ${JSON.stringify(status) ?? 'missing'}; use a 2XX, 4XX or 5XX code such as "503"`);
+    return err(`${where}statusCode is ${status === undefined ? 'missing' : show(status)}; use a 2XX, 4XX or 5XX code such as "503"`);
   const contentType = optionalString(config, 'contentType', where);
   if (!contentType.ok) return contentType;
   if (contentType.value !== undefined && !fixedResponseContentTypes.includes(contentType.value))
@@ -270,7 +270,7 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
     const f = field(entry, 'field');
     const config = (key: string): Result<Json> => {
       const c = field(entry, key);
-      return isObject(c) ? ok(c) : err(`${where}${key} is missing for field ${JSON.stringify(f)}`);
+      return isObject(c) ? ok(c) : err(`${where}${key} is missing for field ${show(f)}`);
     };
     switch (f) {
       case 'host-header': {
@@ -298,7 +298,7 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         if (!c.ok) return c;
         const headerName = field(c.value, 'httpHeaderName');
         if (typeof headerName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,40}$/.test(headerName))
-          return err(`${where}httpHeaderConfig.httpHeaderName is ${JSON.stringify(headerName) ?? 'missing'}; use an HTTP header name`);
+          return err(`${where}httpHeaderConfig.httpHeaderName is ${headerName === undefined ? 'missing' : show(headerName)}; use an HTTP header name`);
         const values = stringList(c.value, 'values', `${where}httpHeaderConfig.`);
         if (!values.ok) return values;
         const bad = refusedValue('http-header-value', values.value, `${where}httpHeaderConfig.values`);
@@ -330,8 +330,8 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
           if (!isObject(pair)) return err(`${w} is not an object`);
           const k = field(pair, 'key');
           const v = field(pair, 'value');
-          if (typeof v !== 'string' || v === '') return err(`${w}.value is ${JSON.stringify(v) ?? 'missing'}; use a non-empty string`);
-          if (k !== undefined && k !== null && typeof k !== 'string') return err(`${w}.key is ${JSON.stringify(k)}; use a string`);
+          if (typeof v !== 'string' || v === '') return err(`${w}.value is ${v === undefined ? 'missing' : show(v)}; use a non-empty string`);
+          if (k !== undefined && k !== null && typeof k !== 'string') return err(`${w}.key is ${show(k)}; use a string`);
           const bad = refusedValue('query-string', typeof k === 'string' ? [k] : [], `${w}.key`) ?? refusedValue('query-string', [v], `${w}.value`);
           if (bad !== null) return err(bad);
           pairs.push(typeof k === 'string' && k !== '' ? { key: k, value: v } : { value: v });
@@ -352,7 +352,7 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
         break;
       }
       default:
-        return err(`${where}field is ${JSON.stringify(f) ?? 'missing'}; use ${oneOf(conditionFields)}`);
+        return err(`${where}field is ${f === undefined ? 'missing' : show(f)}; use ${oneOf(conditionFields)}`);
     }
   }
   return ok({ hosts, paths, others });
@@ -365,7 +365,7 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
 function refusedValue(kind: ConditionValueKind, values: readonly string[], where: string): string | null {
   for (const value of values) {
     const problem = conditionValueProblem(kind, value);
-    if (problem !== null) return `${where} has ${shownValue(value)}, which ${problem}`;
+    if (problem !== null) return `${where} has ${quote(value)}, which ${problem}`;
   }
   return null;
 }

@@ -2,6 +2,7 @@
 // the default class, or through the legacy `kubernetes.io/ingress.class` annotation.
 import type { V1Ingress, V1IngressClass } from '@kubernetes/client-node';
 import { annotationsOf } from './annotations.js';
+import { quote } from '../model/messages.js';
 
 /** `spec.controller` of the IngressClasses Albatross serves. */
 export const ControllerName = 'albatross.dev/alb';
@@ -68,7 +69,7 @@ export function classOwnership(ingress: V1Ingress, ingressClasses: readonly V1In
   const named = typeof className === 'string' && className !== '' ? { name: className, field: 'spec.ingressClassName' } : legacy === undefined ? undefined : { name: legacy, field: `annotation ${LegacyClassAnnotation}` };
   if (named !== undefined) {
     const found = ingressClasses.find((c) => c.metadata?.name === named.name);
-    if (found === undefined) return { kind: 'unknown', reason: `${named.field} names IngressClass ${JSON.stringify(named.name)}, which does not exist` };
+    if (found === undefined) return { kind: 'unknown', reason: `${named.field} names IngressClass ${quote(named.name)}, which does not exist` };
     return isOurIngressClass(found) ? { kind: 'ours', ingressClass: found } : { kind: 'theirs' };
   }
   const defaults = ingressClasses.filter((c) => annotationsOf(c)[DefaultClassAnnotation] === 'true');

@@ -4,5 +4,4 @@ export * from './class.js';
 export * from './errors.js';
 export * from './group.js';
 export * from './input.js';
-export * from './messages.js';
 export * from './params.js';

@@ -8,7 +8,7 @@ import { attributeKeyProblem } from '../model/aws-limits.js';
 import { checkGroupName, checkLoadBalancerName, isCidr, tagProblem } from './annotations.js';
 import { ingressClassOf } from './class.js';
 import { isObject } from './input.js';
-import { oneOf, quote } from './messages.js';
+import { oneOf, quote, show } from '../model/messages.js';
 
 /** API group of IngressClassParams, also `spec.parameters.apiGroup` of an IngressClass. */
 export const ParamsApiGroup = 'albatross.dev';
@@ -113,8 +113,6 @@ export const ParamsField = [
 ] as const;
 
 export type ParamsOutcome = { readonly ok: true; readonly params: ClassParams } | { readonly ok: false; readonly problems: readonly string[] };
-
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 /**
  * Checks an IngressClassParams and reads it into `ClassParams`. Every problem is listed, each

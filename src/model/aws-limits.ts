@@ -1,6 +1,7 @@
 // AWS's quotas and value rules that Albatross checks before any AWS call, each with the
 // document it comes from, so that input AWS would refuse half-way through an apply is
 // reported by `plan` instead. Pure data and pure checks.
+import { quote } from './messages.js';
 
 /**
  * Tags per resource: 50 for ELBv2 load balancers, listeners, rules and target groups, and for
@@ -72,18 +73,6 @@ const allowedCharacters: Readonly<Record<ConditionValueKind, { readonly pattern:
     described: `letters, digits, _ - . $ / ~ " ' @ : + & ( ) ! , ; = and the wildcards "*" and "?"`,
   },
 };
-
-/** Longest piece of a user's value a message repeats; the rest is cut with its length said. */
-const shownLength = 60;
-
-/**
- * A value for a message: quoted, cut to 60 characters with its full length said when longer,
- * so that a 10,000-character value does not make a 10,000-character Event.
- */
-export function shownValue(value: string): string {
-  if (value.length <= shownLength) return JSON.stringify(value);
-  return `${JSON.stringify(value.slice(0, shownLength))}... (${value.length} characters)`;
-}
 
 /**
  * Why ALB would refuse `value` as a condition value of this kind, worded to follow the value
@@ -187,7 +176,7 @@ export const TargetGroupAttributeKeys: readonly string[] = [
 export function attributeKeyProblem(kind: 'load balancer' | 'target group', key: string): string | null {
   const keys = kind === 'load balancer' ? LoadBalancerAttributeKeys : TargetGroupAttributeKeys;
   if (keys.includes(key)) return null;
-  return `key ${shownValue(key)}, which is not an attribute of an Application Load Balancer${kind === 'target group' ? "'s target group" : ''}; AWS has ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  return `key ${quote(key)}, which is not an attribute of an Application Load Balancer${kind === 'target group' ? "'s target group" : ''}; AWS has ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
 }
 
 /**

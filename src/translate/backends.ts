@@ -16,7 +16,7 @@ import {
 } from '../ingress/backend-annotations.js';
 import { isObject, objectsIn } from '../ingress/input.js';
 import { err, ok, type Result } from '../model/result.js';
-import { quote } from '../ingress/messages.js';
+import { quote } from '../model/messages.js';
 import {
   parseServiceTags,
   parseTargetGroupAnnotations,

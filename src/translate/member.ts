@@ -31,7 +31,7 @@ import type { GroupMember } from '../ingress/group.js';
 import type { ClassParams } from '../ingress/params.js';
 import { isObject, objectsIn } from '../ingress/input.js';
 import type { Result } from '../model/result.js';
-import { quote } from '../ingress/messages.js';
+import { quote } from '../model/messages.js';
 import { resolveBackend, type ResolvedBackend, type TargetGroupDraft } from './backends.js';
 import { hostMatch, pathMatch, type HostMatch, type PathMatch } from './paths.js';
 import { parseTargetGroupAnnotations } from './target-group-settings.js';
@@ -121,6 +121,11 @@ export interface MemberModel {
   readonly targetGroups: readonly TargetGroupDraft[];
   /** Problems that degraded a path or the default backend to a fixed 503. */
   readonly degraded: readonly string[];
+  /**
+   * Why `spec.tls` Secrets failed (also in `degraded`): said again when the member is left out
+   * for any reason, so that the Secret's own reason is never hidden behind its consequence.
+   */
+  readonly certificateProblems: readonly string[];
   /** Parts of the Ingress that are applied but have no effect, for warnings. */
   readonly warnings: readonly string[];
 }
@@ -164,7 +169,9 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
         : [{ protocol: 'HTTP', port: 80 } as const]);
   const tgAnnotations = parseTargetGroupAnnotations(annotations);
   problems.push(...tgAnnotations.errors);
-  if (problems.length > 0) return { ok: false, error: problems };
+  // A member left out still says what is wrong with its Secrets: fixing the first problem
+  // should not reveal a second one only on the next run.
+  if (problems.length > 0) return { ok: false, error: [...problems, ...tls.degraded] };
 
   const backendCtx = { namespace, annotations, targetGroupAnnotations: tgAnnotations.value, services: ctx.services };
   const targetGroups = new Map<string, TargetGroupDraft>();
@@ -225,7 +232,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
       });
     }
   }
-  if (problems.length > 0) return { ok: false, error: problems };
+  if (problems.length > 0) return { ok: false, error: [...problems, ...tls.degraded] };
   degraded.push(...tls.degraded);
   const certificates = uniqueBy(
     [...certificateArns.map((arn): CertificateRef => ({ kind: 'arn', arn })), ...tls.certificates],
@@ -251,6 +258,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
       routes,
       targetGroups: [...targetGroups.values()],
       degraded,
+      certificateProblems: tls.degraded,
       warnings,
     },
   };

@@ -4,7 +4,7 @@
 import { compareStrings } from '../model/compare.js';
 import type { ActionSpec, HealthCheckSpec, ListenerProtocol, ObjectKey } from '../model/resources.js';
 import { Annotation, annotationKey } from '../ingress/annotations.js';
-import { quote } from '../ingress/messages.js';
+import { quote } from '../model/messages.js';
 import type { ResolvedBackend, TargetGroupDraft } from './backends.js';
 import { shortHash } from './names.js';
 import { ExclusiveAnnotation, type ExclusiveSettings, type ExclusiveValue, type MemberModel } from './member.js';

@@ -3,8 +3,8 @@
 // pattern as written. The specificity computed here (exact or not, literal length) drives
 // the order rules are evaluated in.
 import { err, ok, type Result } from '../model/result.js';
-import { quote } from '../ingress/messages.js';
-import { conditionValueProblem, shownValue } from '../model/aws-limits.js';
+import { quote, show } from '../model/messages.js';
+import { conditionValueProblem } from '../model/aws-limits.js';
 
 export const PathKind = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
 export type PathKind = (typeof PathKind)[number];
@@ -38,8 +38,8 @@ export function literalPart(pattern: string): string {
 
 export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
   if (pathType !== undefined && pathType !== null && typeof pathType !== 'string')
-    return err(`pathType ${JSON.stringify(pathType)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
-  if (path !== undefined && path !== null && typeof path !== 'string') return err(`path ${JSON.stringify(path)} is not a string`);
+    return err(`pathType ${show(pathType)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
+  if (path !== undefined && path !== null && typeof path !== 'string') return err(`path ${show(path)} is not a string`);
   const typeName = pathType ?? 'ImplementationSpecific';
   if (!(PathKind as readonly string[]).includes(typeName))
     return err(`pathType ${quote(typeName)} is not allowed; use "Exact", "Prefix" or "ImplementationSpecific"`);
@@ -82,7 +82,7 @@ export function pathMatch(pathType: unknown, path: unknown): Result<PathMatch> {
  */
 function pathCharacters(path: string): string | null {
   const problem = conditionValueProblem('path', path);
-  return problem === null ? null : `path ${shownValue(path)} ${problem}`;
+  return problem === null ? null : `path ${quote(path)} ${problem}`;
 }
 
 /** Where a host puts a rule in evaluation order: exact hosts, then wildcards, then no host. */
@@ -101,7 +101,7 @@ const dnsLabel = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const hostPattern = new RegExp(`^(\\*\\.)?${dnsLabel}(\\.${dnsLabel})*$`);
 
 export function hostMatch(host: unknown): Result<HostMatch> {
-  if (host !== undefined && host !== null && typeof host !== 'string') return err(`host ${JSON.stringify(host)} is not a string`);
+  if (host !== undefined && host !== null && typeof host !== 'string') return err(`host ${show(host)} is not a string`);
   if (host === undefined || host === null || host === '') return ok({ host: null, tier: HostTier.none, labels: 0 });
   const lower = host.toLowerCase();
   if (lower.length > 253 || !hostPattern.test(lower) || lower === '*')

@@ -5,7 +5,7 @@
 import { OwnershipTag, ResourceId } from '../model/ids.js';
 import type { ActionSpec, ConditionSpec, ListenerProtocol, ObjectKey, RuleSpec, Tags } from '../model/resources.js';
 import { actionsAnnotation } from '../ingress/backend-annotations.js';
-import { quote } from '../ingress/messages.js';
+import { quote } from '../model/messages.js';
 import { conditionsIdText, conditionsKey, sortConditions, splitConditions } from './conditions.js';
 import type { MemberModel, Route } from './member.js';
 import { HostTier, tooDeepHostPattern } from './paths.js';

@@ -5,6 +5,7 @@ import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { DesiredStack, IngressError, IngressWarning, ListenerSpec, ObjectKey, TlsResolver } from '../model/resources.js';
 import { Annotation, annotationKey } from '../ingress/annotations.js';
 import { degraded, excluded, warning } from '../ingress/errors.js';
+import { show } from '../model/messages.js';
 import type { IngressGroup } from '../ingress/group.js';
 import { compareStrings } from '../model/compare.js';
 import { notFound404 } from './backends.js';
@@ -81,16 +82,21 @@ export function buildGroupStack(group: IngressGroup, ctx: TranslateContext): Gro
 function settleMembers(group: IngressGroup, ctx: TranslateContext): Settled {
   const errors: IngressError[] = [...group.rejected];
   const left = new Set<ObjectKey>(group.rejected.map((e) => e.ingress));
+  /** Why a built member's Secrets failed: said with whatever leaves it out (a Secret that is its only certificate, say). */
+  const certificateProblems = new Map<ObjectKey, readonly string[]>();
   const leaveOut = (key: ObjectKey, problems: readonly string[]): void => {
     left.add(key);
-    for (const p of problems) errors.push(excluded(key, group.name, p));
+    for (const p of [...problems, ...(certificateProblems.get(key) ?? [])]) errors.push(excluded(key, group.name, p));
+    certificateProblems.delete(key);
   };
 
   let candidates: MemberModel[] = [];
   for (const [index, member] of group.members.entries()) {
     const outcome = buildMember(member, index, { services: ctx.services, tls: ctx.tls });
-    if (outcome.ok) candidates.push(outcome.value);
-    else leaveOut(member.key, outcome.error);
+    if (outcome.ok) {
+      candidates.push(outcome.value);
+      certificateProblems.set(member.key, outcome.value.certificateProblems);
+    } else leaveOut(member.key, outcome.error);
   }
 
   for (;;) {
@@ -226,7 +232,7 @@ function ignoredSettings(member: MemberModel, namedSecurityGroups: boolean): str
   const cidrs = member.exclusive[Annotation.inboundCidrs];
   if (cidrs !== undefined && namedSecurityGroups)
     out.push(
-      `${cidrs.source}: ${JSON.stringify(cidrs.written)} has no effect because ${annotationKey(Annotation.securityGroups)} names the load balancer's security groups; allow those CIDRs in them instead`,
+      `${cidrs.source}: ${show(cidrs.written)} has no effect because ${annotationKey(Annotation.securityGroups)} names the load balancer's security groups; allow those CIDRs in them instead`,
     );
   if (member.exclusive[Annotation.manageBackendSecurityGroupRules]?.value === true)
     out.push(

@@ -25,7 +25,7 @@ import {
   type HealthCheckPort,
 } from '../ingress/annotations.js';
 import { err, ok, type Result } from '../model/result.js';
-import { quote } from '../ingress/messages.js';
+import { quote } from '../model/messages.js';
 
 /** What the annotations of one object say; unset fields fall through to the next source. */
 export interface TargetGroupAnnotations {

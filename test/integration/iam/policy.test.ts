@@ -204,6 +204,26 @@ describe('iam/policy.json', () => {
     expect(allowed).toEqual([]);
   });
 
+  it('refuses tag edits that name the ownership key in another case', async () => {
+    // AWS keeps tag keys apart by case, but IAM reads the key of aws:ResourceTag/<key> without
+    // case: a second "Albatross.DEV/Cluster" tag would make the ownership check ambiguous.
+    const lookAlike = 'Albatross.DEV/Cluster';
+    const tagEdits = authorizations().filter(({ auth }) =>
+      !auth.implied &&
+      ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags', 'ec2:CreateTags', 'ec2:DeleteTags', 'acm:AddTagsToCertificate', 'acm:RemoveTagsFromCertificate'].includes(auth.action),
+    );
+    expect(new Set(tagEdits.map(({ auth }) => auth.action)).size).toBe(6);
+    const allowed: string[] = [];
+    for (const { request, auth, policy } of tagEdits) {
+      const ours = { ...auth, resourceTags: { ...auth.resourceTags, [clusterTag]: request.clusterName } };
+      const variant: Authorization = /Remove|Delete/.test(auth.action)
+        ? { ...ours, tagKeys: [...(auth.tagKeys ?? Object.keys(auth.requestTags)), lookAlike], requestTags: auth.tagKeys === undefined ? { ...auth.requestTags, [lookAlike]: request.clusterName } : auth.requestTags }
+        : { ...ours, requestTags: { ...auth.requestTags, [lookAlike]: otherCluster } };
+      if ((await evaluate(policy, variant)) === 'Allowed') allowed.push(describeAuth(variant));
+    }
+    expect(allowed).toEqual([]);
+  });
+
   it('grants no action the scenario never used', () => {
     const used = new Set(authorizations().map(({ auth }) => auth.action));
     const granted = new Set(policyFor('x').Statement.flatMap(actionsOf));

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterViewFromFiles } from '../../../src/cluster/files.js';
+import { AlbatrossError } from '../../../src/model/errors.js';
 
 let dir: string;
 beforeEach(() => {
@@ -64,11 +65,59 @@ test('walks directories for .yaml, .yml and .json files, in name order, and noth
   expect(view.ingresses().map((i) => i.metadata?.name)).toEqual(['one', 'two']);
 });
 
-test('bad YAML is refused with the file, line and column', async () => {
-  const file = write('bad.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: [web\n');
-  await expect(clusterViewFromFiles([file])).rejects.toThrow(
-    `${file} is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 5, column 1:`,
-  );
+test('bad YAML is refused with the file, document, line and column', async () => {
+  const file = write('bad.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: [web\n');
+  await expect(clusterViewFromFiles([file])).rejects.toMatchObject({
+    code: 'input',
+    message: `${file}: document 2 is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 9, column 1`,
+  });
+});
+
+describe('malformed files are input errors naming the file and document, never a crash', () => {
+  const refused = async (file: string): Promise<AlbatrossError> => {
+    const thrown: unknown = await clusterViewFromFiles([file]).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(thrown).toBeInstanceOf(AlbatrossError);
+    const error = thrown as AlbatrossError;
+    expect(error.code).toBe('input');
+    expect(error.message).toContain(file);
+    expect(error.message).not.toMatch(/\n\s+at /);
+    return error;
+  };
+
+  test('a YAML alias bomb ("billion laughs") is refused by name', async () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [i, name] of [...'bcdefghi'].entries()) levels.push(`${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[i] ?? ''}`).join(',')}]`);
+    const file = write('bomb.yaml', `apiVersion: v1\nkind: Namespace\nmetadata: {name: ok}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n${levels.map((l) => `  ${l}`).join('\n')}\n`);
+    expect((await refused(file)).message).toBe(
+      `${file}: document 2 cannot be read: its YAML aliases (*name) expand beyond the limit of 100, which is refused as a resource exhaustion attack ("billion laughs"); write the repeated parts out`,
+    );
+  });
+
+  test('binary content is not text', async () => {
+    const file = join(dir, 'garbage.yaml');
+    writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe, 0x00, 0x80]));
+    expect((await refused(file)).message).toBe(`${file} is not UTF-8 text; manifests are YAML or JSON`);
+    const nul = write('nul.yaml', 'apiVersion: v1\u0000kind: Service\n');
+    expect((await refused(nul)).message).toBe(`${nul} holds NUL bytes, so it is not YAML or JSON text`);
+  });
+
+  test('nesting deeper than the parser goes', async () => {
+    const file = write('deep.yaml', `${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+    expect((await refused(file)).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: document 1 is not valid YAML: nested too deeply to read at line 1, column \\d+; Kubernetes objects are far shallower$`));
+  });
+
+  test('a document that is a list or scalar: a scalar is shown cut short, a list only by its type', async () => {
+    const file = write('scalar.yaml', `${'x'.repeat(5_000)}\n---\n- apiVersion: v1\n  kind: Secret\n`);
+    expect((await refused(file)).message).toBe(
+      [
+        `${file}: document 1: a Kubernetes object must be a map with apiVersion and kind, not "${'x'.repeat(200)}"… (5000 characters)`,
+        `${file}: document 2: a Kubernetes object must be a map with apiVersion and kind, not a list`,
+      ].join('\n'),
+    );
+  });
 });
 
 test('a document that is not an object, and fields of the wrong shape, are named by file, document and field', async () => {
@@ -182,4 +231,45 @@ metadata: {labels: {team: shop}}
       `${file}: document 3 (Namespace): metadata.name is required`,
     ].join('\n'),
   );
+});
+
+test('a Secret whose data or stringData has the wrong shape is named by field and type, never by content', async () => {
+  const key = '-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRET\\n-----END PRIVATE KEY-----';
+  const file = write(
+    'secrets.yaml',
+    `apiVersion: v1
+kind: Secret
+metadata: {name: listed, namespace: shop}
+type: kubernetes.io/tls
+data:
+  - "${key}"
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: scalar, namespace: shop}
+type: kubernetes.io/tls
+stringData: "${key}"
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: nested, namespace: shop}
+type: kubernetes.io/tls
+stringData:
+  tls.key: {pem: "${key}"}
+  tls.crt: 42
+`,
+  );
+  const thrown = await clusterViewFromFiles([file]).then(
+    () => null,
+    (err: unknown) => err as AlbatrossError,
+  );
+  expect(thrown?.message).toBe(
+    [
+      `${file}: document 1 (Secret shop/listed): data must be a map from key to a base64 string, not a list (its content is not shown: a Secret's values stay private)`,
+      `${file}: document 2 (Secret shop/scalar): stringData must be a map from key to a string, not a string (its content is not shown: a Secret's values stay private)`,
+      `${file}: document 3 (Secret shop/nested): stringData["tls.key"] must be a string, not a map (its content is not shown: a Secret's values stay private)`,
+      `${file}: document 3 (Secret shop/nested): stringData["tls.crt"] must be a string, not a number (its content is not shown: a Secret's values stay private)`,
+    ].join('\n'),
+  );
+  expect(thrown?.message).not.toContain('SECRET');
 });

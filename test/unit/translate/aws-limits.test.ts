@@ -80,14 +80,14 @@ describe('two groups asking for one load balancer name', () => {
       ingress({ name: 'b', annotations: { 'group.name': 'two', 'load-balancer-name': 'shop-prod' }, paths: [{ path: '/b' }] }),
       ingress({ name: 'c', annotations: { 'group.name': 'three', 'load-balancer-name': 'shop-other' } }),
     ]);
-    expect(state.stacks.map((s) => s.group)).toEqual(['three']);
+    expect(state.stacks.map((s) => s.group)).toEqual(['alb:three']);
     expect(state.errors).toEqual([
       expect.objectContaining({
         ingress: 'default/a',
         message:
-          'Ingress default/a: annotation alb.ingress.kubernetes.io/load-balancer-name: load balancer name "shop-prod" is also asked for by group two (Ingress default/b); a load balancer name is unique per region and account, so neither group is changed. Give each group its own name',
+          'Ingress default/a: annotation alb.ingress.kubernetes.io/load-balancer-name: load balancer name "shop-prod" is also asked for by group alb:two (Ingress default/b); a load balancer name is unique per region and account, so neither group is changed. Give each group its own name',
       }),
-      expect.objectContaining({ ingress: 'default/b', message: expect.stringContaining('is also asked for by group one (Ingress default/a)') }),
+      expect.objectContaining({ ingress: 'default/b', message: expect.stringContaining('is also asked for by group alb:one (Ingress default/a)') }),
     ]);
   });
 });
@@ -122,7 +122,7 @@ describe('values ALB refuses leave their Ingress out', () => {
     const long = 'x'.repeat(200);
     const state = run([ingress({ annotations: conditions([{ field: 'http-header', httpHeaderConfig: { httpHeaderName: 'X-A', values: [long] } }]) })]);
     expect(state.errors[0]?.message).toBe(
-      `Ingress default/web: rules[0].http.paths[0]: annotation alb.ingress.kubernetes.io/conditions.web: [0].httpHeaderConfig.values has "${'x'.repeat(60)}"... (200 characters), which is 200 characters long; ALB allows at most 128 characters in an HTTP header condition value`,
+      `Ingress default/web: rules[0].http.paths[0]: annotation alb.ingress.kubernetes.io/conditions.web: [0].httpHeaderConfig.values has "${'x'.repeat(200)}", which is 200 characters long; ALB allows at most 128 characters in an HTTP header condition value`,
     );
   });
 

@@ -90,6 +90,23 @@ describe('spec.tls', () => {
     expect(stack.rules.some((r) => JSON.stringify(r.conditions).includes('/b'))).toBe(true);
   });
 
+  test('a broken Secret that was the HTTPS listener\'s only certificate is reported with its own reason, beside the missing certificate', () => {
+    const state = run([withTls(shop('a'), [{ secretName: 'gone', hosts: ['shop.example.com'] }])]);
+    expect(state.stacks).toEqual([]);
+    expect(state.errors.map((e) => [e.ingress, e.severity, e.message])).toEqual([
+      ['shop/a', 'excluded', expect.stringMatching(/^Ingress shop\/a: annotation .*listen-ports: HTTPS port 443 needs a certificate/)],
+      ['shop/a', 'excluded', 'Ingress shop/a: spec.tls[0]: Secret shop/gone not found'],
+    ]);
+  });
+
+  test('a member left out for an invalid annotation still reports its broken Secret', () => {
+    const state = run([withTls(shop('a', { scheme: 'public' }), [{ secretName: 'gone', hosts: ['shop.example.com'] }])]);
+    expect(state.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^Ingress shop\/a: annotation .*scheme: "public"/),
+      'Ingress shop/a: spec.tls[0]: Secret shop/gone not found',
+    ]);
+  });
+
   test('hosts no certificate covers are left for ACM discovery; certificate-arn turns discovery off', () => {
     const https = { 'listen-ports': '[{"HTTPS": 443}]' };
     const discover = onlyStack(run([shop('a', https)]));
