@@ -26,6 +26,7 @@ import {
   type V1Ingress,
   type V1PolicyRule,
 } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { parseControllerArgs } from '../../src/cli/controller-args.js';
 import { ClusterWrites } from '../../src/controller/writes.js';
 import { silentLogger } from '../../src/observability/logger.js';
@@ -141,6 +142,25 @@ function containerOf(deployment: V1Deployment): NonNullable<NonNullable<V1Deploy
   const container = deployment.spec?.template.spec?.containers[0];
   if (container === undefined) throw new Error('the Deployment has no container');
   return container;
+}
+
+/** The NetworkPolicy spec the chart should make of `values.networkPolicy` (ports 8080 and 8081, the Deployment's). */
+function networkPolicySpecOf(values: unknown, name: string, instance = RELEASE): Record<string, unknown> {
+  const np = (values as { networkPolicy: { metricsFrom: unknown[]; healthProbesFrom: unknown[]; egress: unknown[] } }).networkPolicy;
+  return {
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [
+      { from: np.metricsFrom, ports: [{ protocol: 'TCP', port: 8080 }] },
+      { from: np.healthProbesFrom, ports: [{ protocol: 'TCP', port: 8081 }] },
+    ],
+    egress: np.egress,
+  };
+}
+
+/** The chart's NetworkPolicy as plain YAML (the client's models rename fields, `from` to `_from`). */
+async function renderNetworkPolicy(args: readonly string[]): Promise<{ spec: unknown }> {
+  return parseYaml(await helmOk(['template', RELEASE, chartDir, '--namespace', RELEASE_NS, '--show-only', 'templates/networkpolicy.yaml', ...args])) as { spec: unknown };
 }
 
 /** Values of the install: the emulator's cluster, short leases so that renewals happen during the test. */
@@ -344,6 +364,18 @@ describe('helm lint and helm template', () => {
       namespaceSelector: { matchNames: [RELEASE_NS] },
       endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s', relabelings: [expect.any(Object)], metricRelabelings: [expect.any(Object)] }],
     });
+    expect(only(docs, 'NetworkPolicy').metadata).toMatchObject({ name: 'edge', namespace: RELEASE_NS });
+    const policy = await renderNetworkPolicy(['--values', everythingValues]);
+    expect(policy.spec).toEqual(networkPolicySpecOf(loadYaml(readFileSync(everythingValues, 'utf8')), 'alb-controller'));
+  });
+
+  test('networkPolicy.enabled alone: every connection to the pods refused, egress left open', async () => {
+    const policy = await renderNetworkPolicy(['--set', 'clusterName=demo', '--set', 'networkPolicy.enabled=true']);
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'albatross', 'app.kubernetes.io/instance': RELEASE } },
+      policyTypes: ['Ingress'],
+      ingress: [],
+    });
   });
 
   test('without clusterName the chart refuses to render and says why', async () => {
@@ -365,6 +397,8 @@ describe('values the schema refuses', () => {
     ['a value outside the enum (image.pullPolicy)', ['--set', 'image.pullPolicy=Sometimes'], /pullPolicy/],
     ['a malformed duration (syncPeriod)', ['--set', 'syncPeriod=10 minutes'], /syncPeriod/],
     ['a grace period the shutdown does not fit in', ['--set', 'terminationGracePeriodSeconds=10'], /terminationGracePeriodSeconds/],
+    ['an unknown key in a NetworkPolicy peer', ['--set', 'networkPolicy.metricsFrom[0].namespace=monitoring'], /metricsFrom/],
+    ['an unknown key in an egress rule', ['--set', 'networkPolicy.egress[0].from[0].ipBlock.cidr=0.0.0.0/0'], /egress/],
   ];
 
   test.each(cases)('%s', async (_, args, key) => {
@@ -630,7 +664,9 @@ describe('installed with watchNamespace: Secrets readable in the watched namespa
     const kc = env.kubeConfig;
     // RoleBindings go into the watched namespaces, so these exist first.
     for (const ns of watched) await namespace(kc, ns);
-    const values = installValues({ scheme: 'internet-facing' }, { watchNamespace: watched.join(','), ingressClass: install.ingressClass, crds: { install: false } }, 'scoped-values.json');
+    // With the NetworkPolicy of the everything-values file, which the API server must accept.
+    const { networkPolicy } = loadYaml<{ networkPolicy: unknown }>(readFileSync(everythingValues, 'utf8'));
+    const values = installValues({ scheme: 'internet-facing' }, { watchNamespace: watched.join(','), ingressClass: install.ingressClass, crds: { install: false }, networkPolicy }, 'scoped-values.json');
     const out = await helmOk(['install', install.fullname, chartDir, '--namespace', install.namespace, '--create-namespace', '--kubeconfig', env.kubeconfigPath, '--values', values]);
     expect(out).toMatch(/STATUS: deployed/);
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
@@ -642,6 +678,9 @@ describe('installed with watchNamespace: Secrets readable in the watched namespa
       expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name });
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: install.fullname, namespace: install.namespace }]);
     }
+    // As the API server stored it (read as plain JSON, without the client's models).
+    const policy = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'networking.k8s.io', version: 'v1', namespace: install.namespace, plural: 'networkpolicies', name: install.fullname })) as { spec?: unknown };
+    expect(policy.spec).toEqual(networkPolicySpecOf({ networkPolicy }, 'albatross', install.fullname));
   }, 90_000);
 
   test('the controller runs an Ingress with a TLS Secret from create to delete with no 403; every rule granted is used and none is missing', async () => {
