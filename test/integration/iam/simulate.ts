@@ -1,4 +1,4 @@
-// Evaluates recorded authorizations against iam/policy.json with @cloud-copilot/iam-simulate.
+// Evaluates recorded authorizations against the policies of iam/ with @cloud-copilot/iam-simulate.
 import { readFileSync } from 'node:fs';
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { Authorization } from './recorder.js';
@@ -22,14 +22,23 @@ export interface PolicyDocument {
 
 const iamDir = new URL('../../../iam/', import.meta.url);
 
-/** iam/policy.json as written, with the `CLUSTER_NAME` placeholder. */
-export function policyTemplate(): string {
-  return readFileSync(new URL('policy.json', iamDir), 'utf8');
+/** The policy files of iam/: the base every install attaches, and the opt-in one for TLS from Secrets. */
+export const policyFiles = { base: 'policy.json', tls: 'policy-tls-from-secrets.json' } as const;
+export type PolicyFile = keyof typeof policyFiles;
+
+/** A policy file of iam/ as written, with the `CLUSTER_NAME` placeholder. */
+export function policyTemplate(file: PolicyFile = 'base'): string {
+  return readFileSync(new URL(policyFiles[file], iamDir), 'utf8');
 }
 
-/** The policy for one cluster: the README's substitution, done the same way (every occurrence). */
-export function policyFor(clusterName: string): PolicyDocument {
-  return JSON.parse(policyTemplate().replaceAll('CLUSTER_NAME', clusterName)) as PolicyDocument;
+/** A policy for one cluster: the README's substitution, done the same way (every occurrence). */
+export function policyFor(clusterName: string, file: PolicyFile = 'base'): PolicyDocument {
+  return JSON.parse(policyTemplate(file).replaceAll('CLUSTER_NAME', clusterName)) as PolicyDocument;
+}
+
+/** Both policies for one cluster, as a role with TLS from Secrets has them attached. */
+export function policiesFor(clusterName: string): PolicyDocument[] {
+  return [policyFor(clusterName, 'base'), policyFor(clusterName, 'tls')];
 }
 
 /** iam/unscoped.json: mutating actions AWS offers no tag condition for, with why they are needed. */
@@ -64,9 +73,10 @@ export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
  * target group ARNs for those two ("no.resource.types"); they are evaluated without that
  * resource-type check. Any other simulator error fails the test.
  */
-export async function evaluate(policy: PolicyDocument, auth: Authorization): Promise<Decision> {
+export async function evaluate(policies: PolicyDocument | readonly PolicyDocument[], auth: Authorization): Promise<Decision> {
+  const attached: readonly PolicyDocument[] = 'Statement' in policies ? [policies] : policies;
   const simulation: Simulation = {
-    identityPolicies: [{ name: 'albatross', policy }],
+    identityPolicies: attached.map((policy, i) => ({ name: `albatross-${String(i)}`, policy })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     resourcePolicy: undefined,
