@@ -46,11 +46,11 @@ describe('AWS limits checked before any AWS call', () => {
     expect(cluster.aws.calls.changing).toBe(0);
     const expected: [string, string][] = [
       ['shop/attrs', 'has key "foo.bar", which is not an attribute'],
-      ['shop/one', `load balancer name "dup-${process.pid}" is also asked for by group two (Ingress shop/two)`],
-      ['shop/ports', 'group ports needs 60 listeners'],
+      ['shop/one', `load balancer name "dup-${process.pid}" is also asked for by group alb:two (Ingress shop/two)`],
+      ['shop/ports', 'group alb:ports needs 60 listeners'],
       ['shop/regex', 'path "/(.*)" has the character "("'],
-      ['shop/tagged', 'group tagged needs 51 tags on the load balancer'],
-      ['shop/two', `load balancer name "dup-${process.pid}" is also asked for by group one (Ingress shop/one)`],
+      ['shop/tagged', 'group alb:tagged needs 52 tags on the load balancer'],
+      ['shop/two', `load balancer name "dup-${process.pid}" is also asked for by group alb:one (Ingress shop/one)`],
     ];
     const shown = (errors: readonly { ingress: string; message: string }[]) => [...errors].sort((a, b) => a.ingress.localeCompare(b.ingress));
     expect(shown(planned.errors)).toEqual(expected.map(([ingress, text]) => expect.objectContaining({ ingress, message: expect.stringContaining(text) })));
@@ -76,7 +76,7 @@ describe('AWS limits checked before any AWS call', () => {
       const view = snapshot({ ingresses: [member('mine', 'mine', { 'load-balancer-name': name }), member('ok', 'good')], services, endpointSlices: slices(['10.0.1.10']) });
       const result = await cluster.run(view);
       expect(result.errors).toEqual([expect.objectContaining({ ingress: 'shop/mine', message: expect.stringContaining(`load balancer name "${name}" is taken by arn:aws:elasticloadbalancing:`) })]);
-      expect(result.groups.find((g) => g.name === 'mine')?.failure).toEqual(expect.objectContaining({ code: 'aws-state' }));
+      expect(result.groups.find((g) => g.name === 'alb:mine')?.failure).toEqual(expect.objectContaining({ code: 'aws-state' }));
       expect(cluster.aws.calls.changingOperations().filter((o) => o === 'CreateLoadBalancer')).toHaveLength(1);
       expect(await readAlb(cluster, 'mine')).toBeNull();
       await requireAlb(cluster, 'good');
@@ -115,7 +115,7 @@ describe('targets only where a load balancer may send traffic', () => {
     const moved = snapshot({ ingresses: [member('web', 'shop')], services, endpointSlices: slices(['10.0.1.10', '10.0.1.11', '169.254.169.254']) });
     cluster.aws.calls.reset();
     const deps = reconcileDeps(cluster.aws, { clusterName: cluster.clusterName, vpcId: cluster.vpcId, mode: 'apply', logger: silentLogger() });
-    const targets = await reconcileTargets(moved, 'shop', new Set(['shop/web']), deps);
+    const targets = await reconcileTargets(moved, 'alb:shop', new Set(['shop/web']), deps);
     expect(targets).toEqual(
       expect.objectContaining({
         kind: 'done',
