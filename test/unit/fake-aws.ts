@@ -60,3 +60,16 @@ export function awsError(name: string, status = 400): Error {
 export function connectionReset(): Error {
   return Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
 }
+
+/** A DescribeSubnets answer: two subnets of vpc-1 in two zones, tagged for internal load balancers. */
+export function internalSubnets(): { Subnets: object[] } {
+  return {
+    Subnets: ['a', 'b'].map((zone) => ({
+      SubnetId: `subnet-${zone}`,
+      VpcId: 'vpc-1',
+      AvailabilityZone: `us-east-1${zone}`,
+      AvailableIpAddressCount: 100,
+      Tags: [{ Key: 'kubernetes.io/role/internal-elb', Value: '1' }],
+    })),
+  };
+}

@@ -187,12 +187,18 @@ describe('iam/policy.json with iam/policy-tls-from-secrets.json', () => {
     expect(allowed).toEqual([]);
   });
 
-  it('refuses tag edits that remove the ownership tag or set it for another cluster', async () => {
-    const tagEdits = authorizations().filter(({ auth }) =>
+  /** Every recorded tag edit (not implied by a create): all six tag actions must be among them. */
+  const tagEditAuthorizations = (): ReturnType<typeof authorizations> => {
+    const edits = authorizations().filter(({ auth }) =>
       !auth.implied &&
       ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags', 'ec2:CreateTags', 'ec2:DeleteTags', 'acm:AddTagsToCertificate', 'acm:RemoveTagsFromCertificate'].includes(auth.action),
     );
-    expect(new Set(tagEdits.map(({ auth }) => auth.action)).size).toBe(6);
+    expect(new Set(edits.map(({ auth }) => auth.action)).size).toBe(6);
+    return edits;
+  };
+
+  it('refuses tag edits that remove the ownership tag or set it for another cluster', async () => {
+    const tagEdits = tagEditAuthorizations();
     const allowed: string[] = [];
     for (const { request, auth, policy } of tagEdits) {
       const ours = { ...auth, resourceTags: { ...auth.resourceTags, [clusterTag]: request.clusterName } };
@@ -213,11 +219,7 @@ describe('iam/policy.json with iam/policy-tls-from-secrets.json', () => {
     // AWS keeps tag keys apart by case, but IAM reads the key of aws:ResourceTag/<key> without
     // case: a second "Albatross.DEV/Cluster" tag would make the ownership check ambiguous.
     const lookAlike = 'Albatross.DEV/Cluster';
-    const tagEdits = authorizations().filter(({ auth }) =>
-      !auth.implied &&
-      ['elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags', 'ec2:CreateTags', 'ec2:DeleteTags', 'acm:AddTagsToCertificate', 'acm:RemoveTagsFromCertificate'].includes(auth.action),
-    );
-    expect(new Set(tagEdits.map(({ auth }) => auth.action)).size).toBe(6);
+    const tagEdits = tagEditAuthorizations();
     const allowed: string[] = [];
     for (const { request, auth, policy } of tagEdits) {
       const ours = { ...auth, resourceTags: { ...auth.resourceTags, [clusterTag]: request.clusterName } };

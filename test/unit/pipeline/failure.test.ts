@@ -4,7 +4,7 @@ import { ApiException } from '@kubernetes/client-node';
 import { KubernetesApiError, failureOf, kubernetesApiError } from '../../../src/pipeline/failure.js';
 import { reconcileDeps, reconcileGroup } from '../../../src/pipeline/reconcile.js';
 import { silentLogger } from '../../../src/observability/logger.js';
-import { fakeAws } from '../fake-aws.js';
+import { fakeAws, internalSubnets } from '../fake-aws.js';
 import { ingress, service, snapshot } from '../factories.js';
 
 /** An ApiException as client-node throws it: the Status body as text, the response headers. */
@@ -59,15 +59,7 @@ describe('failureOf, Kubernetes API errors', () => {
     const fake = fakeAws((operation) => {
       switch (operation) {
         case 'DescribeSubnets':
-          return {
-            Subnets: ['a', 'b'].map((zone) => ({
-              SubnetId: `subnet-${zone}`,
-              VpcId: 'vpc-1',
-              AvailabilityZone: `us-east-1${zone}`,
-              AvailableIpAddressCount: 100,
-              Tags: [{ Key: 'kubernetes.io/role/internal-elb', Value: '1' }],
-            })),
-          };
+          return internalSubnets();
         case 'GetResources':
           return { ResourceTagMappingList: [] };
         case 'DescribeSecurityGroups':

@@ -6,7 +6,7 @@ import { AlbatrossError } from '../../../src/model/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { reconcileCluster } from '../../../src/pipeline/cluster.js';
 import { reconcileDeps, reconcileGroup } from '../../../src/pipeline/reconcile.js';
-import { awsError, fakeAws, type Handler } from '../fake-aws.js';
+import { awsError, fakeAws, internalSubnets, type Handler } from '../fake-aws.js';
 import { endpointSlice, ingress, service, snapshot } from '../factories.js';
 
 const view = snapshot({
@@ -35,15 +35,7 @@ function emptyAccount(extra: Handler = () => undefined): Handler {
         // The name a new load balancer asks for is free.
         return { LoadBalancers: [] };
       case 'DescribeSubnets':
-        return {
-          Subnets: ['a', 'b'].map((zone) => ({
-            SubnetId: `subnet-${zone}`,
-            VpcId: 'vpc-1',
-            AvailabilityZone: `us-east-1${zone}`,
-            AvailableIpAddressCount: 100,
-            Tags: [{ Key: 'kubernetes.io/role/internal-elb', Value: '1' }],
-          })),
-        };
+        return internalSubnets();
       default:
         throw new Error(`unexpected ${operation}`);
     }
