@@ -69,9 +69,11 @@ export type Placement =
 /**
  * Places one Ingress. A deleted Ingress is in no group (its rules go, then its finalizer). An
  * Ingress of another controller's class is in no group. An Ingress whose class does not exist is
- * held in the groups its finalizers record; one whose group annotation or class settings are
- * invalid is held there too (or, never applied, in its own group), so a typo freezes it in
- * place instead of deleting what it has in AWS.
+ * held in the groups its finalizers record; one whose group annotations or class settings are
+ * invalid, or whose namespace its class's params do not admit, is held there too (or, never
+ * applied, in its own group), so a typo freezes it in place instead of deleting what it has in
+ * AWS. (Read from files, without finalizers, what it has in AWS is kept all the same: every
+ * group keeps the rules of an Ingress held anywhere.)
  */
 export function placeIngress(ingress: V1Ingress, source: PlacementSource): Placement {
   if (ingress.metadata?.deletionTimestamp !== undefined && ingress.metadata.deletionTimestamp !== null) return none;
@@ -87,15 +89,18 @@ export function placeIngress(ingress: V1Ingress, source: PlacementSource): Place
   const fromParams = params.kind === 'params' ? params.params.groupName : params.kind === 'excluded' ? params.groupName : undefined;
   const annotations = annotationsOf(ingress);
   const name = fromParams === undefined ? parseGroupName(annotations) : { ok: true as const, value: fromParams };
-  if (!name.ok) {
+  // Held where it has resources (the groups its finalizers record), else in its own group: an
+  // Ingress never applied holds nothing, and must not keep another group's load balancer alive.
+  const heldWhereRecorded = (problem: string): Placement => {
     const recorded = recordedGroups(ingress, defaultClassOfOurs(source.ingressClasses));
-    return { kind: 'held', groups: recorded.length > 0 ? recorded : [key], problem: params.kind === 'excluded' ? params.problem : name.error };
-  }
+    return { kind: 'held', groups: recorded.length > 0 ? recorded : [key], problem };
+  };
+  if (!name.ok) return heldWhereRecorded(params.kind === 'excluded' ? params.problem : name.error);
+  if (params.kind === 'excluded') return heldWhereRecorded(params.problem);
+  const order = parseGroupOrder(annotations);
+  if (!order.ok) return heldWhereRecorded(order.error);
   // A group belongs to one class: the same group.name in another class is another group.
   const group = name.value === undefined ? key : GroupKey.explicit(ownership.ingressClass.metadata?.name ?? '', name.value);
-  if (params.kind === 'excluded') return { kind: 'held', groups: [group], problem: params.problem };
-  const order = parseGroupOrder(annotations);
-  if (!order.ok) return { kind: 'held', groups: [group], problem: order.error };
   return { kind: 'member', group, member: { key, ingress, order: order.value ?? 0, ...(params.kind === 'params' ? { params: params.params } : {}) } };
 }
 

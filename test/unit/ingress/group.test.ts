@@ -118,10 +118,10 @@ describe('grouping', () => {
     expect(result.groups.map((g) => [g.name, g.members.map((m) => m.key), g.rejected.map((r) => r.ingress)])).toEqual([['alb:shop', ['shop/api'], ['shop/cart']]]);
   });
 
-  test('an invalid group.order holds the member but keeps its group known', () => {
+  test('an invalid group.order holds an applied member in its group', () => {
     const result = groupIngresses(
       [
-        ingress({ name: 'a', annotations: { 'group.name': 'g', 'group.order': 'x' } }),
+        ingress({ name: 'a', annotations: { 'group.name': 'g', 'group.order': 'x' }, finalizers: ['alb.group.albatross.dev/g'] }),
         ingress({ name: 'b', annotations: { 'group.name': 'g' } }),
       ],
       classes,
@@ -140,6 +140,14 @@ describe('grouping', () => {
 });
 
 describe('placement', () => {
+  test('an Ingress never applied that its class\'s params exclude is held in its own group, not in the group it asks for', () => {
+    const placement = placeIngress(ingress({ namespace: 'evil', name: 'intruder', annotations: { 'group.name': 'shop' } }), {
+      ingressClasses: [ingressClass({ name: 'alb' })],
+      paramsOf: () => ({ kind: 'excluded', problem: 'namespace evil is not selected' }),
+    });
+    expect(placement).toEqual({ kind: 'held', groups: ['evil/intruder'], problem: 'namespace evil is not selected' });
+  });
+
   const alb = ingressClass({ name: 'alb' });
   const nginx = ingressClass({ name: 'nginx', controller: 'k8s.io/ingress-nginx' });
   const applied = { annotations: { 'group.name': 'shop' }, finalizers: ['alb.group.albatross.dev/shop'] };

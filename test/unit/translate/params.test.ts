@@ -157,13 +157,14 @@ describe('Ingresses the params rule out are left out, frozen', () => {
     expect(state.frozenGroups).toEqual(['shop/cart']);
   });
 
-  test('invalid params with a valid group.name keep the Ingress in that group, frozen', () => {
-    const state = run(
-      [ingress({ namespace: 'shop', name: 'cart' })],
-      [ingressClassParams('shop', { group: { name: 'shared' }, ipAddressType: 'ipv6' })],
-    );
-    expect(state.errors.map((e) => [e.ingress, e.group])).toEqual([['shop/cart', 'alb:shared']]);
-    expect(state.frozenGroups).toEqual(['alb:shared']);
+  test('invalid params hold an applied Ingress in the group its finalizer records, one never applied in its own', () => {
+    const params = [ingressClassParams('shop', { group: { name: 'shared' }, ipAddressType: 'ipv6' })];
+    const applied = run([ingress({ namespace: 'shop', name: 'cart', finalizers: ['alb.group.albatross.dev/shared'] })], params);
+    expect(applied.errors.map((e) => [e.ingress, e.group])).toEqual([['shop/cart', 'alb:shared']]);
+    expect(applied.frozenGroups).toEqual(['alb:shared']);
+    const fresh = run([ingress({ namespace: 'shop', name: 'cart' })], params);
+    expect(fresh.errors.map((e) => [e.ingress, e.group])).toEqual([['shop/cart', 'shop/cart']]);
+    expect(fresh.frozenGroups).toEqual(['shop/cart']);
   });
 
   test('params that do not exist', () => {
@@ -187,7 +188,7 @@ describe('Ingresses the params rule out are left out, frozen', () => {
     expect(state.errors).toEqual([
       {
         ingress: 'blog/posts',
-        group: 'alb:g',
+        group: 'blog/posts',
         severity: 'excluded',
         message:
           'Ingress blog/posts: IngressClass alb may be used only from namespaces selected by spec.namespaceSelector of IngressClassParams shop (team=shop,env notin (dev)); namespace blog has labels env=prod,team=blog, so the Ingress is left out',
@@ -195,7 +196,8 @@ describe('Ingresses the params rule out are left out, frozen', () => {
     ]);
     const g = stack(state, 'alb:g');
     expect(g.ingresses).toEqual(['shop/cart']);
-    expect(g.frozenIngresses).toEqual(['blog/posts']);
+    // Never applied, the outsider is held in its own group: it keeps nothing of g alive.
+    expect(g.frozenIngresses).toEqual([]);
   });
 
   test('a namespace not in the view has no labels', () => {

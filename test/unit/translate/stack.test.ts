@@ -173,10 +173,11 @@ describe('broken members', () => {
       ingress({ name: 'b', annotations: g({ 'group.order': 'x' }) }),
     ]);
     expect(state.stacks).toEqual([]);
-    expect(state.frozenGroups).toEqual(['alb:shop']);
+    // b was never applied: held in its own group, it keeps nothing of shop's alive.
+    expect(state.frozenGroups).toEqual(['alb:shop', 'default/b']);
     expect(state.errors.map((e) => [e.ingress, e.group, e.severity])).toEqual([
-      ['default/b', 'alb:shop', 'excluded'],
       ['default/a', 'alb:shop', 'excluded'],
+      ['default/b', 'default/b', 'excluded'],
     ]);
   });
 
