@@ -19,6 +19,7 @@ import { discoverNetwork, resolveSecurityGroups, selectSubnets, type Network } f
 import { describeOperation, type Change } from '../plan/describe.js';
 import { diffStack, type DiffContext } from '../plan/diff.js';
 import { releaseDeparted } from '../plan/release.js';
+import { holdsLegacy, legacyAdopter } from './adoption.js';
 import { ruleIngress } from '../plan/rules.js';
 import { compareStrings } from '../model/compare.js';
 import { GroupKey } from '../model/ids.js';
@@ -170,7 +171,8 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   if (GroupKey.isLegacy(name) && adopter !== undefined) {
     return { ...empty(name, memberKeys), leftAsIs: `taken over by group ${adopter}` };
   }
-  const adoptLegacy = ingressClass !== undefined && adopter === name;
+  // Some class group of this name may adopt it; which one is decided from what AWS holds.
+  const mayAdopt = ingressClass !== undefined && adopter !== undefined;
 
   // Certificates first: a Secret that fails validation must keep what it served before.
   const usesSecrets = (group?.members ?? []).some((m) => referencesOf(m.ingress).secrets.size > 0);
@@ -187,7 +189,12 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     stack = discovered.stack;
     errors.push(...discovered.errors);
   }
-  const actual = await observeGroup(aws, clusterName, name, interestOf(stack), { adoptLegacy });
+  let actual = await observeGroup(aws, clusterName, name, interestOf(stack), { adoptLegacy: mayAdopt });
+  if (mayAdopt && actual !== null && holdsLegacy(actual)) {
+    const adoptedBy = legacyAdopter(view, groupName, actual);
+    if (adoptedBy === name) log.info({ adopted: groupName }, 'taking over the load balancer made for this group.name before groups were keyed by IngressClass');
+    else actual = await observeGroup(aws, clusterName, name, interestOf(stack));
+  }
   // An Ingress held elsewhere (invalid, its class missing) keeps its rules here too: its group
   // may be unknown (a typo in group.name on an Ingress with no finalizer, as read from files).
   const members = new Set(memberKeys);
