@@ -107,6 +107,8 @@ export interface MemberModel {
   readonly tags: Readonly<Record<string, string>>;
   /** Sorted by port. */
   readonly listenPorts: readonly ListenPort[];
+  /** Where `listenPorts` come from: the annotation, `spec.tls` (80 and 443), `certificate-arn` (443), or the default (80). */
+  readonly listenPortsFrom: 'annotation' | 'spec.tls' | 'certificate-arn' | 'default';
   /** `certificate-arn` ARNs first, then the certificates of `spec.tls` Secrets. */
   readonly certificates: readonly CertificateRef[];
   /**
@@ -160,8 +162,10 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
   // Without listen-ports: `spec.tls` adds HTTPS on 443 to HTTP on 80, as Kubernetes means
   // it (the TLS section secures hosts; it does not take plain HTTP away). `certificate-arn`
   // alone means HTTPS on 443 only, as with AWS's controller.
+  const annotatedPorts = take(parseListenPorts(annotations));
+  const listenPortsFrom = annotatedPorts !== undefined ? 'annotation' : tls.present ? 'spec.tls' : certificateArns.length > 0 ? 'certificate-arn' : 'default';
   const listenPorts =
-    take(parseListenPorts(annotations)) ??
+    annotatedPorts ??
     (tls.present
       ? [{ protocol: 'HTTP', port: 80 } as const, { protocol: 'HTTPS', port: 443 } as const]
       : certificateArns.length > 0
@@ -252,6 +256,7 @@ export function buildMember(member: GroupMember, index: number, ctx: MemberConte
       exclusive,
       tags,
       listenPorts,
+      listenPortsFrom,
       certificates,
       uncoveredHosts,
       defaultBackend,

@@ -279,7 +279,9 @@ function listenerProblems(merged: Merged): [ObjectKey, string][] {
     for (const m of on)
       out.push([
         m.key,
-        `annotation ${annotationKey(Annotation.listenPorts)}: HTTPS port ${port} needs a certificate and no member of the group gives one; add spec.tls with a Secret, or set annotation ${annotationKey(Annotation.certificateArn)}`,
+        m.listenPortsFrom === 'spec.tls'
+          ? `HTTPS port ${port}, which spec.tls asks for, has no certificate: no Secret of spec.tls can be used (the reason is given for each) and no member of the group gives another; fix the Secret, or set annotation ${annotationKey(Annotation.certificateArn)}`
+          : `annotation ${annotationKey(Annotation.listenPorts)}: HTTPS port ${port} needs a certificate and no member of the group gives one; add spec.tls with a Secret, or set annotation ${annotationKey(Annotation.certificateArn)}`,
       ]);
   }
   const redirect = merged.exclusive[Annotation.sslRedirect];
