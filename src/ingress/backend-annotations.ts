@@ -365,7 +365,7 @@ function parseConditionsJson(value: string): Result<ExtraConditions> {
 function refusedValue(kind: ConditionValueKind, values: readonly string[], where: string): string | null {
   for (const value of values) {
     const problem = conditionValueProblem(kind, value);
-    if (problem !== null) return `${where} has ${quote(value)}, which ${problem}`;
+    if (problem !== null) return `${where}: ${quote(value)} ${problem}`;
   }
   return null;
 }

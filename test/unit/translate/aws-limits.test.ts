@@ -122,17 +122,17 @@ describe('values ALB refuses leave their Ingress out', () => {
     const long = 'x'.repeat(200);
     const state = run([ingress({ annotations: conditions([{ field: 'http-header', httpHeaderConfig: { httpHeaderName: 'X-A', values: [long] } }]) })]);
     expect(state.errors[0]?.message).toBe(
-      `Ingress default/web: rules[0].http.paths[0]: annotation alb.ingress.kubernetes.io/conditions.web: [0].httpHeaderConfig.values has "${'x'.repeat(200)}", which is 200 characters long; ALB allows at most 128 characters in an HTTP header condition value`,
+      `Ingress default/web: rules[0].http.paths[0]: annotation alb.ingress.kubernetes.io/conditions.web: [0].httpHeaderConfig.values: "${'x'.repeat(200)}" is 200 characters long; ALB allows at most 128 characters in an HTTP header condition value`,
     );
   });
 
   test('condition values outside ASCII: host, header, query string', () => {
     const host = run([ingress({ annotations: conditions([{ field: 'host-header', hostHeaderConfig: { values: ['bücher.example'] } }]) })]);
-    expect(host.errors[0]?.message).toContain('[0].hostHeaderConfig.values has "bücher.example", which has the character U+00FC');
+    expect(host.errors[0]?.message).toContain('[0].hostHeaderConfig.values: "bücher.example" has the character U+00FC');
     const header = run([ingress({ annotations: conditions([{ field: 'http-header', httpHeaderConfig: { httpHeaderName: 'X-A', values: ['naïve'] } }]) })]);
     expect(header.errors[0]?.message).toContain('has the character U+00EF');
     const query = run([ingress({ annotations: conditions([{ field: 'query-string', queryStringConfig: { values: [{ key: 'q', value: 'a b' }] } }]) })]);
-    expect(query.errors[0]?.message).toContain('[0].queryStringConfig.values[0].value has "a b", which has the character U+0020');
+    expect(query.errors[0]?.message).toContain('[0].queryStringConfig.values[0].value: "a b" has the character U+0020');
   });
 });
 
