@@ -66,7 +66,9 @@ export class IngressLifecycle {
       }
       return;
     }
-    const hostname = result.loadBalancer?.dnsName ?? null;
+    // Lower case: DNS names are case-insensitive, and the API server takes only a lower-case
+    // hostname in status (a load-balancer-name with capitals gives a DNS name with capitals).
+    const hostname = result.loadBalancer?.dnsName.toLowerCase() ?? null;
     if (result.leftAsIs === null) {
       for (const key of result.ingresses) {
         const ingress = this.view.ingress(key);
@@ -78,7 +80,7 @@ export class IngressLifecycle {
       }
     }
     if (!result.released) return;
-    const ours = new Set([result.previousDnsName, hostname].filter((n): n is string => n !== null));
+    const ours = new Set([result.previousDnsName?.toLowerCase() ?? null, hostname].filter((n): n is string => n !== null));
     for (const key of leaving) await this.release(group, key, ours);
   }
 

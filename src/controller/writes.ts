@@ -94,14 +94,14 @@ export class ClusterWrites {
 
   /**
    * Removes from `status.loadBalancer.ingress` the entries naming one of `ours` (our load
-   * balancers' DNS names) and keeps every other entry: another controller's status is never
+   * balancers' DNS names, in lower case) and keeps every other entry: another controller's status is never
    * touched. Writes nothing when no entry is ours.
    * @returns whether a write was made
    * @throws KubernetesApiError naming the operation, retryable for 409, 429 and 5xx
    */
   async clearHostname(ingress: V1Ingress, ours: ReadonlySet<string>): Promise<boolean> {
     const shown = ingress.status?.loadBalancer?.ingress ?? [];
-    const kept = shown.filter((e) => e.hostname === undefined || !ours.has(e.hostname));
+    const kept = shown.filter((e) => e.hostname === undefined || !ours.has(e.hostname.toLowerCase()));
     if (kept.length === shown.length) return false;
     return await this.writeStatus(ingress, kept);
   }

@@ -48,7 +48,7 @@ export function translateGroup(source: TranslateSource, name: string, options: T
     services: { get: (key: string) => serviceByKey(source, key) },
     endpointSlicesFor: (namespace, service) => source.endpointSlicesFor(namespace, service),
     tls: options.tls,
-    loadBalancerNameAskedBy: (lbName) => namesAsked(source).get(lbName) ?? [],
+    loadBalancerNameAskedBy: (lbName) => namesAsked(source).get(lbName.toLowerCase()) ?? [],
   });
   const members = [...group.members.map((m) => m.key), ...group.rejected.map((r) => r.ingress)];
   return { group: name, members, stack: outcome.stack, errors: outcome.errors, warnings: outcome.warnings };
@@ -94,7 +94,9 @@ function namesAsked(source: TranslateSource): NameAsks {
     const seen = new Set<string>();
     for (const member of group.members) {
       const parsed = parseLoadBalancerName(annotationsOf(member.ingress));
-      const name = member.params?.loadBalancerName ?? (parsed.ok ? parsed.value : undefined);
+      const asked = member.params?.loadBalancerName ?? (parsed.ok ? parsed.value : undefined);
+      // Compared without case: the DNS names made from them are the same to DNS.
+      const name = asked?.toLowerCase();
       if (name === undefined || seen.has(name)) continue;
       seen.add(name);
       out.set(name, [...(out.get(name) ?? []), { group: group.name, ingress: member.key }]);

@@ -142,3 +142,18 @@ test('key material is kept only for TLS Secrets an Ingress of ours uses, and dro
   await eventually('key material dropped once no Ingress uses it', () => Promise.resolve(store.secret(ns, 'shop-tls')?.data === undefined ? true : undefined));
   expect(store.secret(ns, 'shop-tls')?.metadata?.name).toBe('shop-tls');
 }, 60_000);
+
+test('a load-balancer-name with capitals gives a status hostname in lower case, as the API server requires', async () => {
+  const { kubeConfig } = started();
+  const at = await awsCluster('upper');
+  const ns = 'upper';
+  await namespace(kubeConfig, ns);
+  await applyService(kubeConfig, service({ namespace: ns, name: 'web' }));
+  running = startController(kubeConfig, at);
+  await applyIngress(kubeConfig, ingress({ namespace: ns, name: 'web', annotations: { 'load-balancer-name': 'Upper-Name' }, paths: [{ path: '/', service: 'web' }] }));
+  const hostname = await eventually('the status hostname', async () => (await apis(kubeConfig).networking.readNamespacedIngress({ name: 'web', namespace: ns })).status?.loadBalancer?.ingress?.[0]?.hostname);
+  expect(hostname).toMatch(/^upper-name-/);
+  expect(hostname).toBe(hostname.toLowerCase());
+  await apis(kubeConfig).networking.deleteNamespacedIngress({ name: 'web', namespace: ns });
+  await eventually('web let go', async () => ((await apis(kubeConfig).networking.readNamespacedIngress({ name: 'web', namespace: ns }).catch(() => undefined)) === undefined ? true : undefined));
+}, 60_000);

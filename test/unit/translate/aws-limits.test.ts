@@ -74,6 +74,15 @@ describe('a group over a per-resource quota is not built', () => {
 });
 
 describe('two groups asking for one load balancer name', () => {
+  test('names that differ only in case are one name', () => {
+    const state = run([
+      ingress({ name: 'a', annotations: { 'group.name': 'one', 'load-balancer-name': 'shop-prod' } }),
+      ingress({ name: 'b', annotations: { 'group.name': 'two', 'load-balancer-name': 'Shop-Prod' }, paths: [{ path: '/b' }] }),
+    ]);
+    expect(state.stacks).toEqual([]);
+    expect(state.errors.map((e) => e.ingress)).toEqual(['default/a', 'default/b']);
+  });
+
   test('both are stopped, each told of the other; a third group is built', () => {
     const state = run([
       ingress({ name: 'a', annotations: { 'group.name': 'one', 'load-balancer-name': 'shop-prod' } }),
