@@ -78,10 +78,3 @@ export function classOwnership(ingress: V1Ingress, ingressClasses: readonly V1In
   if (defaults.length > 0) return { kind: 'theirs' };
   return { kind: 'unknown', reason: `it names no IngressClass and no IngressClass is marked ${DefaultClassAnnotation}: "true"` };
 }
-
-export function selectOurIngresses(
-  ingresses: readonly V1Ingress[],
-  ingressClasses: readonly V1IngressClass[],
-): V1Ingress[] {
-  return ingresses.filter((ingress) => isOurIngress(ingress, ingressClasses));
-}

@@ -167,7 +167,8 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   // A group made before groups were keyed by class is taken over by the class group of its
   // name (which adds the class tag to its resources), never deleted for want of members.
   const { group: groupName, ingressClass } = GroupKey.tags(name);
-  const adopter = view.adopterOf(groupName);
+  // An Ingress's own group (`namespace/name`) is never adopted nor adopts: no scan of the groups.
+  const adopter = name.includes('/') ? undefined : view.adopterOf(groupName);
   if (GroupKey.isLegacy(name) && adopter !== undefined) {
     return { ...empty(name, memberKeys), leftAsIs: `taken over by group ${adopter}` };
   }

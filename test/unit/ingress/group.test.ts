@@ -1,4 +1,4 @@
-import { isOurIngress, selectOurIngresses } from '../../../src/ingress/class.js';
+import { isOurIngress } from '../../../src/ingress/class.js';
 import { groupIngresses, placeIngress } from '../../../src/ingress/group.js';
 import { ingress, ingressClass } from '../factories.js';
 
@@ -39,12 +39,6 @@ describe('class selection', () => {
     ],
   ])('%s', (_, ing, classes, expected) => {
     expect(isOurIngress(ing, classes)).toBe(expected);
-  });
-
-  test('others are filtered out', () => {
-    const a = ingress({ name: 'a' });
-    const b = ingress({ name: 'b', className: 'nginx' });
-    expect(selectOurIngresses([a, b], [ours, theirs])).toEqual([a]);
   });
 });
 
