@@ -79,9 +79,12 @@ export function trim<T extends KubeObject>(object: T): T {
 
 /**
  * An EndpointSlice with only what targets are built from: metadata, address type, ports, and
- * each endpoint's addresses and conditions. Dropped: each endpoint's `targetRef`, `nodeName`,
- * `zone`, `hostname` and `hints`, which kube-controller-manager fills in and which make up most
- * of a slice's size (50,000 endpoints: their Pod names and UIDs alone are several MiB).
+ * each endpoint's addresses, conditions and `nodeName` (the Node whose instance holds the
+ * address: where the backend security group rules go). An endpoint that is not ready keeps its
+ * `targetRef` as `{ kind, name }` (the Pod whose readiness gate may be waiting on it). Dropped:
+ * the `targetRef` of ready endpoints, `zone`, `hostname` and `hints`, which make up most of a
+ * slice's size (50,000 endpoints: their Pod names and UIDs alone are several MiB). Node names,
+ * a few dozen values repeated across every slice, are shared strings.
  */
 export function slimEndpointSlice(object: KubeObject): KubeObject {
   const endpoints = object['endpoints'];
@@ -89,10 +92,30 @@ export function slimEndpointSlice(object: KubeObject): KubeObject {
   return {
     ...object,
     endpoints: endpoints.map((e: unknown) => {
-      const { addresses, conditions } = (e ?? {}) as { addresses?: unknown; conditions?: unknown };
-      return { addresses, ...(conditions === undefined ? {} : { conditions }) };
+      const { addresses, conditions, nodeName, targetRef } = (e ?? {}) as { addresses?: unknown; conditions?: unknown; nodeName?: unknown; targetRef?: unknown };
+      const ready = isRecord(conditions) && conditions['ready'] === true;
+      const ref = !ready && isRecord(targetRef) && typeof targetRef['name'] === 'string' ? { kind: targetRef['kind'], name: targetRef['name'] } : undefined;
+      return {
+        addresses,
+        ...(conditions === undefined ? {} : { conditions }),
+        ...(typeof nodeName === 'string' ? { nodeName: internNodeName(nodeName) } : {}),
+        ...(ref === undefined ? {} : { targetRef: ref }),
+      };
     }),
   };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** One string per node name for the life of the process; nodes are few, endpoints many. */
+const nodeNames = new Map<string, string>();
+function internNodeName(name: string): string {
+  const known = nodeNames.get(name);
+  if (known !== undefined) return known;
+  // A cluster's nodes come and go: the table is reset rather than grown without end.
+  if (nodeNames.size >= 10_000) nodeNames.clear();
+  nodeNames.set(name, name);
+  return name;
 }
 
 const keyOf = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;

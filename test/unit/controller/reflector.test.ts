@@ -22,12 +22,20 @@ describe('slimEndpointSlice', () => {
     ],
   };
 
-  it('keeps addresses and conditions of every endpoint and drops the rest of each endpoint', () => {
+  it('keeps addresses, conditions and node name of every endpoint and drops the rest of a ready one', () => {
     expect(slimEndpointSlice(slice)['endpoints']).toEqual([
-      { addresses: ['10.0.1.5'], conditions: { ready: true, serving: true, terminating: false } },
+      { addresses: ['10.0.1.5'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node-1' },
       { addresses: ['10.0.1.6'], conditions: { ready: false } },
       { addresses: ['10.0.1.7'] },
     ]);
+  });
+
+  it('keeps the Pod kind and name of an endpoint that is not ready', () => {
+    const unready = {
+      ...slice,
+      endpoints: [{ addresses: ['10.0.1.8'], conditions: { ready: false }, nodeName: 'node-2', targetRef: { kind: 'Pod', namespace: 'shop', name: 'web-2', uid: 'u-2' } }],
+    };
+    expect(slimEndpointSlice(unready)['endpoints']).toEqual([{ addresses: ['10.0.1.8'], conditions: { ready: false }, nodeName: 'node-2', targetRef: { kind: 'Pod', name: 'web-2' } }]);
   });
 
   it('keeps metadata, address type and ports as they are', () => {
