@@ -36,6 +36,7 @@ export class ApplyState {
   }
 
   securityGroupId(ref: SecurityGroupRef): string {
+    if (ref.kind === 'backend') return this.required(undefined, 'backend security group');
     return ref.kind === 'groupId' ? ref.groupId : this.required(this.managedSecurityGroupId ?? undefined, 'managed security group');
   }
 

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import type { RateLimits } from '../aws/rate-limit.js';
 import { AlbatrossError } from '../model/errors.js';
 import { parseRateLimits, rateLimitUsage } from './rate-limit-flag.js';
+import { backendFlagOptions, backendFlagUsage, parseBackendFlags } from './backend-flags.js';
+import type { BackendSecurityGroupSetting } from '../pipeline/backend-security-group.js';
 
 export const Command = ['plan', 'apply'] as const;
 export type Command = (typeof Command)[number];
@@ -22,6 +24,8 @@ export interface CliOptions {
   readonly output: OutputFormat;
   /** @default defaultRateLimits */
   readonly rateLimits: RateLimits;
+  /** @default managed */
+  readonly backendSecurityGroup: BackendSecurityGroupSetting;
 }
 
 export const usage = `Usage: albatross <plan|apply> -f PATH... [options]
@@ -39,6 +43,7 @@ Options:
   --endpoint URL        AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)
   -o, --output FORMAT   text or json (default: text)
   --aws-rate-limit ${rateLimitUsage}
+${backendFlagUsage(24)}
   -h, --help            show this help
 
 Exit codes: plan 0 = nothing to do, 2 = changes to make, 1 = error (an invalid Ingress included);
@@ -59,6 +64,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
         endpoint: { type: 'string' },
         output: { type: 'string', short: 'o' },
         'aws-rate-limit': { type: 'string' },
+        ...backendFlagOptions,
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -91,5 +97,6 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     endpoint,
     output: output as OutputFormat,
     rateLimits: parseRateLimits(values['aws-rate-limit']),
+    backendSecurityGroup: parseBackendFlags(values['enable-backend-security-group'], values['backend-security-group']),
   };
 }

@@ -6,6 +6,8 @@ import { parseDuration } from '../controller/durations.js';
 import type { RateLimits } from '../aws/rate-limit.js';
 import { AlbatrossError } from '../model/errors.js';
 import { parseRateLimits, rateLimitUsage } from './rate-limit-flag.js';
+import { backendFlagOptions, backendFlagUsage, parseBackendFlags } from './backend-flags.js';
+import type { BackendSecurityGroupSetting } from '../pipeline/backend-security-group.js';
 
 export interface ControllerCliOptions {
   readonly clusterName: string;
@@ -38,6 +40,8 @@ export interface ControllerCliOptions {
   readonly retryPeriodMs: number;
   /** @default defaultRateLimits */
   readonly rateLimits: RateLimits;
+  /** @default managed */
+  readonly backendSecurityGroup: BackendSecurityGroupSetting;
 }
 
 export const controllerUsage = `Usage: albatross controller --cluster-name NAME [options]
@@ -62,6 +66,7 @@ Options:
   --leader-election-renew-deadline D      default: 20s
   --leader-election-retry-period D        default: 10s
   --aws-rate-limit ${rateLimitUsage}
+${backendFlagUsage(42)}
   -h, --help                              show this help
 
 Durations are written like 30s, 10m or 1h. Logs are JSON lines on stderr (level from LOG_LEVEL).`;
@@ -117,6 +122,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
         'leader-election-renew-deadline': { type: 'string' },
         'leader-election-retry-period': { type: 'string' },
         'aws-rate-limit': { type: 'string' },
+        ...backendFlagOptions,
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -148,6 +154,7 @@ export function parseControllerArgs(argv: readonly string[], env: NodeJS.Process
     kubeconfig: v.kubeconfig,
     region,
     vpcId: v['vpc-id'],
+    backendSecurityGroup: parseBackendFlags(v['enable-backend-security-group'], v['backend-security-group']),
     endpoint,
     watchNamespaces: namespaces === undefined || namespaces.length === 0 ? null : namespaces,
     syncPeriodMs: duration('sync-period', v['sync-period'], 10 * 60_000),

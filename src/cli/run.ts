@@ -5,6 +5,7 @@ import { createLogger } from '../observability/logger.js';
 import { clusterViewFromFiles } from '../cluster/files.js';
 import { isClean, reconcileCluster } from '../pipeline/cluster.js';
 import { reconcileDeps } from '../pipeline/reconcile.js';
+import { BackendSecurityGroup } from '../pipeline/backend-security-group.js';
 import { parseCli, usage } from './args.js';
 import { toJson, toText } from './render.js';
 
@@ -30,7 +31,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     const view = await clusterViewFromFiles(options.files);
     const result = await reconcileCluster(
       view,
-      reconcileDeps(aws, { clusterName: options.clusterName, vpcId: options.vpcId, mode: options.command, logger }),
+      reconcileDeps(aws, {
+        clusterName: options.clusterName,
+        vpcId: options.vpcId,
+        mode: options.command,
+        logger,
+        backendSecurityGroup: new BackendSecurityGroup(options.backendSecurityGroup, options.clusterName),
+      }),
     );
     process.stdout.write(options.output === 'json' ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${toText(result, options.command)}\n`);
     if (!isClean(result)) return 1;

@@ -1,7 +1,7 @@
 // The Kubernetes objects the pipeline reads, looked up by key, with reverse indexes from an
 // object to the Ingress groups that use it. The CLI fills one from files; the controller keeps
 // one current from its watches. Nothing downstream knows which.
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Node, V1Secret, V1Service } from '@kubernetes/client-node';
 import { DefaultClassAnnotation, defaultClassOfOurs } from '../ingress/class.js';
 import { excluded } from '../ingress/errors.js';
 import { recordedGroups } from '../ingress/finalizers.js';
@@ -31,6 +31,11 @@ export interface ClusterView {
   /** The EndpointSlices labelled `kubernetes.io/service-name=<service>` in `namespace`. */
   endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[];
   secret(namespace: string, name: string): V1Secret | undefined;
+  /**
+   * A Node by name: its `spec.providerID` names the EC2 instance whose network interfaces hold
+   * the addresses of its pods (the backend security group rules go on their security groups).
+   */
+  node(name: string): V1Node | undefined;
   /** Our Ingresses sorted into groups (members and held Ingresses), as of now. */
   grouping(): Grouping;
   /** One group by name; `undefined` when no Ingress is a member of it or held in it now. */
@@ -143,6 +148,7 @@ export class ClusterStore implements ClusterView {
   private paramsServed = true;
   private readonly serviceMap = new Map<ObjectKey, V1Service>();
   private readonly secretMap = new Map<ObjectKey, V1Secret>();
+  private readonly nodeMap = new Map<string, V1Node>();
   /** `namespace/service` -> slice key -> slice. */
   private readonly sliceMap = new Map<ObjectKey, Map<ObjectKey, V1EndpointSlice>>();
   /** Slice key -> `namespace/service`, to move a slice whose label changed. */
@@ -203,6 +209,9 @@ export class ClusterStore implements ClusterView {
       case 'Secret':
         this.secretMap.set(objectKey(object.object), object.object);
         return unchanged;
+      case 'Node':
+        this.nodeMap.set(object.object.metadata?.name ?? '', object.object);
+        return unchanged;
       case 'EndpointSlice': {
         const key = objectKey(object.object);
         this.removeSlice(key);
@@ -218,7 +227,7 @@ export class ClusterStore implements ClusterView {
 
   /**
    * Forgets an object; `name` is `namespace/name`, or the bare name of a cluster-scoped object
-   * (IngressClass, IngressClassParams, Namespace).
+   * (IngressClass, IngressClassParams, Namespace, Node).
    * @returns what the change did to the grouping
    */
   remove(kind: ClusterObject['kind'], name: string): ViewChange {
@@ -248,6 +257,9 @@ export class ClusterStore implements ClusterView {
         return unchanged;
       case 'Secret':
         this.secretMap.delete(name);
+        return unchanged;
+      case 'Node':
+        this.nodeMap.delete(name);
         return unchanged;
       case 'EndpointSlice':
         this.removeSlice(name);
@@ -300,6 +312,10 @@ export class ClusterStore implements ClusterView {
   endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[] {
     const slices = this.sliceMap.get(`${namespace}/${service}`);
     return slices === undefined ? [] : [...slices.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, s]) => s);
+  }
+
+  node(name: string): V1Node | undefined {
+    return this.nodeMap.get(name);
   }
 
   secret(namespace: string, name: string): V1Secret | undefined {
@@ -482,7 +498,9 @@ export type ClusterObject =
   | { readonly kind: 'Namespace'; readonly object: V1Namespace }
   | { readonly kind: 'Service'; readonly object: V1Service }
   | { readonly kind: 'EndpointSlice'; readonly object: V1EndpointSlice }
-  | { readonly kind: 'Secret'; readonly object: V1Secret };
+  | { readonly kind: 'Secret'; readonly object: V1Secret }
+  /** Only its name, provider ID and addresses are kept. */
+  | { readonly kind: 'Node'; readonly object: V1Node };
 
 function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);

@@ -35,6 +35,16 @@ export const maxListenersPerLoadBalancer = 50;
 export const maxInboundRulesPerSecurityGroup = 60;
 
 /**
+ * Security groups one load balancer may have: the frontend groups and the backend group
+ * together.
+ *
+ * Source: "Amazon VPC quotas", Security groups: "Security groups per network interface 5"
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html); a load balancer's
+ * security groups are those of its network interfaces.
+ */
+export const maxSecurityGroupsPerLoadBalancer = 5;
+
+/**
  * Characters in one condition value of a listener rule: host, path pattern, HTTP header
  * value, query string key or value.
  *

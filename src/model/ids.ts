@@ -48,6 +48,12 @@ export const GroupKey = {
 export const ResourceId = {
   loadBalancer: 'loadbalancer',
   securityGroup: 'securitygroup',
+  /**
+   * The cluster's one backend security group, shared by its load balancers (no group tag), and
+   * the ingress rules from it that Albatross adds to the targets' security groups.
+   */
+  backendSecurityGroup: 'backend-sg',
+  backendSecurityGroupRule: 'backend-sg-rule',
   listener: (port: number): string => `listener/${port}`,
   /** `key` is a short hash of what the rule matches, so a changed action keeps the id. */
   rule: (port: number, key: string): string => `rule/${port}/${key}`,

@@ -223,6 +223,14 @@ export interface DesiredStack {
    * @default `ingresses` followed by `frozenIngresses`
    */
   readonly groupOrder?: readonly ObjectKey[];
+  /**
+   * The `manage-backend-security-group-rules` annotation of the group. With security groups
+   * named by the `security-groups` annotation, `true` attaches the shared backend security
+   * group and manages the rules that let it reach the targets; with the managed security
+   * group, `false` turns that off.
+   * @default unset: managed exactly when the group has the managed security group
+   */
+  readonly manageBackendSecurityGroupRules?: boolean;
 }
 
 /** A problem with one Ingress, reported to its owner. It never stops the rest of the group. */

@@ -176,6 +176,15 @@ export async function taggedResources(
     .sort((a, b) => compareStrings(a.arn, b.arn));
 }
 
+/**
+ * Every load balancer of the cluster (by the cluster tag) with its security groups: one
+ * paginated `GetResources`, then `DescribeLoadBalancers` by ARN.
+ */
+export async function clusterLoadBalancers(aws: Aws, clusterName: string): Promise<{ readonly arn: string; readonly securityGroupIds: readonly string[] }[]> {
+  const tagged = await taggedResources(aws, ['elasticloadbalancing:loadbalancer'], [{ Key: OwnershipTag.cluster, Values: [clusterName] }]);
+  return (await describeLoadBalancers(aws, tagged)).map(({ lb }) => ({ arn: lb.LoadBalancerArn ?? '', securityGroupIds: [...(lb.SecurityGroups ?? [])].sort() }));
+}
+
 interface TaggedLoadBalancer {
   readonly lb: LoadBalancer;
   readonly tags: Record<string, string>;

@@ -10,6 +10,8 @@ import { compareStrings } from '../model/compare.js';
 import type { Change } from '../plan/describe.js';
 import { deleteUnusedCertificates } from './certificates.js';
 import { reconcileGroup, type GroupResult, type ReconcileDeps } from './reconcile.js';
+import { reconcileBackendRules, releaseBackendSecurityGroup } from './backend-security-group.js';
+import { failureOf } from './failure.js';
 
 /** Groups reconciled at once; each runs up to 4 AWS calls at a time itself. */
 const groupConcurrency = 3;
@@ -35,7 +37,9 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
   const limit = pLimit(groupConcurrency);
   const groups = await Promise.all(names.map((name) => limit(() => reconcileGroup(view, name, deps, { deleteIfEmpty: true }))));
   const errors = groups.flatMap((g) => g.errors);
-  const warnings = groups.flatMap((g) => g.warnings);
+  const backend = await reconcileBackend(groups, deps);
+  if (backend !== null) groups.push(backend.result);
+  const warnings = [...groups.flatMap((g) => g.warnings)];
   if (!groups.every((g) => g.failure === null)) return { groups, errors, warnings };
 
   const inUse = new Set(groups.flatMap((g) => g.certificates.inUse));
@@ -63,9 +67,60 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
       errors: [],
       warnings: [],
       certificates: { inUse: [], before: [] },
+      backend: { uses: false, vpcId: null, targets: [] },
     });
   }
   return { groups: withDeletions, errors, warnings };
+}
+
+/**
+ * The cluster-wide backend step, after every group: the rules on the targets' security groups
+ * for every load balancer that uses the backend group. When every group could say what its
+ * targets are, rules are also narrowed and revoked, and once no load balancer uses the backend
+ * group it is released. `null` when there is nothing to do.
+ */
+async function reconcileBackend(groups: readonly GroupResult[], deps: ReconcileDeps): Promise<{ readonly result: GroupResult } | null> {
+  const backend = deps.backendSecurityGroup;
+  const known = groups.every((g) => g.failure === null && g.backend !== null);
+  const users = groups.filter((g) => g.backend?.uses === true);
+  const result = (changes: readonly Change[], warnings: readonly IngressWarning[], failure: GroupResult['failure']): { result: GroupResult } => ({
+    result: {
+      name: '(backend security group)',
+      ingresses: [],
+      loadBalancer: null,
+      changes,
+      failure,
+      leftAsIs: null,
+      released: deps.mode === 'apply',
+      previousDnsName: null,
+      errors: [],
+      warnings,
+      certificates: { inUse: [], before: [] },
+      backend: null,
+    },
+  });
+  try {
+    const vpcId = users.map((g) => g.backend?.vpcId).find((v) => v != null);
+    if (vpcId != null) {
+      const rules = await reconcileBackendRules(deps.aws, {
+        clusterName: deps.clusterName,
+        vpcId,
+        backendGroupId: await backend.lookup(deps.aws, vpcId),
+        targets: users.flatMap((g) => g.backend?.targets ?? []),
+        scope: known ? 'complete' : 'additive',
+        mode: deps.mode,
+        logger: deps.logger,
+      });
+      return rules.changes.length === 0 && rules.warnings.length === 0 ? null : result(rules.changes, rules.warnings, null);
+    }
+    if (!known) return null;
+    const released = await releaseBackendSecurityGroup(deps.aws, backend, deps.clusterName, deps.mode);
+    return released.length === 0 ? null : result(released, [], null);
+  } catch (err) {
+    const failure = failureOf(err);
+    deps.logger.error({ code: failure.code }, `backend security group rules: ${failure.message}`);
+    return result([], [], failure);
+  }
 }
 
 /** True when the run found nothing wrong: no Ingress error, no group failure. */

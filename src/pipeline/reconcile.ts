@@ -26,6 +26,8 @@ import { GroupKey } from '../model/ids.js';
 import { translateGroup } from '../translate/translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
 import { admitTargets } from './target-addresses.js';
+import { BackendSecurityGroup, backendTargetsOf, usesBackendSecurityGroup, type BackendTarget } from './backend-security-group.js';
+import { maxSecurityGroupsPerLoadBalancer } from '../model/aws-limits.js';
 
 /** What a group reconcile needs besides the view; build it with `reconcileDeps`. */
 export interface ReconcileDeps {
@@ -40,6 +42,8 @@ export interface ReconcileDeps {
   readonly certificates: CertificateRegistry;
   /** ISSUED ACM certificates for discovery by host, listed once on first use. */
   readonly issuedCertificates: () => Promise<readonly DiscoveryCandidate[]>;
+  /** The cluster's backend security group (and whether there is one). */
+  readonly backendSecurityGroup: BackendSecurityGroup;
   /** The clock certificates are checked against. @default now */
   readonly now?: Date;
   /** Abandons the reconcile's AWS calls and waits at once (lost leadership, shutdown). */
@@ -61,6 +65,11 @@ export interface ReconcileDepsOptions {
   readonly now?: Date;
   readonly signal?: AbortSignal;
   readonly beforeChanges?: (ingresses: readonly ObjectKey[]) => Promise<void>;
+  /**
+   * The backend security group to share, when the caller keeps one across runs.
+   * @default a managed one (`--enable-backend-security-group`), looked up once for this run
+   */
+  readonly backendSecurityGroup?: BackendSecurityGroup;
   /**
    * The network lookup to share, when the caller keeps one across runs (the controller reads
    * subnets once per sync period, not once per group).
@@ -87,6 +96,7 @@ export function reconcileDeps(root: Aws, options: ReconcileDepsOptions): Reconci
     network: options.network ?? (async () => await (network ??= discoverNetwork(aws, { vpcId: options.vpcId, clusterName: options.clusterName }))),
     certificates: new CertificateRegistry(aws, options.clusterName, options.logger),
     issuedCertificates: async () => await (issued ??= listIssuedCertificates(aws)),
+    backendSecurityGroup: options.backendSecurityGroup ?? new BackendSecurityGroup({ kind: 'managed' }, options.clusterName),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.beforeChanges === undefined ? {} : { beforeChanges: options.beforeChanges }),
@@ -131,6 +141,12 @@ export interface GroupResult {
    * too, when it did not converge), and those it had before: for the certificate cleanup.
    */
   readonly certificates: { readonly inUse: readonly string[]; readonly before: readonly string[] };
+  /**
+   * Whether the group's load balancer uses the backend security group, and the targets the
+   * rules on their security groups must admit; `null` when this reconcile cannot say (it failed,
+   * or left the group as it is, or part of it is frozen), so that no rule is narrowed for it.
+   */
+  readonly backend: { readonly uses: boolean; readonly vpcId: string | null; readonly targets: readonly BackendTarget[] } | null;
 }
 
 /**
@@ -153,7 +169,7 @@ export async function reconcileGroup(view: ClusterView, name: string, deps: Reco
 }
 
 function empty(name: string, ingresses: readonly ObjectKey[]): GroupResult {
-  return { name, ingresses, loadBalancer: null, changes: [], failure: null, leftAsIs: null, released: false, previousDnsName: null, errors: [], warnings: [], certificates: { inUse: [], before: [] } };
+  return { name, ingresses, loadBalancer: null, changes: [], failure: null, leftAsIs: null, released: false, previousDnsName: null, errors: [], warnings: [], certificates: { inUse: [], before: [] }, backend: null };
 }
 
 async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, options: ReconcileGroupOptions, log: Logger): Promise<GroupResult> {
@@ -216,6 +232,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     errors,
     warnings,
     certificates: { inUse: before, before },
+    backend: null,
   });
 
   if (stack === null && (memberKeys.length > 0 || heldElsewhere.length > 0)) {
@@ -239,6 +256,9 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   }
   let context: DiffContext | null = null;
   const changes: Change[] = [];
+  let backendSecurityGroupId: string | null | undefined;
+  // A deleted group uses no backend group and needs no rule.
+  let backend: { uses: boolean; vpcId: string | null; targets: readonly BackendTarget[] | null } = { uses: false, vpcId: null, targets: [] };
   let certificateArns = new Map<string, string>();
   if (stack !== null) {
     const network = await deps.network();
@@ -268,6 +288,20 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       }
     }
     if (deps.mode === 'apply') await deps.beforeChanges?.(stack.ingresses);
+    if (usesBackendSecurityGroup(deps.backendSecurityGroup.setting, stack)) {
+      const frontend = stack.securityGroup === null ? resolved.value.securityGroupIds.length : 1;
+      if (frontend + 1 > maxSecurityGroupsPerLoadBalancer) {
+        const message = `annotation alb.ingress.kubernetes.io/security-groups names ${frontend} security groups and alb.ingress.kubernetes.io/manage-backend-security-group-rules: "true" adds the backend security group, over the ${maxSecurityGroupsPerLoadBalancer} a load balancer may have; name at most ${maxSecurityGroupsPerLoadBalancer - 1}`;
+        errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${message}`, severity: 'excluded' as const })));
+        return leaveAsIs(message, { code: 'input', message, retryable: false });
+      }
+      const ensured = await deps.backendSecurityGroup.ensure(aws, network.vpcId, deps.mode);
+      changes.push(...ensured.changes);
+      backendSecurityGroupId = ensured.groupId;
+      backend = { uses: true, vpcId: network.vpcId, targets: stack.frozenIngresses.length > 0 ? null : backendTargetsOf(view, stack) };
+    } else {
+      backend = { uses: false, vpcId: network.vpcId, targets: [] };
+    }
     const referenced = new Set(stack.listeners.flatMap((l) => l.certificates.flatMap((c) => (c.kind === 'imported' ? [c.fingerprint] : []))));
     const bundles = secrets.wanted().filter((b) => referenced.has(b.fingerprint));
     if (bundles.length > 0) {
@@ -277,10 +311,10 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       const failed = ensured.failures[0];
       if (failed !== undefined) {
         log.error({ code: failed.code }, failed.message);
-        return { name, ingresses: stack.ingresses, loadBalancer, changes, failure: failed, leftAsIs: null, released: false, previousDnsName, errors, warnings, certificates: { inUse: before, before } };
+        return { name, ingresses: stack.ingresses, loadBalancer, changes, failure: failed, leftAsIs: null, released: false, previousDnsName, errors, warnings, certificates: { inUse: before, before }, backend: null };
       }
     }
-    context = { ...resolved.value, importedCertificateArns: certificateArns };
+    context = { ...resolved.value, importedCertificateArns: certificateArns, ...(backendSecurityGroupId === undefined ? {} : { backendSecurityGroupId }) };
   }
 
   const operations = diffStack(stack, actual, context);
@@ -306,6 +340,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       errors,
       warnings,
       certificates: { inUse, before },
+      backend: backendResult(backend),
     };
   }
 
@@ -325,7 +360,12 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     errors,
     warnings,
     certificates: { inUse: failure === null ? inUse : [...new Set([...before, ...desiredArns])], before },
+    backend: failure === null ? backendResult(backend) : null,
   };
+}
+
+function backendResult(backend: { uses: boolean; vpcId: string | null; targets: readonly BackendTarget[] | null }): GroupResult['backend'] {
+  return backend.targets === null ? null : { uses: backend.uses, vpcId: backend.vpcId, targets: backend.targets };
 }
 
 /** The failure of an apply that stopped part-way, `null` when it ran through; an abort is thrown on. */

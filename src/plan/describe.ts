@@ -52,7 +52,7 @@ export function describeOperation(op: Operation): Change {
     case 'setSubnets':
       return change('update', 'load-balancer', op.id, `subnets ${op.from.join(',')} -> ${op.subnetIds.join(',')}`);
     case 'setSecurityGroups':
-      return change('update', 'load-balancer', op.id, `security groups ${op.from.join(',')} -> ${op.securityGroups.map((r) => (r.kind === 'groupId' ? r.groupId : r.id)).join(',')}`);
+      return change('update', 'load-balancer', op.id, `security groups ${op.from.join(',')} -> ${op.securityGroups.map((r) => (r.kind === 'groupId' ? r.groupId : r.kind === 'backend' ? 'backend-sg' : r.id)).join(',')}`);
     case 'setIpAddressType':
       return change('update', 'load-balancer', op.id, `ip address type ${op.from} -> ${op.ipAddressType}`);
     case 'modifyLoadBalancerAttributes':

@@ -20,6 +20,12 @@ export interface DiffContext {
   readonly securityGroupIds: readonly string[];
   /** ARNs of certificates imported from Secrets, by fingerprint. */
   readonly importedCertificateArns?: ReadonlyMap<string, string>;
+  /**
+   * The cluster's shared backend security group, attached beside the frontend groups: its id,
+   * or `null` when it is still to be created (a plan only).
+   * @default absent: not attached
+   */
+  readonly backendSecurityGroupId?: string | null;
 }
 
 /**
@@ -75,10 +81,13 @@ function convergeOps(desiredAsTranslated: DesiredStack, actualOrNull: ActualStac
   );
 
   ops.push(...diffSecurityGroup(desired.securityGroup, actual.securityGroup, context.vpcId, keptPorts));
-  const securityGroups: SecurityGroupRef[] =
-    desired.securityGroup !== null
-      ? [{ kind: 'managed', id: desired.securityGroup.id }]
-      : context.securityGroupIds.map((groupId) => ({ kind: 'groupId', groupId }));
+  const backend = context.backendSecurityGroupId;
+  const securityGroups: SecurityGroupRef[] = [
+    ...(desired.securityGroup !== null
+      ? [{ kind: 'managed' as const, id: desired.securityGroup.id }]
+      : context.securityGroupIds.map((groupId) => ({ kind: 'groupId' as const, groupId }))),
+    ...(backend === undefined ? [] : [backend === null ? { kind: 'backend' as const } : { kind: 'groupId' as const, groupId: backend }]),
+  ];
 
   const targetGroups = diffTargetGroups(desired.targetGroups, actual.targetGroups, context.vpcId);
   ops.push(...targetGroups.ops);

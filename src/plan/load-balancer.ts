@@ -27,7 +27,7 @@ export function diffLoadBalancer(spec: LoadBalancerSpec, actual: ActualLoadBalan
     return ops;
   }
   if (!sameSet(actual.subnetIds, input.subnetIds)) ops.push({ op: 'setSubnets', id: spec.id, arn: actual.arn, subnetIds: input.subnetIds, from: actual.subnetIds });
-  const groupIds = input.securityGroups.map((r) => (r.kind === 'groupId' ? r.groupId : (input.managedGroupId ?? `new:${r.id}`)));
+  const groupIds = input.securityGroups.map((r) => (r.kind === 'groupId' ? r.groupId : r.kind === 'backend' ? 'new:backend-sg' : (input.managedGroupId ?? `new:${r.id}`)));
   if (!sameSet(actual.securityGroupIds, groupIds))
     ops.push({ op: 'setSecurityGroups', id: spec.id, arn: actual.arn, securityGroups: input.securityGroups, from: actual.securityGroupIds });
   if (actual.ipAddressType !== spec.ipAddressType)

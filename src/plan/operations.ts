@@ -17,7 +17,11 @@ import type {
 } from '../model/resources.js';
 
 /** A security group of the load balancer: the managed one by id, or an existing one. */
-export type SecurityGroupRef = { readonly kind: 'managed'; readonly id: string } | { readonly kind: 'groupId'; readonly groupId: string };
+/**
+ * A security group of a load balancer: the group's managed one, one by id, or the cluster's
+ * backend security group while it does not exist yet (in a plan only; apply creates it first).
+ */
+export type SecurityGroupRef = { readonly kind: 'managed'; readonly id: string } | { readonly kind: 'groupId'; readonly groupId: string } | { readonly kind: 'backend' };
 
 export type Operation =
   | { readonly op: 'createSecurityGroup'; readonly spec: SecurityGroupSpec; readonly vpcId: string }

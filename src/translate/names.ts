@@ -26,6 +26,15 @@ function withHash(prefix: string, readable: string, hash: string): string {
 }
 
 /**
+ * `albatross-<cluster>-backend-<hash>` for the cluster's shared backend security group; the VPC
+ * is in the hash, so the name stays one per cluster and VPC. A second process creating it at
+ * the same time gets AWS's duplicate-name refusal instead of a second group.
+ */
+export function backendSecurityGroupName(clusterName: string, vpcId: string): string {
+  return withHash('albatross-', `${clusterName}-backend`, shortHash([clusterName, vpcId]));
+}
+
+/**
  * `k8s-<group name>-<hash>`; the group's key (with its class) and the scheme are in the hash:
  * the same `group.name` in two classes is two load balancers, and AWS cannot change a load
  * balancer's scheme.

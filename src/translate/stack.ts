@@ -173,6 +173,7 @@ function assembleStack(groupName: string, settled: Settled, ctx: TranslateContex
           userTags,
         );
   for (const m of merged.members) for (const p of ignoredSettings(m, loadBalancer.securityGroups.length > 0)) warnings.push(warning(m.key, groupName, p));
+  const manageBackendRules = merged.exclusive[Annotation.manageBackendSecurityGroupRules]?.value;
   // ssl-redirect turns the group's HTTP listeners into redirects: a member that listens on no
   // HTTPS port has its paths served nowhere.
   const redirect = merged.exclusive[Annotation.sslRedirect];
@@ -220,6 +221,7 @@ function assembleStack(groupName: string, settled: Settled, ctx: TranslateContex
       targetGroups,
       frozenIngresses: [...settled.left].sort(compareStrings),
       groupOrder: settled.order,
+      ...(manageBackendRules === undefined ? {} : { manageBackendSecurityGroupRules: manageBackendRules }),
     },
     errors,
     warnings,
@@ -233,10 +235,6 @@ function ignoredSettings(member: MemberModel, namedSecurityGroups: boolean): str
   if (cidrs !== undefined && namedSecurityGroups)
     out.push(
       `${cidrs.source}: ${show(cidrs.written)} has no effect because ${annotationKey(Annotation.securityGroups)} names the load balancer's security groups; allow those CIDRs in them instead`,
-    );
-  if (member.exclusive[Annotation.manageBackendSecurityGroupRules]?.value === true)
-    out.push(
-      `annotation ${annotationKey(Annotation.manageBackendSecurityGroupRules)}: "true" has no effect; Albatross never adds rules to node or pod security groups, so allow traffic from the load balancer's security group to the pods yourself`,
     );
   return out;
 }

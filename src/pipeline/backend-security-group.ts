@@ -1,0 +1,319 @@
+// The cluster's backend security group: one per cluster, attached to every load balancer beside
+// its frontend group, and the source of the rules that let load balancers reach their targets
+// on stock EKS networking, where pods sit behind the node security group. The same model as the
+// AWS Load Balancer Controller's shared backend security group
+// (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/security_groups/).
+import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import type { Logger } from 'pino';
+import { applyBackendRules, isOurBackendRule } from '../apply/backend-rules.js';
+import { alreadyDone, hasAwsCode } from '../apply/recover.js';
+import type { Aws } from '../aws/clients.js';
+import { collectPages } from '../aws/pagination.js';
+import { tagsToSdk } from '../aws/elbv2-shapes.js';
+import type { ClusterView } from '../cluster/view.js';
+import { compareStrings } from '../model/compare.js';
+import { AlbatrossError } from '../model/errors.js';
+import { OwnershipTag, ResourceId } from '../model/ids.js';
+import type { DesiredStack, IngressWarning, ObjectKey } from '../model/resources.js';
+import { clusterLoadBalancers } from '../observe/group.js';
+import { ingressRules, locateAddresses, securityGroupTags, type AddressLocation, type AddressQuery } from '../observe/interfaces.js';
+import { aggregatePorts, describeBackendRules, planBackendRules, type PortNeed } from '../plan/backend-rules.js';
+import type { Change } from '../plan/describe.js';
+import { backendSecurityGroupName } from '../translate/names.js';
+import { usersOf } from './target-addresses.js';
+
+/**
+ * What `--enable-backend-security-group` and `--backend-security-group` chose.
+ * - `managed`: Albatross creates the group when the first load balancer needs it and deletes it
+ *   once none uses it (the default);
+ * - `given`: the user's group, by id; used as it is, never created, changed or deleted;
+ * - `off`: no backend group; the user opens the targets' security groups.
+ */
+export type BackendSecurityGroupSetting = { readonly kind: 'managed' } | { readonly kind: 'given'; readonly groupId: string } | { readonly kind: 'off' };
+
+/**
+ * Whether a group's load balancer gets the backend security group and rules for its targets:
+ * always with the managed frontend group; with groups named by the `security-groups`
+ * annotation, only when `manage-backend-security-group-rules` is `"true"` (the AWS Load
+ * Balancer Controller's semantics).
+ */
+export function usesBackendSecurityGroup(setting: BackendSecurityGroupSetting, stack: DesiredStack): boolean {
+  if (setting.kind === 'off') return false;
+  return stack.securityGroup !== null || stack.manageBackendSecurityGroupRules === true;
+}
+
+const clusterTagPrefix = 'kubernetes.io/cluster/';
+
+/** The EC2 instance a Node runs on, from `spec.providerID` (`aws:///<zone>/<instance id>`). */
+export function instanceIdOf(providerId: string | undefined): string | undefined {
+  return /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/.exec(providerId ?? '')?.[1];
+}
+
+/** One target address of a load balancer that uses the backend group, and the ports it is reached on. */
+export interface BackendTarget {
+  readonly ip: string;
+  /** The target port, and the health check port when it is another. */
+  readonly ports: readonly number[];
+  /** `namespace/name` and port of the Service, for warnings. */
+  readonly service: { readonly key: ObjectKey; readonly port: string };
+  /** The Ingress and group told when the address cannot be placed. */
+  readonly ingress: ObjectKey;
+  readonly group: string;
+  /** Where to look for the address first. */
+  readonly query: AddressQuery;
+}
+
+/** Every target of the stack's target groups, with the Node its endpoint names. */
+export function backendTargetsOf(view: ClusterView, stack: DesiredStack): BackendTarget[] {
+  const out: BackendTarget[] = [];
+  for (const tg of stack.targetGroups) {
+    if (tg.targets.length === 0) continue;
+    const [namespace = '', name = ''] = tg.service.key.split('/');
+    const nodeOf = new Map<string, string>();
+    for (const slice of view.endpointSlicesFor(namespace, name))
+      for (const e of slice.endpoints ?? []) if (e.nodeName !== undefined) for (const a of e.addresses) nodeOf.set(a, e.nodeName);
+    const healthPort = /^\d+$/.test(tg.healthCheck.port) ? Number(tg.healthCheck.port) : null;
+    const ingress = usersOf(stack, tg.id)[0] ?? stack.ingresses[0] ?? '';
+    for (const t of tg.targets) {
+      const node = nodeOf.get(t.ip);
+      const instanceId = node === undefined ? undefined : instanceIdOf(view.node(node)?.spec?.providerID);
+      out.push({
+        ip: t.ip,
+        ports: healthPort === null || healthPort === t.port ? [t.port] : [t.port, healthPort],
+        service: tg.service,
+        ingress,
+        group: stack.group,
+        query: { ip: t.ip, ...(instanceId === undefined ? {} : { instanceId }) },
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The cluster's backend security group, found by its tags and created on first need. One
+ * instance serves every reconcile of a run (or of a controller): creation is serialised, and
+ * the lookup is kept for `maxAgeMs`.
+ */
+export class BackendSecurityGroup {
+  private found: { readonly at: number; readonly vpcId: string; readonly groupId: Promise<string | null> } | null = null;
+  private creating: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param maxAgeMs how long a lookup is trusted. @default for ever (one CLI run)
+   */
+  constructor(
+    readonly setting: BackendSecurityGroupSetting,
+    private readonly clusterName: string,
+    private readonly maxAgeMs = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** The tags of the managed backend group. */
+  get tags(): Record<string, string> {
+    return { [OwnershipTag.cluster]: this.clusterName, [OwnershipTag.resource]: ResourceId.backendSecurityGroup };
+  }
+
+  /** The group's id, or `null` when the managed group does not exist (yet, or any more). */
+  async lookup(aws: Aws, vpcId: string): Promise<string | null> {
+    if (this.setting.kind === 'given') return this.setting.groupId;
+    const now = Date.now();
+    if (this.found === null || this.found.vpcId !== vpcId || now - this.found.at > this.maxAgeMs) {
+      const groupId = this.find(aws, vpcId);
+      this.found = { at: now, vpcId, groupId };
+      groupId.catch(() => this.forget());
+    }
+    return await this.found.groupId;
+  }
+
+  /** Drops what `lookup` remembered (after a deletion, or a refusal that says it is gone). */
+  forget(): void {
+    this.found = null;
+  }
+
+  /**
+   * The group to attach: found, or (in `apply`) created with our tags. In `plan`, a group still
+   * to be created is `null`, with the change that would create it, said once per instance.
+   */
+  async ensure(aws: Aws, vpcId: string, mode: 'plan' | 'apply'): Promise<{ readonly groupId: string | null; readonly changes: readonly Change[] }> {
+    const existing = await this.lookup(aws, vpcId);
+    if (existing !== null) return { groupId: existing, changes: [] };
+    const name = backendSecurityGroupName(this.clusterName, vpcId);
+    const change: Change = { action: 'create', kind: 'security-group', id: ResourceId.backendSecurityGroup, summary: `${name}, shared by the cluster's load balancers to reach their targets` };
+    if (mode === 'plan') {
+      const first = !this.planned;
+      this.planned = true;
+      return { groupId: null, changes: first ? [change] : [] };
+    }
+    const run = this.creating.then(async () => {
+      const again = await this.lookup(aws, vpcId);
+      if (again !== null) return { groupId: again, created: false };
+      const groupId = await this.create(aws, vpcId, name);
+      this.found = { at: Date.now(), vpcId, groupId: Promise.resolve(groupId) };
+      return { groupId, created: true };
+    });
+    this.creating = run.catch(() => undefined);
+    const { groupId, created } = await run;
+    return { groupId, changes: created ? [change] : [] };
+  }
+
+  private planned = false;
+
+  /** Any VPC's: what a release looks for, so that it needs no network lookup. */
+  async lookupAnywhere(aws: Aws): Promise<string | null> {
+    return this.setting.kind === 'given' ? this.setting.groupId : await this.find(aws, null);
+  }
+
+  private async find(aws: Aws, vpcId: string | null): Promise<string | null> {
+    const found = await collectPages(
+      (NextToken) =>
+        aws.send(
+          aws.ec2,
+          new DescribeSecurityGroupsCommand({
+            Filters: [
+              ...(vpcId === null ? [] : [{ Name: 'vpc-id', Values: [vpcId] }]),
+              { Name: `tag:${OwnershipTag.cluster}`, Values: [this.clusterName] },
+              { Name: `tag:${OwnershipTag.resource}`, Values: [ResourceId.backendSecurityGroup] },
+            ],
+            ...(NextToken === undefined ? {} : { NextToken }),
+          }),
+        ),
+      (p) => p.SecurityGroups,
+      (p) => p.NextToken,
+    );
+    // Two only if one was made by hand with our tags: the lowest id, so every process agrees.
+    return found.map((g) => g.GroupId ?? '').filter((g) => g !== '').sort(compareStrings)[0] ?? null;
+  }
+
+  private async create(aws: Aws, vpcId: string, name: string): Promise<string> {
+    try {
+      const res = await aws.send(
+        aws.ec2,
+        new CreateSecurityGroupCommand({
+          GroupName: name,
+          Description: `Albatross backend security group of cluster ${this.clusterName}: the source load balancers reach targets from`.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, ''),
+          VpcId: vpcId,
+          TagSpecifications: [{ ResourceType: 'security-group', Tags: tagsToSdk(this.tags) }],
+        }),
+      );
+      return res.GroupId ?? '';
+    } catch (err) {
+      // The name is one per cluster and VPC: another process made it first, or a lost answer.
+      if (!hasAwsCode(err, ['InvalidGroup.Duplicate'])) throw err;
+      const other = await this.find(aws, vpcId);
+      if (other !== null) return other;
+      throw new AlbatrossError('aws-state', `security group name ${name} in ${vpcId} is taken by a group without the tags ${OwnershipTag.cluster}=${this.clusterName} and ${OwnershipTag.resource}=${ResourceId.backendSecurityGroup}; delete or rename it, or pass --backend-security-group`);
+    }
+  }
+}
+
+/** What a backend rules step did or would do. */
+export interface BackendRulesResult {
+  readonly changes: readonly Change[];
+  /** Target addresses no rule could be made for, each naming the Service and the address. */
+  readonly warnings: readonly IngressWarning[];
+}
+
+export interface BackendRulesOptions {
+  readonly clusterName: string;
+  readonly vpcId: string;
+  /** `null` in a plan where the group is still to be created: every rule is new. */
+  readonly backendGroupId: string | null;
+  readonly targets: readonly BackendTarget[];
+  /** See `planBackendRules`: `complete` also narrows and revokes. */
+  readonly scope: 'complete' | 'additive';
+  readonly mode: 'plan' | 'apply';
+  readonly logger: Logger;
+}
+
+/**
+ * Brings the rules on the targets' security groups to what `targets` need: finds each address's
+ * network interface, picks its security group (the only one, or the one tagged
+ * `kubernetes.io/cluster/<cluster>`), aggregates the ports per group, reads those groups' rules
+ * once, and authorizes or revokes. An address that cannot be placed is a warning; the rest is
+ * applied.
+ */
+export async function reconcileBackendRules(aws: Aws, options: BackendRulesOptions): Promise<BackendRulesResult> {
+  const { clusterName, vpcId, targets } = options;
+  const queries = new Map<string, AddressQuery>();
+  for (const t of targets) queries.set(t.ip, { ...queries.get(t.ip), ...t.query });
+  const located = targets.length === 0 ? new Map<string, AddressLocation>() : await locateAddresses(aws, vpcId, [...queries.values()]);
+  const several = [...new Set([...located.values()].filter((l) => l.securityGroupIds.length > 1).flatMap((l) => [...l.securityGroupIds]))];
+  const tags = several.length === 0 ? new Map<string, Readonly<Record<string, string>>>() : await securityGroupTags(aws, several);
+  const clusterTag = `${clusterTagPrefix}${clusterName}`;
+
+  const warnings = new Map<string, IngressWarning>();
+  const warn = (t: BackendTarget, problem: string): void => {
+    const key = `${t.service.key} ${t.ip}`;
+    if (!warnings.has(key)) warnings.set(key, { ingress: t.ingress, group: t.group, message: `Ingress ${t.ingress}: Service ${t.service.key} port ${t.service.port}: endpoint address ${JSON.stringify(t.ip)} ${problem}` });
+  };
+  const needs: PortNeed[] = [];
+  for (const t of targets) {
+    const where = located.get(t.ip);
+    if (where === undefined) {
+      warn(t, `is on no network interface in ${vpcId}, so no security group rule lets the load balancer reach it; the Service's other endpoints are served`);
+      continue;
+    }
+    const groups = where.securityGroupIds;
+    const tagged = groups.length === 1 ? groups : groups.filter((g) => ['owned', 'shared'].includes(tags.get(g)?.[clusterTag] ?? ''));
+    const only = tagged.length === 1 ? tagged[0] : undefined;
+    if (only === undefined) {
+      warn(
+        t,
+        `is on network interface ${where.eniId}, whose security groups ${groups.join(', ')} include ${tagged.length === 0 ? 'none' : 'several'} tagged ${clusterTag}; tag exactly one of them owned or shared so that Albatross can open it to the load balancer`,
+      );
+      continue;
+    }
+    for (const port of t.ports) needs.push({ groupId: only, port });
+  }
+  const wanted = aggregatePorts(needs);
+  const backendGroupId = options.backendGroupId;
+  const actual =
+    backendGroupId === null
+      ? []
+      : await ingressRules(
+          aws,
+          wanted.map((w) => w.groupId),
+          options.scope === 'complete' ? { key: OwnershipTag.resource, value: ResourceId.backendSecurityGroupRule } : null,
+        );
+  const plan = planBackendRules({ wanted, actual, backendGroupId: backendGroupId ?? '(new)', isOurs: isOurBackendRule(clusterName), scope: options.scope });
+  const changes = describeBackendRules(plan, backendGroupId ?? 'backend-sg');
+  if (options.mode === 'apply' && backendGroupId !== null && changes.length > 0) {
+    await applyBackendRules(aws, clusterName, backendGroupId, plan);
+    options.logger.info({ authorized: plan.authorize.length, revoked: plan.revoke.length }, 'backend security group rules updated');
+  }
+  return { changes, warnings: [...warnings.values()] };
+}
+
+/**
+ * Once no load balancer of the cluster uses the backend group: our rules from it are revoked
+ * and, when Albatross made it, it is deleted. A load balancer still carrying it in AWS (say, of
+ * a group that failed this run) keeps it. Rules we did not add are never touched; one of them
+ * still naming the group makes AWS refuse the deletion, which is said so.
+ */
+export async function releaseBackendSecurityGroup(aws: Aws, backend: BackendSecurityGroup, clusterName: string, mode: 'plan' | 'apply'): Promise<Change[]> {
+  const groupId = await backend.lookupAnywhere(aws);
+  const ours = (await ingressRules(aws, [], { key: OwnershipTag.resource, value: ResourceId.backendSecurityGroupRule })).filter(isOurBackendRule(clusterName));
+  const plan = { authorize: [], revoke: ours };
+  const changes: Change[] = describeBackendRules(plan, groupId ?? 'backend-sg');
+  const managed = backend.setting.kind !== 'given' && groupId !== null;
+  if (managed && (await loadBalancersUsing(aws, clusterName, groupId)).length === 0) {
+    changes.push({ action: 'delete', kind: 'security-group', id: ResourceId.backendSecurityGroup, summary: `${groupId}: no load balancer of the cluster uses it` });
+  } else if (managed) {
+    return describeBackendRules({ authorize: [], revoke: [] }, groupId);
+  }
+  if (mode === 'plan' || changes.length === 0) return changes;
+  await applyBackendRules(aws, clusterName, groupId ?? '', plan);
+  if (managed) {
+    await alreadyDone(
+      () => aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: groupId }), { retryAlso: { codes: ['DependencyViolation'], policy: { retries: 12, minDelayMs: 2_000, maxDelayMs: 30_000 } } }),
+      ['InvalidGroup.NotFound'],
+    );
+    backend.forget();
+  }
+  return changes;
+}
+
+/** Our load balancers whose security groups include `groupId`. */
+async function loadBalancersUsing(aws: Aws, clusterName: string, groupId: string): Promise<string[]> {
+  return (await clusterLoadBalancers(aws, clusterName)).filter((lb) => lb.securityGroupIds.includes(groupId)).map((lb) => lb.arn);
+}
