@@ -6,6 +6,7 @@ import type {
   V1IngressClass,
   V1IngressRule,
   V1Namespace,
+  V1Node,
   V1Secret,
   V1Service,
 } from '@kubernetes/client-node';
@@ -145,6 +146,8 @@ export function service(options: ServiceOptions = {}): V1Service {
 export interface EndpointOptions {
   readonly addresses: readonly string[];
   readonly ready?: boolean;
+  /** The Node the endpoint's pod runs on. */
+  readonly nodeName?: string;
 }
 
 export interface EndpointSliceOptions {
@@ -181,6 +184,7 @@ export function endpointSlice(options: EndpointSliceOptions = {}): V1EndpointSli
     endpoints: (options.endpoints ?? [{ addresses: ['10.0.1.10'] }]).map((e) => ({
       addresses: [...e.addresses],
       ...(e.ready === undefined ? {} : { conditions: { ready: e.ready } }),
+      ...(e.nodeName === undefined ? {} : { nodeName: e.nodeName }),
     })),
   };
 }
@@ -234,6 +238,7 @@ export interface SnapshotOptions {
   readonly ingressClassParams?: readonly V1IngressClassParams[];
   /** @default [] */
   readonly namespaces?: readonly V1Namespace[];
+  readonly nodes?: readonly V1Node[];
 }
 
 /** A cluster view holding the given objects, checked as the file loader checks them. */
@@ -247,6 +252,7 @@ export function snapshot(options: SnapshotOptions = {}): ClusterStore {
       ...(options.secrets ?? []),
       ...(options.ingressClassParams ?? []),
       ...(options.namespaces ?? []),
+      ...(options.nodes ?? []),
     ],
     'test objects',
   );

@@ -19,6 +19,7 @@ import type { ClusterView } from '../../../src/cluster/view.js';
 import { reconcileCluster, type ReconcileResult } from '../../../src/pipeline/cluster.js';
 import { GroupKey } from '../../../src/model/ids.js';
 import { reconcileDeps } from '../../../src/pipeline/reconcile.js';
+import { BackendSecurityGroup, type BackendSecurityGroupSetting } from '../../../src/pipeline/backend-security-group.js';
 import { awsClientConfig, emulatorRateLimits, endpoint, region } from '../emulator/emulator.js';
 import { recordingFromEnv } from '../iam/recorder.js';
 
@@ -27,8 +28,12 @@ export interface TestCluster {
   readonly vpcId: string;
   readonly aws: Aws;
   readonly elbv2: ElasticLoadBalancingV2Client;
-  /** Runs the pipeline over every group, as the CLI does; `aws.calls` holds only this run's calls afterwards. */
-  run(view: ClusterView, mode?: 'plan' | 'apply'): Promise<ReconcileResult>;
+  /**
+   * Runs the pipeline over every group, as the CLI does; `aws.calls` holds only this run's calls
+   * afterwards. The backend security group is off unless `backendSecurityGroup` says otherwise:
+   * most tests are about something else, and `backend-security-group.test.ts` tests it.
+   */
+  run(view: ClusterView, mode?: 'plan' | 'apply', options?: { readonly backendSecurityGroup?: BackendSecurityGroupSetting }): Promise<ReconcileResult>;
   close(): void;
 }
 
@@ -52,9 +57,10 @@ export async function testCluster(label: string): Promise<TestCluster> {
     vpcId: network.vpcId,
     aws,
     elbv2,
-    async run(view, mode = 'apply') {
+    async run(view, mode = 'apply', options = {}) {
       aws.calls.reset();
-      return await reconcileCluster(view, reconcileDeps(aws, { clusterName, vpcId: network.vpcId, mode, logger: silentLogger() }));
+      const backendSecurityGroup = new BackendSecurityGroup(options.backendSecurityGroup ?? { kind: 'off' }, clusterName);
+      return await reconcileCluster(view, reconcileDeps(aws, { clusterName, vpcId: network.vpcId, mode, logger: silentLogger(), backendSecurityGroup }));
     },
     close() {
       aws.destroy();
