@@ -394,7 +394,6 @@ export class Controller {
           this.requeueAfterFailure(queue, group, failure.retryable, failure.retryAfterMs);
           return;
         }
-        if (targets.backend !== undefined) this.backendChanged = true;
         this.observeSyncLatency(group);
         return;
       }
@@ -455,10 +454,15 @@ export class Controller {
     }
   }
 
+  /**
+   * Narrowing and revoking is not urgent: the sweep runs once a sync period, and sooner only when
+   * a group stopped using the backend group or is gone (its rules and perhaps the group may go).
+   */
   private recordBackend(group: string, result: GroupResult): void {
+    const before = this.backendTargets.get(group);
     if (this.store.group(group) === undefined) this.backendTargets.delete(group);
     else this.backendTargets.set(group, result.backend);
-    this.backendChanged = true;
+    if (before?.uses === true && result.backend?.uses !== true) this.backendChanged = true;
   }
 
   private recordCertificates(group: string, result: GroupResult, broken: ReadonlySet<string>): void {

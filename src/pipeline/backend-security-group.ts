@@ -268,7 +268,7 @@ export async function reconcileBackendRules(aws: Aws, options: BackendRulesOptio
   const wanted = aggregatePorts(needs);
   const backendGroupId = options.backendGroupId;
   const actual =
-    backendGroupId === null
+    backendGroupId === null || (wanted.length === 0 && options.scope === 'additive')
       ? []
       : await ingressRules(
           aws,

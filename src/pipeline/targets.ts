@@ -28,8 +28,8 @@ export type TargetsResult =
       /** Endpoint addresses left out because ALB would not take them as targets, by Service. */
       readonly warnings: readonly IngressWarning[];
       /**
-       * The changed Services' targets, when the group's load balancer uses the backend security
-       * group: what the rules on their security groups must admit now.
+       * The targets registered now, when the group's load balancer uses the backend security
+       * group: what the rules on their security groups must admit as well.
        * @default none
        */
       readonly backend?: { readonly vpcId: string; readonly targets: readonly BackendTarget[] };
@@ -102,9 +102,12 @@ export async function reconcileTargets(view: ClusterView, group: string, service
         ),
       )
     ).flat();
-    const backend = usesBackendSecurityGroup(deps.backendSecurityGroup.setting, stack)
-      ? { backend: { vpcId: network.vpcId, targets: backendTargetsOf(view, { ...stack, targetGroups: admitted }) } }
-      : {};
+    // Only addresses registered now can need a rule that is not there yet.
+    const registered = new Set(operations.flatMap((o) => (o.op === 'registerTargets' ? o.targets.map((t) => t.ip) : [])));
+    const backend =
+      registered.size > 0 && usesBackendSecurityGroup(deps.backendSecurityGroup.setting, stack)
+        ? { backend: { vpcId: network.vpcId, targets: backendTargetsOf(view, { ...stack, targetGroups: admitted }).filter((t) => registered.has(t.ip)) } }
+        : {};
     if (deps.mode === 'plan') return { kind: 'done', changes: operations.map(describeOperation), failure: null, warnings, ...backend };
     const changes: Change[] = [];
     const state = new ApplyState(null);

@@ -333,6 +333,7 @@ describe('helm lint and helm template', () => {
       maxConcurrentReconciles: 5,
       leaderElectionNamespace: RELEASE_NS,
       leaderElectionId: 'edge-lease',
+      backendSecurityGroup: { kind: 'given', groupId: 'sg-0fedcba9876543210' },
     });
     const roles = docs.filter((d) => d.kind === 'Role') as unknown as (Manifest & { rules: V1PolicyRule[] })[];
     const leaderRole = roles.find((r) => r.metadata.name === 'edge-leader-election');
@@ -376,6 +377,17 @@ describe('helm lint and helm template', () => {
       policyTypes: ['Ingress'],
       ingress: [],
     });
+  });
+
+  test('enableBackendSecurityGroup=false turns the flag off and drops the nodes rule; with backendSecurityGroup as well it refuses to render', async () => {
+    const docs = await render(['--set', 'clusterName=prod', '--set', 'enableBackendSecurityGroup=false']);
+    expect(parseControllerArgs(containerOf(deploymentOf(docs)).args ?? [], { AWS_REGION: 'eu-west-1' })).toMatchObject({ backendSecurityGroup: { kind: 'off' } });
+    expect(granted((only(docs, 'ClusterRole') as unknown as { rules: V1PolicyRule[] }).rules).filter((g) => g.endsWith(' core/nodes'))).toEqual([]);
+    const on = await render(['--set', 'clusterName=prod']);
+    expect(granted((only(on, 'ClusterRole') as unknown as { rules: V1PolicyRule[] }).rules).filter((g) => g.endsWith(' core/nodes')).sort()).toEqual(['list core/nodes', 'watch core/nodes']);
+    const both = await helm(['template', RELEASE, chartDir, '--set', 'clusterName=prod', '--set', 'enableBackendSecurityGroup=false', '--set', 'backendSecurityGroup=sg-12345678']);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toMatch(/backendSecurityGroup "sg-12345678" has no effect with enableBackendSecurityGroup=false/);
   });
 
   test('without clusterName the chart refuses to render and says why', async () => {

@@ -66,11 +66,14 @@ test('an Ingress created through the API gets an ALB that routes it, a status ho
 test('scaling an EndpointSlice makes only target calls', async () => {
   const before = running.aws.calls.entries();
   await applyEndpointSlice(env.kubeConfig, endpointSlice({ namespace: ns, service: 'web', name: 'web-1', endpoints: [{ addresses: ['10.0.1.10'] }, { addresses: ['10.0.1.11'] }] }));
-  await eventually('the new pod registered', () => Promise.resolve(running.aws.calls.count('RegisterTargets') > before.filter((e) => e.operation === 'RegisterTargets').reduce((n, e) => n + e.count, 0) ? true : undefined));
+  const countBefore = (operation: string): number => before.filter((e) => e.operation === operation).reduce((n, e) => n + e.count, 0);
+  await eventually('the new pod registered', () => Promise.resolve(running.aws.calls.count('RegisterTargets') > countBefore('RegisterTargets') ? true : undefined));
+  await eventually('its address looked up', () => Promise.resolve(running.aws.calls.count('DescribeNetworkInterfaces') > countBefore('DescribeNetworkInterfaces') ? true : undefined));
 
   const made = running.aws.calls.entries().map((e) => ({ ...e, count: e.count - (before.find((b) => b.service === e.service && b.operation === e.operation && b.outcome === e.outcome)?.count ?? 0) })).filter((e) => e.count > 0);
   expect(made.filter((e) => e.changing).map((e) => e.operation)).toEqual(['RegisterTargets']);
-  expect(made.filter((e) => !e.changing).map((e) => e.operation).sort()).toEqual(['DescribeTargetHealth', 'GetResources']);
+  // The new address is looked up for the backend security group rules (it is on no interface here, so no rule).
+  expect(made.filter((e) => !e.changing).map((e) => e.operation).sort()).toEqual(['DescribeNetworkInterfaces', 'DescribeTargetHealth', 'GetResources']);
 }, 60_000);
 
 test('a changed path is modified in place: the rule keeps its ARN', async () => {

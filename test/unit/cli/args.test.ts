@@ -21,7 +21,29 @@ describe('albatross plan|apply', () => {
         elbv2: { reads: { perSecond: 20, burst: 40 }, changes: { perSecond: 20, burst: 40 } },
         ec2: { reads: { perSecond: 4, burst: 8 }, changes: { perSecond: 4, burst: 8 } },
       },
+      backendSecurityGroup: { kind: 'managed' },
     });
+  });
+
+  test.each([
+    [[], { kind: 'managed' }],
+    [['--enable-backend-security-group', 'true'], { kind: 'managed' }],
+    [['--enable-backend-security-group=false'], { kind: 'off' }],
+    [['--backend-security-group', 'sg-0123456789abcdef0'], { kind: 'given', groupId: 'sg-0123456789abcdef0' }],
+  ])('backend security group flags %p', (flags, setting) => {
+    expect(parseCli(['apply', '-f', 'x.yaml', ...flags], env)).toMatchObject({ backendSecurityGroup: setting });
+    expect(parseControllerArgs(['--cluster-name', 'prod', ...flags], env)).toMatchObject({ backendSecurityGroup: setting });
+  });
+
+  test.each([
+    [['--enable-backend-security-group', 'no'], '--enable-backend-security-group: "no" must be true or false'],
+    [['--backend-security-group', 'web-sg'], '--backend-security-group: "web-sg" is not a security group id (sg- and 8 or 17 hex digits)'],
+    [
+      ['--enable-backend-security-group', 'false', '--backend-security-group', 'sg-12345678'],
+      '--backend-security-group: "sg-12345678" has no effect with --enable-backend-security-group=false; drop one of them',
+    ],
+  ])('backend security group flags %p are refused, naming the flag', (flags, message) => {
+    expect(() => parseCli(['plan', '-f', 'x.yaml', ...flags], env)).toThrow(message);
   });
 
   test('without the flag the budget is the default one', () => {
@@ -57,6 +79,7 @@ describe('albatross controller', () => {
       renewDeadlineMs: 20_000,
       retryPeriodMs: 10_000,
       rateLimits: defaultRateLimits,
+      backendSecurityGroup: { kind: 'managed' },
     });
   });
 
@@ -67,7 +90,7 @@ describe('albatross controller', () => {
         '--watch-namespace', 'a, b', '--sync-period', '1h30m', '--max-concurrent-reconciles', '8', '--metrics-bind-address', '0',
         '--health-probe-bind-address', '127.0.0.1:9000', '--leader-elect', 'false', '--leader-election-namespace', 'ops',
         '--leader-election-id', 'alb', '--leader-election-lease-duration', '60s', '--leader-election-renew-deadline', '40s',
-        '--leader-election-retry-period', '5s', '--aws-rate-limit', 'tagging=1',
+        '--leader-election-retry-period', '5s', '--aws-rate-limit', 'tagging=1', '--backend-security-group', 'sg-0123456789abcdef0',
       ],
       {},
     );
@@ -89,6 +112,7 @@ describe('albatross controller', () => {
       renewDeadlineMs: 40_000,
       retryPeriodMs: 5_000,
       rateLimits: { ...defaultRateLimits, tagging: { reads: { perSecond: 1, burst: 2 }, changes: { perSecond: 1, burst: 2 } } },
+      backendSecurityGroup: { kind: 'given', groupId: 'sg-0123456789abcdef0' },
     });
   });
 

@@ -1,4 +1,4 @@
-import { slimEndpointSlice, trim } from '../../../src/controller/reflector.js';
+import { slimEndpointSlice, slimNode, trim } from '../../../src/controller/reflector.js';
 
 describe('slimEndpointSlice', () => {
   const slice = {
@@ -54,5 +54,28 @@ describe('slimEndpointSlice', () => {
   it('leaves a slice without endpoints alone', () => {
     const empty = { metadata: { name: 'web-none', namespace: 'shop' }, addressType: 'IPv4' };
     expect(slimEndpointSlice(empty)).toBe(empty);
+  });
+});
+
+describe('slimNode', () => {
+  it('keeps the name, provider ID and addresses, and drops what kubelets keep rewriting', () => {
+    const node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'ip-10-0-64-5.ec2.internal', resourceVersion: '42', labels: { 'node.kubernetes.io/instance-type': 'm7g.large' }, managedFields: [{ manager: 'kubelet' }] },
+      spec: { providerID: 'aws:///us-east-1a/i-0abc1234def567890', taints: [{ key: 'dedicated', effect: 'NoSchedule' }] },
+      status: {
+        addresses: [{ type: 'InternalIP', address: '10.0.64.5' }],
+        conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-03T12:00:00Z' }],
+        images: [{ names: ['registry/app:1'], sizeBytes: 1 }],
+      },
+    };
+    expect(slimNode(node)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'ip-10-0-64-5.ec2.internal', resourceVersion: '42' },
+      spec: { providerID: 'aws:///us-east-1a/i-0abc1234def567890' },
+      status: { addresses: [{ type: 'InternalIP', address: '10.0.64.5' }] },
+    });
   });
 });

@@ -6,6 +6,7 @@ import { AlbatrossError } from '../../../src/model/errors.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { reconcileCluster } from '../../../src/pipeline/cluster.js';
 import { reconcileDeps, reconcileGroup } from '../../../src/pipeline/reconcile.js';
+import { BackendSecurityGroup } from '../../../src/pipeline/backend-security-group.js';
 import { awsError, fakeAws, internalSubnets, type Handler } from '../fake-aws.js';
 import { endpointSlice, ingress, service, snapshot } from '../factories.js';
 
@@ -42,7 +43,9 @@ function emptyAccount(extra: Handler = () => undefined): Handler {
   };
 }
 
-const deps = (fake: ReturnType<typeof fakeAws>) => reconcileDeps(fake.aws, { clusterName: 'prod', vpcId: 'vpc-1', mode: 'plan', logger: silentLogger() });
+// The backend security group has tests of its own against the emulator (backend-security-group.test.ts).
+const deps = (fake: ReturnType<typeof fakeAws>) =>
+  reconcileDeps(fake.aws, { clusterName: 'prod', vpcId: 'vpc-1', mode: 'plan', logger: silentLogger(), backendSecurityGroup: new BackendSecurityGroup({ kind: 'off' }, 'prod') });
 
 test('AWS failing for good is the group’s failure value, never a throw', async () => {
   const fake = fakeAws(() => {

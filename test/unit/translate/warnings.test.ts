@@ -197,7 +197,7 @@ describe('a backend that can never have pods', () => {
 });
 
 describe('group-wide annotations that change nothing', () => {
-  test('inbound-cidrs with security-groups, and manage-backend-security-group-rules "true", are reported', () => {
+  test('inbound-cidrs with security-groups is reported; manage-backend-security-group-rules "true" is not, since it takes effect', () => {
     const state = run(
       [
         ingress({
@@ -210,7 +210,6 @@ describe('group-wide annotations that change nothing', () => {
     expect(state.errors).toEqual([]);
     expect(state.warnings.map((w) => w.message)).toEqual([
       'Ingress default/sg: annotation alb.ingress.kubernetes.io/inbound-cidrs: "10.0.0.0/8" has no effect because alb.ingress.kubernetes.io/security-groups names the load balancer\'s security groups; allow those CIDRs in them instead',
-      'Ingress default/sg: annotation alb.ingress.kubernetes.io/manage-backend-security-group-rules: "true" has no effect; Albatross never adds rules to node or pod security groups, so allow traffic from the load balancer\'s security group to the pods yourself',
     ]);
   });
 });
