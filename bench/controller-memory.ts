@@ -108,7 +108,14 @@ for (let n = 0; n < 200; n++) {
 }
 
 const result = {
-  cached: { ingresses: ingresses.length, groups: store.grouping().groups.length, services: storedServices, endpointSlices: slices, endpoints },
+  cached: {
+    ingresses: ingresses.length,
+    groups: store.grouping().groups.length,
+    services: storedServices,
+    endpointSlices: slices,
+    endpoints,
+    nodes: Array.from({ length: 50 }, (_, n) => store.node(`node-${n}`)).filter((n) => n !== undefined).length,
+  },
   syncMs,
   eventLoopDuringSyncMs: { max: Math.round(eventLoop.max / 1e5) / 10, p99: Math.round(eventLoop.percentile(99) / 1e5) / 10, mean: Math.round(eventLoop.mean / 1e5) / 10 },
   samples,

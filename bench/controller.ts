@@ -18,7 +18,7 @@ import { LeaderElector } from '../src/controller/leader.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { ControllerMetrics } from '../src/observability/metrics.js';
 import { K8S_ASSETS_HINT, startEnvtest } from '../test/k8s/envtest.js';
-import { bulk, endpointSlice, ingress, k8sAssets, pinnedK8sVersion, service } from './k8s.js';
+import { bulk, endpointSlice, ingress, k8sAssets, node, pinnedK8sVersion, service } from './k8s.js';
 import { unpaced } from './unpaced.js';
 
 const execFileAsync = promisify(execFile);
@@ -90,7 +90,7 @@ function leaderElection(kubeConfig: KubeConfig): { stop(): Promise<object> } {
 async function memory(): Promise<void> {
   // 200 namespaces, each: 25 Services, one EndpointSlice of 10 endpoints per Service, and 10
   // Ingresses of 5 paths in one group. 2,000 Ingresses, 5,000 Services, 5,000 slices, 50,000
-  // endpoints.
+  // endpoints, on 50 Nodes (watched for the backend security group rules).
   const namespaces = Array.from({ length: 200 }, (_, n) => `team-${n}`);
   const t0 = performance.now();
   await bulk(namespaces, CONCURRENCY, async (name) => await core.createNamespace({ body: { metadata: { name, labels: { team: name } } } }));
@@ -102,6 +102,8 @@ async function memory(): Promise<void> {
     Array.from({ length: 10 }, (_, i) => ingress(ns, `app-${i}`, `group-${n}`, i, Array.from({ length: 5 }, (_, p) => `svc-${(i * 5 + p) % 25}`))),
   );
   await bulk(ingresses, CONCURRENCY, async (body) => await networking.createNamespacedIngress({ namespace: body.metadata?.namespace ?? '', body }));
+  const nodes = Array.from({ length: 50 }, (_, n) => node(n));
+  await bulk(nodes, CONCURRENCY, async (body) => await core.createNode({ body }));
   const createMs = performance.now() - t0;
 
   // A Lease held by someone else for an hour: the measured controller stays a standby.
@@ -121,7 +123,7 @@ async function memory(): Promise<void> {
   console.log(
     JSON.stringify({
       scenario: 'memory',
-      created: { namespaces: namespaces.length, ingresses: ingresses.length, services: services.length, endpointSlices: slices.length, endpointsPerSlice: 10, seconds: seconds(createMs), concurrency: CONCURRENCY },
+      created: { namespaces: namespaces.length, ingresses: ingresses.length, services: services.length, endpointSlices: slices.length, endpointsPerSlice: 10, nodes: nodes.length, seconds: seconds(createMs), concurrency: CONCURRENCY },
       ...measured,
       targetMiB: { steady: 250, peak: 375 },
     }),

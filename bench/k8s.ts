@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import type { V1EndpointSlice, V1Ingress, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1Node, V1Service } from '@kubernetes/client-node';
 import { findK8sAssets } from '../test/k8s/envtest.js';
 
 /** The Kubernetes version pinned in scripts/k8s-binaries.sh (run from the repository root). */
@@ -95,5 +95,67 @@ export function endpointSlice(namespace: string, serviceName: string, endpoints:
         targetRef: { kind: 'Pod', namespace, name: pod, uid: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}` },
       };
     }),
+  };
+}
+
+/**
+ * A Node as a kubelet on EC2 reports itself: provider ID, addresses, labels, conditions,
+ * capacity and the images it holds (most of a Node's size). `n` numbers it.
+ */
+export function node(n: number): V1Node {
+  const name = `node-${n}`;
+  const zone = `us-east-1${'abc'[n % 3] ?? 'a'}`;
+  const heartbeat = new Date('2026-12-03T12:00:00Z');
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'arm64',
+        'node.kubernetes.io/instance-type': 'm7g.xlarge',
+        'topology.kubernetes.io/zone': zone,
+        'topology.kubernetes.io/region': 'us-east-1',
+        'eks.amazonaws.com/nodegroup': 'general',
+        'eks.amazonaws.com/capacityType': 'ON_DEMAND',
+      },
+      annotations: { 'alpha.kubernetes.io/provided-node-ip': `10.0.${n >> 8}.${n & 255}`, 'node.alpha.kubernetes.io/ttl': '0' },
+    },
+    spec: { providerID: `aws:///${zone}/i-${(0x0abc0000000000 + n).toString(16).padStart(17, '0')}` },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: `10.0.${n >> 8}.${n & 255}` },
+        { type: 'InternalDNS', address: `ip-10-0-${n >> 8}-${n & 255}.ec2.internal` },
+        { type: 'Hostname', address: `ip-10-0-${n >> 8}-${n & 255}.ec2.internal` },
+      ],
+      capacity: { cpu: '4', memory: '16069184Ki', pods: '58', 'ephemeral-storage': '83873772Ki' },
+      allocatable: { cpu: '3920m', memory: '15052352Ki', pods: '58', 'ephemeral-storage': '76224326324' },
+      conditions: ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready'].map((type) => ({
+        type,
+        status: type === 'Ready' ? 'True' : 'False',
+        lastHeartbeatTime: heartbeat,
+        lastTransitionTime: heartbeat,
+        reason: type === 'Ready' ? 'KubeletReady' : `KubeletHasNo${type}`,
+        message: type === 'Ready' ? 'kubelet is posting ready status' : `kubelet has no ${type}`,
+      })),
+      images: Array.from({ length: 20 }, (_, i) => ({
+        names: [`111122223333.dkr.ecr.us-east-1.amazonaws.com/app-${i}@sha256:${i.toString(16).padStart(64, 'a')}`, `111122223333.dkr.ecr.us-east-1.amazonaws.com/app-${i}:v1.${i}`],
+        sizeBytes: 50_000_000 + i,
+      })),
+      nodeInfo: {
+        machineID: `ec2${n.toString(16).padStart(29, '0')}`,
+        systemUUID: `ec2${n.toString(16).padStart(29, '0')}`,
+        bootID: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
+        kernelVersion: '6.12.40-63.114.amzn2023.aarch64',
+        osImage: 'Amazon Linux 2023.9.20251208',
+        containerRuntimeVersion: 'containerd://2.1.4',
+        kubeletVersion: 'v1.36.3-eks-1234567',
+        kubeProxyVersion: 'v1.36.3-eks-1234567',
+        operatingSystem: 'linux',
+        architecture: 'arm64',
+      },
+    },
   };
 }

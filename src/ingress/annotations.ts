@@ -113,7 +113,13 @@ export const AnnotationDocs: Readonly<Record<keyof typeof Annotation, Annotation
     onService: false,
     scope: 'load balancer',
   },
-  manageBackendSecurityGroupRules: { type: { kind: 'boolean' }, default: 'unset; has no effect either way', example: 'false', onService: false, scope: 'load balancer' },
+  manageBackendSecurityGroupRules: {
+    type: { kind: 'boolean' },
+    default: 'with the managed security group: rules managed, whatever the value; with `security-groups`: `false`',
+    example: 'true',
+    onService: false,
+    scope: 'load balancer',
+  },
   inboundCidrs: {
     type: { kind: 'list', of: 'IPv4 or IPv6 CIDRs' },
     default: '`0.0.0.0/0`, plus `::/0` unless `ip-address-type` is `ipv4`',
