@@ -273,3 +273,34 @@ stringData:
   );
   expect(thrown?.message).not.toContain('SECRET');
 });
+
+test('reads Nodes, cluster-scoped, for the instance behind each endpoint; a wrong shape is named by field', async () => {
+  const good = write(
+    'nodes.yaml',
+    `apiVersion: v1
+kind: Node
+metadata: {name: ip-10-0-64-5.ec2.internal}
+spec: {providerID: "aws:///us-east-1a/i-0abc1234def567890"}
+status: {addresses: [{type: InternalIP, address: 10.0.64.5}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+endpoints: [{addresses: [10.0.64.10], nodeName: ip-10-0-64-5.ec2.internal}]
+`,
+  );
+  const view = await clusterViewFromFiles([good]);
+  expect(view.node('ip-10-0-64-5.ec2.internal')?.spec?.providerID).toBe('aws:///us-east-1a/i-0abc1234def567890');
+  expect(view.endpointSlicesFor('shop', 'web')[0]?.endpoints[0]?.nodeName).toBe('ip-10-0-64-5.ec2.internal');
+
+  const bad = write(
+    'bad-node.yaml',
+    `apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+spec: {providerID: 42}
+`,
+  );
+  await expect(clusterViewFromFiles([bad])).rejects.toThrow(`${bad}: document 1 (Node node-a): spec.providerID must be a string, not 42`);
+});
