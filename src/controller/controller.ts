@@ -30,7 +30,7 @@ import type { ObjectKey } from '../model/resources.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
 import { listGroups } from '../observe/group.js';
 import { discoverNetwork, type Network } from '../observe/network.js';
-import { reconcileDeps, reconcileGroup, type GroupResult } from '../pipeline/reconcile.js';
+import { reconcileDeps, reconcileGroup, type BackendUse, type GroupResult } from '../pipeline/reconcile.js';
 import { deleteUnusedCertificates } from '../pipeline/certificates.js';
 import { reconcileTargets } from '../pipeline/targets.js';
 import {
@@ -115,7 +115,7 @@ export class Controller {
   /** The cluster's backend security group, looked up again every sync period. */
   private readonly backendSecurityGroup: BackendSecurityGroup;
   /** Per group, from its last converged reconcile: whether it uses the backend group, and its targets (`null`: unknown). */
-  private readonly backendTargets = new Map<string, GroupResult['backend']>();
+  private readonly backendTargets = new Map<string, BackendUse | null>();
   /** Whether the cluster-wide backend rules step should run when the queue is next idle. */
   private backendChanged = true;
   private paramsWarned = false;
@@ -305,10 +305,9 @@ export class Controller {
   private async sweepBackend(session: Session): Promise<void> {
     if (!this.backendChanged || !this.synced || this.pending.size > 0) return;
     const groups = this.store.grouping().groups;
-    if (!groups.every((g) => this.backendTargets.get(g.name) != null)) return;
+    if (!groups.every((g) => this.backendTargets.get(g.name)?.complete === true)) return;
     this.backendChanged = false;
-    const known = [...this.backendTargets.values()].filter((b): b is NonNullable<GroupResult['backend']> => b !== null);
-    const users = known.filter((b) => b.uses);
+    const users = [...this.backendTargets.values()].filter((b) => b?.uses === true).map((b) => b as BackendUse);
     const vpcId = users.map((b) => b.vpcId).find((v) => v !== null);
     try {
       const changes =

@@ -67,7 +67,7 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
       errors: [],
       warnings: [],
       certificates: { inUse: [], before: [] },
-      backend: { uses: false, vpcId: null, targets: [] },
+      backend: { uses: false, vpcId: null, targets: [], complete: true },
     });
   }
   return { groups: withDeletions, errors, warnings };
@@ -81,7 +81,7 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
  */
 async function reconcileBackend(groups: readonly GroupResult[], deps: ReconcileDeps): Promise<{ readonly result: GroupResult } | null> {
   const backend = deps.backendSecurityGroup;
-  const known = groups.every((g) => g.failure === null && g.backend !== null);
+  const known = groups.every((g) => g.failure === null && g.backend !== null && g.backend.complete);
   const users = groups.filter((g) => g.backend?.uses === true);
   const result = (changes: readonly Change[], warnings: readonly IngressWarning[], failure: GroupResult['failure']): { result: GroupResult } => ({
     result: {

@@ -112,6 +112,15 @@ export interface ReconcileGroupOptions {
   readonly deleteIfEmpty: boolean;
 }
 
+/** A group's use of the backend security group, as its reconcile found it. */
+export interface BackendUse {
+  readonly uses: boolean;
+  /** The VPC the load balancer is in; `null` for a group being deleted. */
+  readonly vpcId: string | null;
+  readonly targets: readonly BackendTarget[];
+  readonly complete: boolean;
+}
+
 /** What one group reconcile did or would do. */
 export interface GroupResult {
   readonly name: string;
@@ -142,11 +151,13 @@ export interface GroupResult {
    */
   readonly certificates: { readonly inUse: readonly string[]; readonly before: readonly string[] };
   /**
-   * Whether the group's load balancer uses the backend security group, and the targets the
-   * rules on their security groups must admit; `null` when this reconcile cannot say (it failed,
-   * or left the group as it is, or part of it is frozen), so that no rule is narrowed for it.
+   * Whether the group's load balancer uses the backend security group, and the targets of its
+   * applied members, which the rules on their security groups must admit. `complete` is false
+   * when a frozen member may still have targets in AWS that these leave out, so that no rule is
+   * narrowed for the group. `null` when this reconcile cannot say (it failed, or left the group
+   * as it is).
    */
-  readonly backend: { readonly uses: boolean; readonly vpcId: string | null; readonly targets: readonly BackendTarget[] } | null;
+  readonly backend: BackendUse | null;
 }
 
 /**
@@ -258,7 +269,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   const changes: Change[] = [];
   let backendSecurityGroupId: string | null | undefined;
   // A deleted group uses no backend group and needs no rule.
-  let backend: { uses: boolean; vpcId: string | null; targets: readonly BackendTarget[] | null } = { uses: false, vpcId: null, targets: [] };
+  let backend: BackendUse = { uses: false, vpcId: null, targets: [], complete: true };
   let certificateArns = new Map<string, string>();
   if (stack !== null) {
     const network = await deps.network();
@@ -298,9 +309,9 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       const ensured = await deps.backendSecurityGroup.ensure(aws, network.vpcId, deps.mode);
       changes.push(...ensured.changes);
       backendSecurityGroupId = ensured.groupId;
-      backend = { uses: true, vpcId: network.vpcId, targets: stack.frozenIngresses.length > 0 ? null : backendTargetsOf(view, stack) };
+      backend = { uses: true, vpcId: network.vpcId, targets: backendTargetsOf(view, stack), complete: stack.frozenIngresses.length === 0 };
     } else {
-      backend = { uses: false, vpcId: network.vpcId, targets: [] };
+      backend = { uses: false, vpcId: network.vpcId, targets: [], complete: true };
     }
     const referenced = new Set(stack.listeners.flatMap((l) => l.certificates.flatMap((c) => (c.kind === 'imported' ? [c.fingerprint] : []))));
     const bundles = secrets.wanted().filter((b) => referenced.has(b.fingerprint));
@@ -340,7 +351,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       errors,
       warnings,
       certificates: { inUse, before },
-      backend: backendResult(backend),
+      backend,
     };
   }
 
@@ -360,12 +371,8 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     errors,
     warnings,
     certificates: { inUse: failure === null ? inUse : [...new Set([...before, ...desiredArns])], before },
-    backend: failure === null ? backendResult(backend) : null,
+    backend: failure === null ? backend : null,
   };
-}
-
-function backendResult(backend: { uses: boolean; vpcId: string | null; targets: readonly BackendTarget[] | null }): GroupResult['backend'] {
-  return backend.targets === null ? null : { uses: backend.uses, vpcId: backend.vpcId, targets: backend.targets };
 }
 
 /** The failure of an apply that stopped part-way, `null` when it ran through; an abort is thrown on. */

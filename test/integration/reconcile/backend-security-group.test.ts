@@ -261,3 +261,29 @@ it('plan shows the backend group and its rules before they exist, and changes no
   expect(cluster.aws.calls.changingOperations()).toEqual([]);
   expect(await backendGroups()).toEqual([]);
 });
+
+it('with a frozen member, still opens the security groups of the other members\' new pods, and narrows nothing the frozen one may use', async () => {
+  const nodes = await nodeGroup();
+  const other = await securityGroup('other-nodes', { [`kubernetes.io/cluster/${cluster.clusterName}`]: 'owned' });
+  await interfaceWithPrimary('10.0.64.80', [nodes]);
+  await interfaceWithPrimary('10.0.64.81', [nodes]);
+  await interfaceWithPrimary('10.0.64.82', [other]);
+  const web = ingress({ name: 'web', namespace: 'shop', host: 'shop.example.com', annotations: { 'group.name': 'shop' } });
+  const admin = (annotations: Record<string, string>) => ingress({ name: 'admin', namespace: 'shop', host: 'admin.example.com', annotations: { 'group.name': 'shop', ...annotations }, paths: [{ path: '/', service: 'admin' }] });
+  const services = [service({ namespace: 'shop' }), service({ namespace: 'shop', name: 'admin', ports: [{ name: 'http', port: 80, targetPort: 9000 }] })];
+  const adminSlice = endpointSlice({ namespace: 'shop', service: 'admin', ports: [{ name: 'http', port: 9000 }], endpoints: [{ addresses: ['10.0.64.81'] }] });
+  await cluster.run(snapshot({ ingresses: [web, admin({})], services, endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.80'] }] }), adminSlice] }), 'apply', managed);
+  const backendId = defined((await backendGroups())[0], 'the backend security group').id;
+  expect(await rulesText(nodes)).toEqual([`tcp 8080-9000 <- ${backendId} (ours)`]);
+
+  // admin breaks (its rules stay frozen in AWS); web's pods move behind the other group.
+  const broken = await cluster.run(
+    snapshot({ ingresses: [web, admin({ 'healthcheck-interval-seconds': 'often' })], services, endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.82'] }] }), adminSlice] }),
+    'apply',
+    managed,
+  );
+  expect(broken.errors.map((e) => e.ingress)).toEqual(['shop/admin']);
+  expect(await rulesText(other)).toEqual([`tcp 8080-8080 <- ${backendId} (ours)`]);
+  // Not narrowed to admin's port: what the frozen member serves is not known to this run.
+  expect(await rulesText(nodes)).toEqual([`tcp 8080-9000 <- ${backendId} (ours)`]);
+});

@@ -292,7 +292,7 @@ endpoints: [{addresses: [10.0.64.10], nodeName: ip-10-0-64-5.ec2.internal}]
   );
   const view = await clusterViewFromFiles([good]);
   expect(view.node('ip-10-0-64-5.ec2.internal')?.spec?.providerID).toBe('aws:///us-east-1a/i-0abc1234def567890');
-  expect(view.endpointSlicesFor('shop', 'web')[0]?.endpoints[0]?.nodeName).toBe('ip-10-0-64-5.ec2.internal');
+  expect(view.endpointSlicesFor('shop', 'web')[0]?.endpoints?.[0]?.nodeName).toBe('ip-10-0-64-5.ec2.internal');
 
   const bad = write(
     'bad-node.yaml',
