@@ -118,6 +118,8 @@ export class Controller {
   private readonly backendTargets = new Map<string, BackendUse | null>();
   /** Whether the cluster-wide backend rules step should run when the queue is next idle. */
   private backendChanged = true;
+  /** The backend rules step in progress, if any: the next one waits for it. */
+  private backendRules: Promise<unknown> = Promise.resolve();
   private paramsWarned = false;
   /** Secrets being read in full now, so that one is never read twice at once. */
   private readonly secretReads = new Set<ObjectKey>();
@@ -312,7 +314,7 @@ export class Controller {
     try {
       const changes =
         vpcId == null
-          ? await releaseBackendSecurityGroup(session.aws, this.backendSecurityGroup, this.options.clusterName, 'apply')
+          ? await this.oneBackendStepAtATime(async () => await releaseBackendSecurityGroup(session.aws, this.backendSecurityGroup, this.options.clusterName, 'apply'))
           : (await this.openBackend(session, vpcId, users.flatMap((b) => b.targets), 'complete')).changes;
       if (changes.length > 0) this.logger.info({ changes: changes.map((c) => `${c.action} ${c.kind} ${c.id}`) }, 'backend security group rules brought to what every group needs');
     } catch (err) {
@@ -321,10 +323,16 @@ export class Controller {
     }
   }
 
-  /** Rules for these targets on their security groups; warnings about addresses go to the log. */
+  /**
+   * Rules for these targets on their security groups; warnings about addresses go to the log.
+   * One at a time: a sweep reads the rules and then revokes, and must not meet another worker's
+   * rule made in between.
+   */
   private async openBackend(session: Session, vpcId: string, targets: readonly BackendTarget[], scope: 'complete' | 'additive'): Promise<BackendRulesResult> {
-    const backendGroupId = (await this.backendSecurityGroup.ensure(session.aws, vpcId, 'apply')).groupId;
-    const result = await reconcileBackendRules(session.aws, { clusterName: this.options.clusterName, vpcId, backendGroupId, targets, scope, mode: 'apply', logger: this.logger });
+    const result = await this.oneBackendStepAtATime(async () => {
+      const backendGroupId = (await this.backendSecurityGroup.ensure(session.aws, vpcId, 'apply')).groupId;
+      return await reconcileBackendRules(session.aws, { clusterName: this.options.clusterName, vpcId, backendGroupId, targets, scope, mode: 'apply', logger: this.logger });
+    });
     for (const w of result.warnings) this.logger.warn({ group: w.group, ingress: w.ingress }, w.message);
     return result;
   }
@@ -387,7 +395,9 @@ export class Controller {
         // Refused endpoint addresses; the next full reconcile reports them as Events too.
         for (const w of targets.warnings) this.logger.warn({ group, ingress: w.ingress }, w.message);
         // Pods on a new node or behind another security group are let in without a full reconcile.
-        const failure = targets.failure ?? (targets.backend === undefined ? null : await this.backendFailure(session, targets.backend.vpcId, targets.backend.targets));
+        const failure = targets.failure ?? (targets.backend === undefined ? null : await this.backendFailure(session, targets.backend.vpcId, targets.backend.registered));
+        // What the sweep narrows to must include these Services' targets as they are now.
+        if (failure === null && targets.backend !== undefined) this.recordBackendTargets(group, reason.services, targets.backend.targets);
         this.finish(group, failure === null, started);
         if (failure !== null) {
           this.requeueAfterFailure(queue, group, failure.retryable, failure.retryAfterMs);
@@ -457,6 +467,19 @@ export class Controller {
    * Narrowing and revoking is not urgent: the sweep runs once a sync period, and sooner only when
    * a group stopped using the backend group or is gone (its rules and perhaps the group may go).
    */
+  private async oneBackendStepAtATime<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.backendRules.then(step);
+    this.backendRules = run.catch(() => undefined);
+    return await run;
+  }
+
+  /** After an endpoint-only reconcile: the group's recorded targets of `services` replaced by `targets`. */
+  private recordBackendTargets(group: string, services: ReadonlySet<ObjectKey>, targets: readonly BackendTarget[]): void {
+    const before = this.backendTargets.get(group);
+    if (before == null) return;
+    this.backendTargets.set(group, { ...before, targets: [...before.targets.filter((t) => !services.has(t.service.key)), ...targets] });
+  }
+
   private recordBackend(group: string, result: GroupResult): void {
     const before = this.backendTargets.get(group);
     if (this.store.group(group) === undefined) this.backendTargets.delete(group);

@@ -28,11 +28,11 @@ export type TargetsResult =
       /** Endpoint addresses left out because ALB would not take them as targets, by Service. */
       readonly warnings: readonly IngressWarning[];
       /**
-       * The targets registered now, when the group's load balancer uses the backend security
-       * group: what the rules on their security groups must admit as well.
+       * When the group's load balancer uses the backend security group: every target of the
+       * changed Services now, and those registered now, whose security groups may need a rule.
        * @default none
        */
-      readonly backend?: { readonly vpcId: string; readonly targets: readonly BackendTarget[] };
+      readonly backend?: { readonly vpcId: string; readonly targets: readonly BackendTarget[]; readonly registered: readonly BackendTarget[] };
     }
   /** A target group of these Services is not in AWS yet, or the group has no stack: reconcile it whole. */
   | { readonly kind: 'full'; readonly reason: string };
@@ -104,10 +104,8 @@ export async function reconcileTargets(view: ClusterView, group: string, service
     ).flat();
     // Only addresses registered now can need a rule that is not there yet.
     const registered = new Set(operations.flatMap((o) => (o.op === 'registerTargets' ? o.targets.map((t) => t.ip) : [])));
-    const backend =
-      registered.size > 0 && usesBackendSecurityGroup(deps.backendSecurityGroup.setting, stack)
-        ? { backend: { vpcId: network.vpcId, targets: backendTargetsOf(view, { ...stack, targetGroups: admitted }).filter((t) => registered.has(t.ip)) } }
-        : {};
+    const targets = usesBackendSecurityGroup(deps.backendSecurityGroup.setting, stack) ? backendTargetsOf(view, { ...stack, targetGroups: admitted }) : null;
+    const backend = targets === null ? {} : { backend: { vpcId: network.vpcId, targets, registered: targets.filter((t) => registered.has(t.ip)) } };
     if (deps.mode === 'plan') return { kind: 'done', changes: operations.map(describeOperation), failure: null, warnings, ...backend };
     const changes: Change[] = [];
     const state = new ApplyState(null);

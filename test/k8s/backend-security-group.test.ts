@@ -12,6 +12,7 @@ import {
   EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { defined } from '../defined.js';
 import { awsClientConfig } from '../integration/emulator/emulator.js';
 import { endpointSlice, ingress, ingressClass, service } from '../unit/factories.js';
@@ -96,6 +97,24 @@ test('pods that move behind another security group get a rule there from the End
   expect(await rulesOf(otherGroup)).toEqual([`8080-8080 <- ${backend} (ours)`]);
   // The endpoint-only path did it: no load balancer was read.
   expect(running.aws.calls.count('DescribeLoadBalancers')).toBe(fullReconciles);
+}, 60_000);
+
+test('the sweep that follows a group leaving the backend group narrows to the targets as they are now, keeping both rules', async () => {
+  const kc = env().kubeConfig;
+  const backend = defined(await backendGroupId(), 'the backend security group');
+  // A second group, first with the backend group, then with a frontend group of its own: that
+  // it stops using the backend group makes the controller sweep every rule right away.
+  const frontend = await ec2.send(new CreateSecurityGroupCommand({ GroupName: `frontend-${at.clusterName}`, Description: 'frontend', VpcId: at.vpcId }));
+  await applyIngress(kc, ingress({ namespace: ns, name: 'blog', host: 'blog.example.com' }));
+  await eventually('the blog load balancer', async () => ((await running.cluster.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers?.length === 2 ? true : undefined));
+  const sweeps = running.aws.calls.count('DescribeSecurityGroupRules');
+  await applyIngress(kc, ingress({ namespace: ns, name: 'blog', host: 'blog.example.com', annotations: { 'security-groups': defined(frontend.GroupId, 'frontend group') } }));
+  // The sweep reads our rules by tag; after it, both of web's rules are still there.
+  await eventually('a sweep', async () => (running.aws.calls.count('DescribeSecurityGroupRules') > sweeps + 1 ? true : undefined));
+  await eventually('the sweep done', async () => ((await rulesOf(otherGroup)).length === 1 ? true : undefined));
+  expect(await rulesOf(otherGroup)).toEqual([`8080-8080 <- ${backend} (ours)`]);
+  expect(await rulesOf(nodeGroup)).toEqual([`8080-8080 <- ${backend} (ours)`]);
+  await apis(kc).networking.deleteNamespacedIngress({ name: 'blog', namespace: ns });
 }, 60_000);
 
 test('once the Ingress is gone, the rules are revoked and the backend group deleted', async () => {
