@@ -110,7 +110,7 @@ test('the sweep that follows a group leaving the backend group narrows to the ta
   const sweeps = running.aws.calls.count('DescribeSecurityGroupRules');
   await applyIngress(kc, ingress({ namespace: ns, name: 'blog', host: 'blog.example.com', annotations: { 'security-groups': defined(frontend.GroupId, 'frontend group') } }));
   // The sweep reads our rules by tag; after it, both of web's rules are still there.
-  await eventually('a sweep', async () => (running.aws.calls.count('DescribeSecurityGroupRules') > sweeps + 1 ? true : undefined));
+  await eventually('a sweep', () => Promise.resolve(running.aws.calls.count('DescribeSecurityGroupRules') > sweeps + 1 ? true : undefined));
   await eventually('the sweep done', async () => ((await rulesOf(otherGroup)).length === 1 ? true : undefined));
   expect(await rulesOf(otherGroup)).toEqual([`8080-8080 <- ${backend} (ours)`]);
   expect(await rulesOf(nodeGroup)).toEqual([`8080-8080 <- ${backend} (ours)`]);
