@@ -1,7 +1,7 @@
 // Checks objects read from files against the shapes the Kubernetes API server would enforce,
 // once, at the boundary: past it, readers get honest types. Only the fields Albatross reads are
 // checked; anything else in an object is left as it is.
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import { quote, show, typeName } from '../model/messages.js';
 import { ParamsApiGroup, ParamsApiVersion, ParamsKind, type V1IngressClassParams } from '../ingress/params.js';
 import type { Result } from '../model/result.js';
@@ -16,6 +16,7 @@ const kinds = {
   '/Service': 'Service',
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   '/Secret': 'Secret',
+  '/Pod': 'Pod',
 } as const satisfies Record<string, ClusterObject['kind']>;
 
 /**
@@ -30,6 +31,7 @@ const servedVersions: Readonly<Partial<Record<ClusterObject['kind'], string>>> =
   Service: 'v1',
   Secret: 'v1',
   Namespace: 'v1',
+  Pod: 'v1',
 };
 
 /** Kinds without a namespace. */
@@ -157,12 +159,23 @@ const checks: Record<ClusterObject['kind'], Check> = {
     {
       metadata,
       addressType: string,
-      endpoints: list(object({ addresses: list(string), conditions: object({ ready: boolean, serving: boolean, terminating: boolean }) }, ['addresses'])),
+      endpoints: list(
+        object({ addresses: list(string), conditions: object({ ready: boolean, serving: boolean, terminating: boolean }), targetRef: object({ kind: string, name: string }) }, ['addresses']),
+      ),
       ports: list(object({ name: string, port: integer, protocol: string })),
     },
     ['metadata', 'addressType'],
   ),
   Secret: object({ metadata, type: string, data: secretValues('a base64 string'), stringData: secretValues('a string') }, ['metadata']),
+  // Only what the readiness gate reads (src/translate/readiness.ts).
+  Pod: object(
+    {
+      metadata,
+      spec: object({ readinessGates: list(object({ conditionType: string }, ['conditionType'])) }),
+      status: object({ conditions: list(object({ type: string, status: string, reason: string, message: string }, ['type', 'status'])) }),
+    },
+    ['metadata'],
+  ),
 };
 
 /** The outcome of checking one object: a kind Albatross reads, one it ignores, or problems. */
@@ -211,5 +224,7 @@ function typed(kind: ClusterObject['kind'], value: unknown): ClusterObject {
       return { kind, object: value as V1EndpointSlice };
     case 'Secret':
       return { kind, object: value as V1Secret };
+    case 'Pod':
+      return { kind, object: value as V1Pod };
   }
 }

@@ -1,7 +1,7 @@
 // The Kubernetes objects the pipeline reads, looked up by key, with reverse indexes from an
 // object to the Ingress groups that use it. The CLI fills one from files; the controller keeps
 // one current from its watches. Nothing downstream knows which.
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import { DefaultClassAnnotation, defaultClassOfOurs } from '../ingress/class.js';
 import { excluded } from '../ingress/errors.js';
 import { recordedGroups } from '../ingress/finalizers.js';
@@ -31,6 +31,12 @@ export interface ClusterView {
   /** The EndpointSlices labelled `kubernetes.io/service-name=<service>` in `namespace`. */
   endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[];
   secret(namespace: string, name: string): V1Secret | undefined;
+  /**
+   * A Pod that an endpoint which is not ready refers to, when known: the controller keeps only
+   * Pods with the `albatross.dev/target-health` readiness gate whose endpoints wait
+   * (docs/rollouts.md); the CLI, those in its files.
+   */
+  pod(namespace: string, name: string): V1Pod | undefined;
   /** Our Ingresses sorted into groups (members and held Ingresses), as of now. */
   grouping(): Grouping;
   /** One group by name; `undefined` when no Ingress is a member of it or held in it now. */
@@ -143,6 +149,7 @@ export class ClusterStore implements ClusterView {
   private paramsServed = true;
   private readonly serviceMap = new Map<ObjectKey, V1Service>();
   private readonly secretMap = new Map<ObjectKey, V1Secret>();
+  private readonly podMap = new Map<ObjectKey, V1Pod>();
   /** `namespace/service` -> slice key -> slice. */
   private readonly sliceMap = new Map<ObjectKey, Map<ObjectKey, V1EndpointSlice>>();
   /** Slice key -> `namespace/service`, to move a slice whose label changed. */
@@ -203,6 +210,9 @@ export class ClusterStore implements ClusterView {
       case 'Secret':
         this.secretMap.set(objectKey(object.object), object.object);
         return unchanged;
+      case 'Pod':
+        this.podMap.set(objectKey(object.object), object.object);
+        return unchanged;
       case 'EndpointSlice': {
         const key = objectKey(object.object);
         this.removeSlice(key);
@@ -248,6 +258,9 @@ export class ClusterStore implements ClusterView {
         return unchanged;
       case 'Secret':
         this.secretMap.delete(name);
+        return unchanged;
+      case 'Pod':
+        this.podMap.delete(name);
         return unchanged;
       case 'EndpointSlice':
         this.removeSlice(name);
@@ -304,6 +317,10 @@ export class ClusterStore implements ClusterView {
 
   secret(namespace: string, name: string): V1Secret | undefined {
     return this.secretMap.get(`${namespace}/${name}`);
+  }
+
+  pod(namespace: string, name: string): V1Pod | undefined {
+    return this.podMap.get(`${namespace}/${name}`);
   }
 
   grouping(): Grouping {
@@ -482,7 +499,9 @@ export type ClusterObject =
   | { readonly kind: 'Namespace'; readonly object: V1Namespace }
   | { readonly kind: 'Service'; readonly object: V1Service }
   | { readonly kind: 'EndpointSlice'; readonly object: V1EndpointSlice }
-  | { readonly kind: 'Secret'; readonly object: V1Secret };
+  | { readonly kind: 'Secret'; readonly object: V1Secret }
+  /** Readiness gate: `spec.readinessGates` and `status.conditions` are what is read. */
+  | { readonly kind: 'Pod'; readonly object: V1Pod };
 
 function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);

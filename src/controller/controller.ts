@@ -34,6 +34,7 @@ import { reconcileTargets } from '../pipeline/targets.js';
 import { jitter } from './durations.js';
 import { LeaderElector } from './leader.js';
 import { IngressLifecycle } from './lifecycle.js';
+import { PodReadiness } from './readiness.js';
 import { WorkQueue } from './queue.js';
 import { metadataOnly, Reflector, slimEndpointSlice, type KubeObject, type ListPage } from './reflector.js';
 import { ClusterWrites } from './writes.js';
@@ -68,6 +69,9 @@ interface Session {
   workers: Promise<void>[];
 }
 
+/** How often the readiness gate reads the target groups of waiting Pods, in ms. */
+const readinessPollMs = 2_000;
+
 /** Why a group is waiting: a full reconcile, or only the targets of these Services. */
 type Pending = { readonly kind: 'full' } | { readonly kind: 'targets'; readonly services: Set<ObjectKey> };
 
@@ -81,6 +85,8 @@ export class Controller {
   readonly store = new ClusterStore();
   private readonly writes: ClusterWrites;
   private readonly lifecycle: IngressLifecycle;
+  /** The `albatross.dev/target-health` readiness gate: the Pods it reads, and their condition. */
+  private readonly readiness: PodReadiness;
   private readonly reflectors: Reflector[] = [];
   /** While leading: why each queued group waits. Empty on a standby. */
   private readonly pending = new Map<string, Pending>();
@@ -116,6 +122,7 @@ export class Controller {
     this.identity = options.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
     this.writes = new ClusterWrites(kubeConfig, this.identity, logger);
     this.lifecycle = new IngressLifecycle(this.store, this.writes, logger);
+    this.readiness = new PodReadiness(kubeConfig, this.store, (services) => this.enqueueTargets(services), { clusterName: options.clusterName, pollMs: readinessPollMs }, logger);
     aws.calls.onCall((call) => metrics.awsCall({ service: call.service, operation: call.operation, outcome: call.outcome }));
   }
 
@@ -135,6 +142,7 @@ export class Controller {
    */
   async run(signal: AbortSignal): Promise<void> {
     this.runSignal = signal;
+    this.readiness.start(signal);
     this.buildReflectors();
     const watching = this.reflectors.map(async (r) => await r.run(signal));
     await Promise.race([Promise.all(this.reflectors.map(async (r) => await r.waitForSync())), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
@@ -177,13 +185,16 @@ export class Controller {
     for (const group of this.store.grouping().groups) this.enqueue(group.name, { kind: 'full' }, 'resync');
     for (const group of this.store.recordedGroupNames()) this.enqueue(group, { kind: 'full' }, 'resync');
     // Workers of an earlier session finish first: one group is never reconciled twice at once.
+    // Pods held by the readiness gate are read afresh first, so none is taken for gone.
     const previous = this.stopped;
+    const podsRead = previous.then(async () => await this.readiness.refresh());
     session.workers = [
       ...Array.from({ length: this.options.maxConcurrentReconciles }, async () => {
-        await previous;
+        await podsRead;
         await this.work(session);
       }),
       this.scanForOrphans(session),
+      podsRead.then(async () => await this.readiness.run({ signal: abort.signal, aws: session.aws, holdsLease: holdsLease ?? (() => true) })),
     ];
   }
 
@@ -328,6 +339,8 @@ export class Controller {
           return;
         }
         this.observeSyncLatency(group);
+        // Targets may have been registered: Pods waiting on their health are checked now.
+        this.readiness.nudge();
         return;
       }
       this.logger.info({ group, reason: targets.reason }, 'endpoint change needs a full reconcile');
@@ -515,6 +528,7 @@ export class Controller {
       case 'EndpointSlice': {
         const slice = received as V1EndpointSlice;
         const affected = new Set(this.store.groupsUsingEndpointSlice(slice));
+        this.readiness.sliceChanged(slice, false);
         this.store.upsert({ kind, object: slice });
         for (const g of this.store.groupsUsingEndpointSlice(slice)) affected.add(g);
         const service = `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.['kubernetes.io/service-name'] ?? ''}`;
@@ -537,6 +551,8 @@ export class Controller {
       case 'IngressClassParams':
       case 'Namespace':
         this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
+        return;      // Pods are never watched: PodReadiness reads the few the readiness gate needs.
+      case 'Pod':
         return;
     }
   }
@@ -554,6 +570,7 @@ export class Controller {
       case 'EndpointSlice': {
         const slice = received as V1EndpointSlice;
         const groups = this.store.groupsUsingEndpointSlice(slice);
+        this.readiness.sliceChanged(slice, true);
         this.store.remove(kind, key);
         const service = `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.['kubernetes.io/service-name'] ?? ''}`;
         for (const g of groups) this.enqueue(g, { kind: 'targets', services: new Set([service]) });
@@ -571,7 +588,16 @@ export class Controller {
       case 'IngressClassParams':
       case 'Namespace':
         this.afterChange(this.store.remove(kind, key));
+        return;      case 'Pod':
         return;
+    }
+  }
+
+  /** A targets-only reconcile of every group using these Services (`namespace/name`). */
+  private enqueueTargets(services: ReadonlySet<ObjectKey>): void {
+    for (const service of services) {
+      const slash = service.indexOf('/');
+      for (const g of this.store.groupsUsingService(service.slice(0, slash), service.slice(slash + 1))) this.enqueue(g, { kind: 'targets', services: new Set([service]) });
     }
   }
 

@@ -6,6 +6,7 @@ import type {
   V1IngressClass,
   V1IngressRule,
   V1Namespace,
+  V1Pod,
   V1Secret,
   V1Service,
 } from '@kubernetes/client-node';
@@ -145,6 +146,9 @@ export function service(options: ServiceOptions = {}): V1Service {
 export interface EndpointOptions {
   readonly addresses: readonly string[];
   readonly ready?: boolean;
+  readonly terminating?: boolean;
+  /** The Pod behind the endpoint (`targetRef`), in the slice's namespace. */
+  readonly pod?: string;
 }
 
 export interface EndpointSliceOptions {
@@ -180,7 +184,10 @@ export function endpointSlice(options: EndpointSliceOptions = {}): V1EndpointSli
     })),
     endpoints: (options.endpoints ?? [{ addresses: ['10.0.1.10'] }]).map((e) => ({
       addresses: [...e.addresses],
-      ...(e.ready === undefined ? {} : { conditions: { ready: e.ready } }),
+      ...(e.ready === undefined && e.terminating === undefined
+        ? {}
+        : { conditions: { ...(e.ready === undefined ? {} : { ready: e.ready }), ...(e.terminating === undefined ? {} : { terminating: e.terminating }) } }),
+      ...(e.pod === undefined ? {} : { targetRef: { kind: 'Pod', name: e.pod, namespace: options.namespace ?? 'default' } }),
     })),
   };
 }
@@ -250,4 +257,32 @@ export function snapshot(options: SnapshotOptions = {}): ClusterStore {
     ],
     'test objects',
   );
+}
+
+export interface PodOptions {
+  /** @default 'web-1' */
+  readonly name?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** With the `albatross.dev/target-health` readiness gate. @default false */
+  readonly gated?: boolean;
+  /** `status.conditions` as `type: status`, such as `{ ContainersReady: 'True' }`. @default none */
+  readonly conditions?: Readonly<Record<string, string>>;
+  /** @default 'node-1' */
+  readonly nodeName?: string;
+}
+
+/** A Pod as the readiness gate reads it: its gate and its conditions. */
+export function pod(options: PodOptions = {}): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: options.name ?? 'web-1', namespace: options.namespace ?? 'default' },
+    spec: {
+      nodeName: options.nodeName ?? 'node-1',
+      containers: [{ name: 'app', image: 'example.com/app:1' }],
+      ...(options.gated === true ? { readinessGates: [{ conditionType: 'albatross.dev/target-health' }] } : {}),
+    },
+    ...(options.conditions === undefined ? {} : { status: { conditions: Object.entries(options.conditions).map(([type, status]) => ({ type, status })) } }),
+  };
 }
