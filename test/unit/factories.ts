@@ -241,6 +241,8 @@ export interface SnapshotOptions {
   readonly ingressClassParams?: readonly V1IngressClassParams[];
   /** @default [] */
   readonly namespaces?: readonly V1Namespace[];
+  /** @default [] */
+  readonly pods?: readonly V1Pod[];
 }
 
 /** A cluster view holding the given objects, checked as the file loader checks them. */
@@ -254,6 +256,7 @@ export function snapshot(options: SnapshotOptions = {}): ClusterStore {
       ...(options.secrets ?? []),
       ...(options.ingressClassParams ?? []),
       ...(options.namespaces ?? []),
+      ...(options.pods ?? []),
     ],
     'test objects',
   );
