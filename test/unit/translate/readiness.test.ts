@@ -36,5 +36,5 @@ test('an endpoint not ready is a target when its Pod has the gate and ready cont
 
 test('a Pod in files is checked at the boundary: a readiness gate without its condition type is named', () => {
   const bad = { ...pod({ name: 'p' }), spec: { containers: [], readinessGates: [{}] } };
-  expect(() => snapshot({ pods: [bad as V1Pod] })).toThrow('spec.readinessGates[0].conditionType is required');
+  expect(() => snapshot({ pods: [bad as unknown as V1Pod] })).toThrow('spec.readinessGates[0].conditionType is required');
 });
