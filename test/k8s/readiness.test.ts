@@ -200,3 +200,37 @@ test('a rolling update of three gated pods, one at a time, never leaves fewer re
   expect(await healthyTargets('app')).toEqual(['10.0.2.11', '10.0.2.12', '10.0.2.13']);
   expect(fewest).toBeGreaterThanOrEqual(minimum);
 }, 120_000);
+
+test('a controller started afresh reaches the same decisions from the objects and AWS: targets held by the gate stay, a pod that waited meanwhile gets its condition', async () => {
+  await running.stop();
+  // While no controller runs: a new gated pod, containers ready, not Ready.
+  await createPod('web-late', true, { ContainersReady: 'True', Ready: 'False' });
+  await applyEndpointSlice(
+    env.kubeConfig,
+    slice('web', [
+      { addresses: ['10.0.1.21'], ready: false, pod: 'web-gated' },
+      { addresses: ['10.0.1.24'], ready: false, pod: 'web-witness' },
+      { addresses: ['10.0.1.25'], ready: false, pod: 'web-late' },
+    ]),
+  );
+
+  const missing = new Set<string>();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const now = await healthyTargets('web');
+      for (const ip of ['10.0.1.21', '10.0.1.24']) if (!now.includes(ip)) missing.add(ip);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  try {
+    running = startController(env.kubeConfig, at);
+    await eventually("web-late's gate True", async () => ((await gateOf('web-late'))?.status === 'True' ? true : undefined));
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  expect(await healthyTargets('web')).toEqual(['10.0.1.21', '10.0.1.24', '10.0.1.25']);
+  // Pods held by the gate were never taken for gone by the new process's first reconcile.
+  expect([...missing]).toEqual([]);
+}, 60_000);
