@@ -7,6 +7,8 @@
 //   node scripts/demo-k8s.ts apply --kubeconfig K --metrics URL -f PATH...
 //                                                          creates the objects, waits for the status hostnames
 //   node scripts/demo-k8s.ts scale --kubeconfig K --metrics URL --cluster-name C
+//   node scripts/demo-k8s.ts rollout --kubeconfig K --metrics URL --cluster-name C
+//                                                          a rolling update of shop/web with the readiness gate
 //   node scripts/demo-k8s.ts change-path --kubeconfig K --metrics URL --cluster-name C
 //   node scripts/demo-k8s.ts delete --kubeconfig K --metrics URL
 //   node scripts/demo-k8s.ts aws-empty --cluster-name C     exits 1 if anything tagged for C is left
@@ -35,8 +37,11 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   NetworkingV1Api,
+  PatchStrategy,
   loadAllYaml,
+  setHeaderOptions,
   type KubernetesObject,
+  type V1Endpoint,
   type V1Ingress,
 } from '@kubernetes/client-node';
 import { startEnvtest } from '../test/k8s/envtest.ts';
@@ -335,6 +340,87 @@ async function scale(): Promise<void> {
   elb.destroy();
 }
 
+/**
+ * A rolling update of Service shop/web, one pod at a time, with the albatross.dev/target-health
+ * readiness gate. The demo plays the kubelet and the EndpointSlice controller: it creates each
+ * new Pod, marks its containers ready, waits for the gate, marks it Ready, then terminates an
+ * old pod. Prints what the user would see at each step and the fewest healthy targets seen.
+ */
+async function rollout(): Promise<void> {
+  const kc = kubeConfig();
+  const cluster = values['cluster-name'];
+  const elb = new ElasticLoadBalancingV2Client(awsConfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const [namespace, sliceName, gate] = ['shop', 'web-abc12', 'albatross.dev/target-health'];
+  const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+  const before = await snapshot(kc);
+  const started = Date.now();
+  const at = (): string => `+${((Date.now() - started) / 1000).toFixed(1).padStart(4)} s`;
+  const healthy = async (): Promise<string[]> => {
+    const all = new Set<string>();
+    // The target groups of Service shop/web: their names start with k8s-shop-web-.
+    for (const [tg, list] of await targets(elb, cluster)) if (tg.startsWith('k8s-shop-web-')) for (const t of list) all.add(t.slice(0, t.lastIndexOf(':')));
+    return [...all].sort();
+  };
+  const editSlice = async (change: (endpoints: V1Endpoint[]) => V1Endpoint[]): Promise<void> => {
+    const slice = await discovery.readNamespacedEndpointSlice({ name: sliceName, namespace });
+    slice.endpoints = change(slice.endpoints ?? []);
+    await discovery.replaceNamespacedEndpointSlice({ name: sliceName, namespace, body: slice });
+  };
+  const setConditions = async (name: string, conditions: Record<string, string>): Promise<void> => {
+    const list = Object.entries(conditions).map(([type, status]) => ({ type, status, lastTransitionTime: new Date() }));
+    await core.patchNamespacedPodStatus({ name, namespace, body: { status: { phase: 'Running', conditions: list } } }, strategic);
+  };
+  const current = (await discovery.readNamespacedEndpointSlice({ name: sliceName, namespace })).endpoints ?? [];
+  const old = current.filter((e) => e.conditions?.ready === true).map((e) => e.addresses[0] ?? '').slice(0, 2);
+  const start = await healthy();
+  console.log(`${at()}  Service shop/web: ${start.length} targets registered (${start.join(', ')}); replacing ${old.join(' and ')}, one at a time (maxSurge 1, maxUnavailable 0)`);
+  let fewest = start.length;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      fewest = Math.min(fewest, (await healthy()).length);
+      await sleep(100);
+    }
+  })();
+  for (const [i, oldIp] of old.entries()) {
+    const name = `web-v2-${i + 1}`;
+    const ip = `10.0.1${i + 1}.3${i}`;
+    await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name, namespace }, spec: { nodeName: 'node-1', readinessGates: [{ conditionType: gate }], containers: [{ name: 'web', image: 'example.com/web:v2' }] } },
+    });
+    await setConditions(name, { ContainersReady: 'False', Ready: 'False' });
+    await editSlice((e) => [...e, { addresses: [ip], conditions: { ready: false, serving: false, terminating: false }, targetRef: { kind: 'Pod', name, namespace } }]);
+    console.log(`${at()}  Pod ${name} (${ip}) created with readinessGates [${gate}]; containers starting`);
+    await setConditions(name, { ContainersReady: 'True' });
+    console.log(`${at()}  ${name}: containers ready; the Pod is not Ready (its gate is pending), its endpoint says ready: false`);
+    await waitFor(`${ip} registered`, 60, async () => ((await healthy()).includes(ip) ? true : undefined));
+    console.log(`${at()}  ${ip} registered in the target groups of shop/web while ${name} is still not Ready`);
+    const condition = await waitFor(`${name}'s gate`, 60, async () => {
+      const c = (await core.readNamespacedPod({ name, namespace })).status?.conditions?.find((x) => x.type === gate);
+      return c?.status === 'True' ? c : undefined;
+    });
+    console.log(`${at()}  ${name}: ${gate}=True (${condition.reason ?? ''}: ${condition.message ?? ''})`);
+    await setConditions(name, { Ready: 'True' });
+    await editSlice((e) => e.map((x) => (x.addresses[0] === ip ? { ...x, conditions: { ready: true, serving: true, terminating: false } } : x)));
+    console.log(`${at()}  ${name}: Ready; the Deployment terminates the old pod ${oldIp}`);
+    await editSlice((e) => e.map((x) => (x.addresses[0] === oldIp ? { ...x, conditions: { ready: false, serving: true, terminating: true } } : x)));
+    await waitFor(`${oldIp} deregistered`, 60, async () => ((await healthy()).includes(oldIp) ? undefined : true));
+    console.log(`${at()}  ${oldIp}: endpoint terminating, deregistered (the preStop sleep keeps it serving while ALB drains it)`);
+    await editSlice((e) => e.filter((x) => x.addresses[0] !== oldIp));
+  }
+  sampling = false;
+  await sampler;
+  const end = await healthy();
+  console.log(`${at()}  done: ${end.length} targets (${end.join(', ')}); the fewest healthy targets at any moment: ${fewest} (never below the ${start.length} the rollout started with)`);
+  await settle();
+  await report(kc, before);
+  elb.destroy();
+  if (fewest < start.length) throw new Error(`the rollout left ${fewest} healthy targets at one point, fewer than ${start.length}`);
+}
+
 async function changePath(): Promise<void> {
   const kc = kubeConfig();
   const cluster = values['cluster-name'];
@@ -430,6 +516,7 @@ const steps: Record<string, () => Promise<void>> = {
   ready,
   apply,
   scale,
+  rollout,
   'change-path': changePath,
   delete: deleteAll,
   'aws-empty': awsEmpty,

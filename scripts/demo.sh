@@ -136,6 +136,10 @@ echo "== Scale: two more pods for Service shop/web"
 node scripts/demo-k8s.ts scale "${k8s[@]}"
 
 echo
+echo "== Rolling update of shop/web with the readiness gate albatross.dev/target-health (the demo plays the kubelet)"
+node scripts/demo-k8s.ts rollout "${k8s[@]}"
+
+echo
 echo "== Change a path"
 node scripts/demo-k8s.ts change-path "${k8s[@]}"
 

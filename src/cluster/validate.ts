@@ -1,7 +1,7 @@
 // Checks objects read from files against the shapes the Kubernetes API server would enforce,
 // once, at the boundary: past it, readers get honest types. Only the fields Albatross reads are
 // checked; anything else in an object is left as it is.
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Node, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import { quote, show, typeName } from '../model/messages.js';
 import { ParamsApiGroup, ParamsApiVersion, ParamsKind, type V1IngressClassParams } from '../ingress/params.js';
 import type { Result } from '../model/result.js';
@@ -17,6 +17,7 @@ const kinds = {
   'discovery.k8s.io/EndpointSlice': 'EndpointSlice',
   '/Secret': 'Secret',
   '/Node': 'Node',
+  '/Pod': 'Pod',
 } as const satisfies Record<string, ClusterObject['kind']>;
 
 /**
@@ -32,6 +33,7 @@ const servedVersions: Readonly<Partial<Record<ClusterObject['kind'], string>>> =
   Secret: 'v1',
   Namespace: 'v1',
   Node: 'v1',
+  Pod: 'v1',
 };
 
 /** Kinds without a namespace. */
@@ -170,6 +172,15 @@ const checks: Record<ClusterObject['kind'], Check> = {
   ),
   Secret: object({ metadata, type: string, data: secretValues('a base64 string'), stringData: secretValues('a string') }, ['metadata']),
   Node: object({ metadata, spec: object({ providerID: string }), status: object({ addresses: list(object({ type: string, address: string }, ['type', 'address'])) }) }, ['metadata']),
+  // Only what the readiness gate reads (src/translate/readiness.ts).
+  Pod: object(
+    {
+      metadata,
+      spec: object({ readinessGates: list(object({ conditionType: string }, ['conditionType'])) }),
+      status: object({ conditions: list(object({ type: string, status: string, reason: string, message: string }, ['type', 'status'])) }),
+    },
+    ['metadata'],
+  ),
 };
 
 /** The outcome of checking one object: a kind Albatross reads, one it ignores, or problems. */
@@ -220,5 +231,7 @@ function typed(kind: ClusterObject['kind'], value: unknown): ClusterObject {
       return { kind, object: value as V1Secret };
     case 'Node':
       return { kind, object: value as V1Node };
+    case 'Pod':
+      return { kind, object: value as V1Pod };
   }
 }

@@ -1,7 +1,7 @@
 // The Kubernetes objects the pipeline reads, looked up by key, with reverse indexes from an
 // object to the Ingress groups that use it. The CLI fills one from files; the controller keeps
 // one current from its watches. Nothing downstream knows which.
-import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Node, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import { DefaultClassAnnotation, defaultClassOfOurs } from '../ingress/class.js';
 import { excluded } from '../ingress/errors.js';
 import { recordedGroups } from '../ingress/finalizers.js';
@@ -36,6 +36,12 @@ export interface ClusterView {
    * the addresses of its pods (the backend security group rules go on their security groups).
    */
   node(name: string): V1Node | undefined;
+  /**
+   * A Pod that an endpoint which is not ready refers to, when known: the controller keeps only
+   * Pods with the `albatross.dev/target-health` readiness gate whose endpoints wait
+   * (docs/rollouts.md); the CLI, those in its files.
+   */
+  pod(namespace: string, name: string): V1Pod | undefined;
   /** Our Ingresses sorted into groups (members and held Ingresses), as of now. */
   grouping(): Grouping;
   /** One group by name; `undefined` when no Ingress is a member of it or held in it now. */
@@ -149,6 +155,7 @@ export class ClusterStore implements ClusterView {
   private readonly serviceMap = new Map<ObjectKey, V1Service>();
   private readonly secretMap = new Map<ObjectKey, V1Secret>();
   private readonly nodeMap = new Map<string, V1Node>();
+  private readonly podMap = new Map<ObjectKey, V1Pod>();
   /** `namespace/service` -> slice key -> slice. */
   private readonly sliceMap = new Map<ObjectKey, Map<ObjectKey, V1EndpointSlice>>();
   /** Slice key -> `namespace/service`, to move a slice whose label changed. */
@@ -212,6 +219,9 @@ export class ClusterStore implements ClusterView {
       case 'Node':
         this.nodeMap.set(object.object.metadata?.name ?? '', object.object);
         return unchanged;
+      case 'Pod':
+        this.podMap.set(objectKey(object.object), object.object);
+        return unchanged;
       case 'EndpointSlice': {
         const key = objectKey(object.object);
         this.removeSlice(key);
@@ -260,6 +270,9 @@ export class ClusterStore implements ClusterView {
         return unchanged;
       case 'Node':
         this.nodeMap.delete(name);
+        return unchanged;
+      case 'Pod':
+        this.podMap.delete(name);
         return unchanged;
       case 'EndpointSlice':
         this.removeSlice(name);
@@ -320,6 +333,10 @@ export class ClusterStore implements ClusterView {
 
   secret(namespace: string, name: string): V1Secret | undefined {
     return this.secretMap.get(`${namespace}/${name}`);
+  }
+
+  pod(namespace: string, name: string): V1Pod | undefined {
+    return this.podMap.get(`${namespace}/${name}`);
   }
 
   grouping(): Grouping {
@@ -500,7 +517,9 @@ export type ClusterObject =
   | { readonly kind: 'EndpointSlice'; readonly object: V1EndpointSlice }
   | { readonly kind: 'Secret'; readonly object: V1Secret }
   /** Only its name, provider ID and addresses are kept. */
-  | { readonly kind: 'Node'; readonly object: V1Node };
+  | { readonly kind: 'Node'; readonly object: V1Node }
+  /** Readiness gate: `spec.readinessGates` and `status.conditions` are what is read. */
+  | { readonly kind: 'Pod'; readonly object: V1Pod };
 
 function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(a);

@@ -44,6 +44,7 @@ import {
 import { jitter } from './durations.js';
 import { LeaderElector } from './leader.js';
 import { IngressLifecycle } from './lifecycle.js';
+import { PodReadiness } from './readiness.js';
 import { WorkQueue } from './queue.js';
 import { metadataOnly, Reflector, slimEndpointSlice, slimNode, type KubeObject, type ListPage } from './reflector.js';
 import { ClusterWrites } from './writes.js';
@@ -80,6 +81,9 @@ interface Session {
   workers: Promise<void>[];
 }
 
+/** How often the readiness gate reads the target groups of waiting Pods, in ms. */
+const readinessPollMs = 2_000;
+
 /** Why a group is waiting: a full reconcile, or only the targets of these Services. */
 type Pending = { readonly kind: 'full' } | { readonly kind: 'targets'; readonly services: Set<ObjectKey> };
 
@@ -93,6 +97,8 @@ export class Controller {
   readonly store = new ClusterStore();
   private readonly writes: ClusterWrites;
   private readonly lifecycle: IngressLifecycle;
+  /** The `albatross.dev/target-health` readiness gate: the Pods it reads, and their condition. */
+  private readonly readiness: PodReadiness;
   private readonly reflectors: Reflector[] = [];
   /** While leading: why each queued group waits. Empty on a standby. */
   private readonly pending = new Map<string, Pending>();
@@ -137,6 +143,7 @@ export class Controller {
     this.writes = new ClusterWrites(kubeConfig, this.identity, logger);
     this.lifecycle = new IngressLifecycle(this.store, this.writes, logger);
     this.backendSecurityGroup = new BackendSecurityGroup(options.backendSecurityGroup ?? { kind: 'managed' }, options.clusterName, options.syncPeriodMs);
+    this.readiness = new PodReadiness(kubeConfig, this.store, (services) => this.enqueueTargets(services), { clusterName: options.clusterName, pollMs: readinessPollMs }, logger);
     aws.calls.onCall((call) => metrics.awsCall({ service: call.service, operation: call.operation, outcome: call.outcome }));
   }
 
@@ -156,6 +163,7 @@ export class Controller {
    */
   async run(signal: AbortSignal): Promise<void> {
     this.runSignal = signal;
+    this.readiness.start(signal);
     this.buildReflectors();
     const watching = this.reflectors.map(async (r) => await r.run(signal));
     await Promise.race([Promise.all(this.reflectors.map(async (r) => await r.waitForSync())), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
@@ -198,13 +206,16 @@ export class Controller {
     for (const group of this.store.grouping().groups) this.enqueue(group.name, { kind: 'full' }, 'resync');
     for (const group of this.store.recordedGroupNames()) this.enqueue(group, { kind: 'full' }, 'resync');
     // Workers of an earlier session finish first: one group is never reconciled twice at once.
+    // Pods held by the readiness gate are read afresh first, so none is taken for gone.
     const previous = this.stopped;
+    const podsRead = previous.then(async () => await this.readiness.refresh());
     session.workers = [
       ...Array.from({ length: this.options.maxConcurrentReconciles }, async () => {
-        await previous;
+        await podsRead;
         await this.work(session);
       }),
       this.scanForOrphans(session),
+      podsRead.then(async () => await this.readiness.run({ signal: abort.signal, aws: session.aws, holdsLease: holdsLease ?? (() => true) })),
     ];
   }
 
@@ -404,6 +415,8 @@ export class Controller {
           return;
         }
         this.observeSyncLatency(group);
+        // Targets may have been registered: Pods waiting on their health are checked now.
+        this.readiness.nudge();
         return;
       }
       this.logger.info({ group, reason: targets.reason }, 'endpoint change needs a full reconcile');
@@ -634,6 +647,7 @@ export class Controller {
       case 'EndpointSlice': {
         const slice = received as V1EndpointSlice;
         const affected = new Set(this.store.groupsUsingEndpointSlice(slice));
+        this.readiness.sliceChanged(slice, false);
         this.store.upsert({ kind, object: slice });
         for (const g of this.store.groupsUsingEndpointSlice(slice)) affected.add(g);
         const service = `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.['kubernetes.io/service-name'] ?? ''}`;
@@ -657,6 +671,9 @@ export class Controller {
       case 'Namespace':
         this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
         return;
+      // Pods are never watched: PodReadiness reads the few the readiness gate needs.
+      case 'Pod':
+        return;
       case 'Node':
         // Read when rules are next made; a node's instance does not change while it exists.
         this.store.upsert({ kind, object: received as V1Node });
@@ -677,6 +694,7 @@ export class Controller {
       case 'EndpointSlice': {
         const slice = received as V1EndpointSlice;
         const groups = this.store.groupsUsingEndpointSlice(slice);
+        this.readiness.sliceChanged(slice, true);
         this.store.remove(kind, key);
         const service = `${slice.metadata?.namespace ?? 'default'}/${slice.metadata?.labels?.['kubernetes.io/service-name'] ?? ''}`;
         for (const g of groups) this.enqueue(g, { kind: 'targets', services: new Set([service]) });
@@ -695,9 +713,19 @@ export class Controller {
       case 'Namespace':
         this.afterChange(this.store.remove(kind, key));
         return;
+      case 'Pod':
+        return;
       case 'Node':
         this.store.remove(kind, key);
         return;
+    }
+  }
+
+  /** A targets-only reconcile of every group using these Services (`namespace/name`). */
+  private enqueueTargets(services: ReadonlySet<ObjectKey>): void {
+    for (const service of services) {
+      const slash = service.indexOf('/');
+      for (const g of this.store.groupsUsingService(service.slice(0, slash), service.slice(slash + 1))) this.enqueue(g, { kind: 'targets', services: new Set([service]) });
     }
   }
 

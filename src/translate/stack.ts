@@ -1,7 +1,7 @@
 // One group -> its DesiredStack, in two steps: settle which members are applied (the others
 // are left out, frozen in AWS), then assemble the stack from them. A group over ALB's
 // per-load-balancer limits is not built at all.
-import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { DesiredStack, IngressError, IngressWarning, ListenerSpec, ObjectKey, TlsResolver } from '../model/resources.js';
 import { Annotation, annotationKey } from '../ingress/annotations.js';
 import { degraded, excluded, warning } from '../ingress/errors.js';
@@ -31,6 +31,8 @@ export interface TranslateContext {
   readonly services: Pick<ReadonlyMap<string, V1Service>, 'get'>;
   /** The EndpointSlices of one Service. */
   readonly endpointSlicesFor: (namespace: string, service: string) => readonly V1EndpointSlice[];
+  /** Pods by namespace and name, for endpoints held by the readiness gate. @default none known */
+  readonly pod?: ((namespace: string, name: string) => V1Pod | undefined) | undefined;
   readonly tls?: TlsResolver | undefined;
   /**
    * The other groups whose members ask for this load balancer name (annotation
@@ -191,7 +193,7 @@ function assembleStack(groupName: string, settled: Settled, ctx: TranslateContex
   }
   const targetGroups = used.ids.sort(compareStrings).flatMap((id) => {
     const draft = merged.targetGroups.get(id);
-    return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, groupName, draft, ctx.endpointSlicesFor(draft.namespace, draft.serviceName), userTags)];
+    return draft === undefined ? [] : [buildTargetGroup(ctx.clusterName, groupName, draft, ctx.endpointSlicesFor(draft.namespace, draft.serviceName), userTags, ctx.pod)];
   });
   const overQuota =
     nameProblem(groupName, merged, ctx) ??

@@ -1,5 +1,5 @@
 // Target groups the stack's actions use, each with its pod targets.
-import type { V1EndpointSlice } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
 import type { ActionSpec, TargetGroupSpec, Tags } from '../model/resources.js';
 import type { TargetGroupDraft } from './backends.js';
 import { targetGroupName } from './names.js';
@@ -24,8 +24,9 @@ export function buildTargetGroup(
   draft: TargetGroupDraft,
   slices: readonly V1EndpointSlice[],
   userTags: Tags,
+  pod?: (namespace: string, name: string) => V1Pod | undefined,
 ): TargetGroupSpec {
-  const targets = serviceTargets(draft.service, draft.servicePort, slices);
+  const targets = serviceTargets(draft.service, draft.servicePort, slices, pod);
   const s = draft.settings;
   return {
     id: draft.id,

@@ -1,17 +1,25 @@
 // Pod endpoints of one Service port, from its EndpointSlices: the slice port named like the
-// Service port carries the resolved target port; endpoints not ready are left out.
-import type { DiscoveryV1EndpointPort, V1Endpoint, V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
-import { isObject, objectsIn, stringsIn } from '../ingress/input.js';
+// Service port carries the resolved target port; endpoints that are not targets (not ready and
+// not held by our readiness gate, or terminating) are left out (readiness.ts).
+import type { DiscoveryV1EndpointPort, V1Endpoint, V1EndpointSlice, V1Pod, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import { objectsIn, stringsIn } from '../ingress/input.js';
 import { compareStrings } from '../model/compare.js';
 import type { TargetSpec } from '../model/resources.js';
 import { isIPv4 } from 'node:net';
+import { isTargetEndpoint } from './readiness.js';
 
 export const ServiceNameLabel = 'kubernetes.io/service-name';
 
+/**
+ * The targets of one Service port.
+ * @param pod looks up a Pod by namespace and name, for endpoints that are not ready; without
+ *   it, such endpoints are never targets
+ */
 export function serviceTargets(
   service: V1Service,
   servicePort: V1ServicePort,
   slices: readonly V1EndpointSlice[],
+  pod: (namespace: string, name: string) => V1Pod | undefined = () => undefined,
 ): TargetSpec[] {
   const namespace = service.metadata?.namespace ?? 'default';
   const name = service.metadata?.name;
@@ -24,7 +32,7 @@ export function serviceTargets(
     const port = objectsIn<DiscoveryV1EndpointPort>(slice.ports).find((p) => (p.name ?? '') === portName)?.port;
     if (typeof port !== 'number') continue;
     for (const endpoint of objectsIn<V1Endpoint>(slice.endpoints)) {
-      if (isObject(endpoint.conditions) && endpoint.conditions.ready === false) continue;
+      if (!isTargetEndpoint(endpoint, (podName) => pod(namespace, podName))) continue;
       for (const ip of stringsIn(endpoint.addresses)) seen.set(`${ip} ${port}`, { ip, port });
     }
   }

@@ -1,7 +1,7 @@
 // ClusterView -> desired stacks: one group at a time (`translateGroup`, what a reconcile
 // runs), or every group at once (`translate`, for whole-cluster tests and benchmarks).
 // Pure: no I/O, and bad input never throws; it becomes IngressError values.
-import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { DesiredStack, DesiredState, IngressError, IngressWarning, ObjectKey, TlsResolver } from '../model/resources.js';
 import type { IngressGroup } from '../ingress/group.js';
 import { annotationsOf, parseLoadBalancerName } from '../ingress/annotations.js';
@@ -13,6 +13,8 @@ export interface TranslateSource {
   group(name: string): IngressGroup | undefined;
   service(namespace: string, name: string): V1Service | undefined;
   endpointSlicesFor(namespace: string, service: string): readonly V1EndpointSlice[];
+  /** A Pod an endpoint that is not ready refers to (readiness gate). @default none known */
+  pod?(namespace: string, name: string): V1Pod | undefined;
 }
 
 export interface TranslateOptions {
@@ -47,6 +49,7 @@ export function translateGroup(source: TranslateSource, name: string, options: T
     clusterName: options.clusterName,
     services: { get: (key: string) => serviceByKey(source, key) },
     endpointSlicesFor: (namespace, service) => source.endpointSlicesFor(namespace, service),
+    pod: (namespace, name) => source.pod?.(namespace, name),
     tls: options.tls,
     loadBalancerNameAskedBy: (lbName) => namesAsked(source).get(lbName.toLowerCase()) ?? [],
   });

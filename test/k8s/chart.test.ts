@@ -24,13 +24,14 @@ import {
   type V1ClusterRole,
   type V1Deployment,
   type V1Ingress,
+  type V1Pod,
   type V1PolicyRule,
 } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { parseControllerArgs } from '../../src/cli/controller-args.js';
 import { ClusterWrites } from '../../src/controller/writes.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { endpointSlice, ingress, service } from '../unit/factories.js';
+import { endpointSlice, ingress, pod, service } from '../unit/factories.js';
 import { Pki, tlsSecret } from '../unit/certificates/pki.js';
 import { awsClientConfig, endpoint, region } from '../integration/emulator/emulator.js';
 import {
@@ -532,6 +533,16 @@ async function runLifecycle(install: Install): Promise<ControllerProcess> {
     expect(created?.status?.loadBalancer?.ingress?.[0]?.hostname).toMatch(/\.elb\.amazonaws\.com$/);
     expect(created?.metadata?.finalizers).toContain('albatross.dev/resources');
 
+    // A Pod with the readiness gate behind a Service no Ingress uses: read (get pods) and
+    // given its condition at once (patch pods/status).
+    await applyService(kc, service({ namespace: appNs, name: 'batch' }));
+    await core.createNamespacedPod({ namespace: appNs, body: pod({ namespace: appNs, name: 'batch-1', gated: true }) });
+    await applyEndpointSlice(kc, endpointSlice({ namespace: appNs, service: 'batch', name: 'batch-1', endpoints: [{ addresses: ['10.0.1.50'], ready: false, pod: 'batch-1' }] }));
+    await whileRunning('the gate condition of a Pod no Ingress routes to', async () => {
+      const read = await core.readNamespacedPod({ name: 'batch-1', namespace: appNs });
+      return read.status?.conditions?.some((c) => c.type === 'albatross.dev/target-health' && c.status === 'True') === true ? true : undefined;
+    });
+
     // Change: a second path; the same "converged" Event again, counted on the first.
     await applyIngress(kc, shop(['/', '/api']));
     await whileRunning('a second SuccessfullyReconciled', async () =>
@@ -670,6 +681,7 @@ describe('installed with watchNamespace: Secrets readable in the watched namespa
   const install: Install = { fullname: 'albatross-scoped', namespace: 'albatross-scoped', appNamespace: 'tenant-a', ingressClass: 'scoped' };
   const watched = ['tenant-a', 'tenant-b'];
   const secretRoles = watched.map((ns) => ({ name: `${install.fullname}-secrets`, namespace: ns }));
+  const podRoles = watched.map((ns) => ({ name: `${install.fullname}-pods`, namespace: ns }));
   const saUser = `system:serviceaccount:${install.namespace}:${install.fullname}`;
 
   test('helm install grants Secrets through a Role and RoleBinding in each watched namespace, not the ClusterRole', async () => {
@@ -697,7 +709,7 @@ describe('installed with watchNamespace: Secrets readable in the watched namespa
 
   test('the controller runs an Ingress with a TLS Secret from create to delete with no 403; every rule granted is used and none is missing', async () => {
     const controller = await runLifecycle(install);
-    const events = await expectRbacExact(install, controller, [{ name: `${install.fullname}-leader-election`, namespace: install.namespace }, ...secretRoles]);
+    const events = await expectRbacExact(install, controller, [{ name: `${install.fullname}-leader-election`, namespace: install.namespace }, ...secretRoles, ...podRoles]);
     // Secrets were listed and watched in each watched namespace, read in full in the Ingress's, and nowhere else.
     const secretRequests = events.filter((e) => e.objectRef?.resource === 'secrets');
     expect(new Set(secretRequests.map((e) => `${e.verb} ${e.objectRef?.namespace ?? '(all)'}`))).toEqual(
@@ -734,4 +746,40 @@ describe('installed with watchNamespace: Secrets readable in the watched namespa
       ).status?.allowed,
     ).toBe(true);
   }, 30_000);
+});
+
+describe('readinessGateInjection: a MutatingAdmissionPolicy, applied by the API server itself', () => {
+  const gate = 'albatross.dev/target-health';
+  const gatesOf = (p: { spec?: { readinessGates?: { conditionType: string }[] } }): string[] => (p.spec?.readinessGates ?? []).map((g) => g.conditionType);
+
+  test('Pods created in a labelled namespace get the gate once; other namespaces, opted-out Pods and Pods that never restart do not', async () => {
+    const kc = env.kubeConfig;
+    const docs = (loadAllYaml(await helmOk(['template', 'gates', chartDir, '--namespace', 'gates-system', '--show-only', 'templates/readiness-gate-injection.yaml', '--set', 'clusterName=demo', '--set', 'readinessGateInjection.enabled=true'])) as Manifest[]).filter(
+      (d) => typeof d === 'object' && d !== null,
+    );
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(['MutatingAdmissionPolicy/gates-albatross-readiness-gate', 'MutatingAdmissionPolicyBinding/gates-albatross-readiness-gate']);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    for (const doc of docs) {
+      const plural = doc.kind === 'MutatingAdmissionPolicy' ? 'mutatingadmissionpolicies' : 'mutatingadmissionpolicybindings';
+      await custom.createClusterCustomObject({ group: 'admissionregistration.k8s.io', version: 'v1', plural, body: doc });
+    }
+    await namespace(kc, 'gated-apps', { 'albatross.dev/readiness-gate-inject': 'enabled' });
+    await namespace(kc, 'plain-apps');
+    const core = kc.makeApiClient(CoreV1Api);
+
+    // The API server picks a new policy up within moments: a Pod is made until one has the gate.
+    let attempt = 0;
+    await eventually('the policy in force', async () => {
+      const made = await core.createNamespacedPod({ namespace: 'gated-apps', body: pod({ namespace: 'gated-apps', name: `probe-${String(++attempt)}` }) });
+      return gatesOf(made).includes(gate) ? true : undefined;
+    });
+
+    const create = async (ns: string, name: string, change: (p: V1Pod) => V1Pod = (p) => p): Promise<string[]> => gatesOf(await core.createNamespacedPod({ namespace: ns, body: change(pod({ namespace: ns, name })) }));
+    expect(await create('gated-apps', 'web')).toEqual([gate]);
+    expect(await create('gated-apps', 'other-gate', (p) => ({ ...p, spec: { ...p.spec, containers: p.spec?.containers ?? [], readinessGates: [{ conditionType: 'example.com/warm' }] } }))).toEqual(['example.com/warm', gate]);
+    expect(await create('gated-apps', 'has-it', (p) => ({ ...p, spec: { ...p.spec, containers: p.spec?.containers ?? [], readinessGates: [{ conditionType: gate }] } }))).toEqual([gate]);
+    expect(await create('gated-apps', 'opted-out', (p) => ({ ...p, metadata: { ...p.metadata, labels: { 'albatross.dev/readiness-gate-inject': 'disabled' } } }))).toEqual([]);
+    expect(await create('gated-apps', 'job', (p) => ({ ...p, spec: { ...p.spec, containers: p.spec?.containers ?? [], restartPolicy: 'Never' } }))).toEqual([]);
+    expect(await create('plain-apps', 'web')).toEqual([]);
+  }, 60_000);
 });

@@ -7,6 +7,7 @@ import type {
   V1IngressRule,
   V1Namespace,
   V1Node,
+  V1Pod,
   V1Secret,
   V1Service,
 } from '@kubernetes/client-node';
@@ -148,6 +149,9 @@ export interface EndpointOptions {
   readonly ready?: boolean;
   /** The Node the endpoint's pod runs on. */
   readonly nodeName?: string;
+  readonly terminating?: boolean;
+  /** The Pod behind the endpoint (`targetRef`), in the slice's namespace. */
+  readonly pod?: string;
 }
 
 export interface EndpointSliceOptions {
@@ -183,8 +187,11 @@ export function endpointSlice(options: EndpointSliceOptions = {}): V1EndpointSli
     })),
     endpoints: (options.endpoints ?? [{ addresses: ['10.0.1.10'] }]).map((e) => ({
       addresses: [...e.addresses],
-      ...(e.ready === undefined ? {} : { conditions: { ready: e.ready } }),
       ...(e.nodeName === undefined ? {} : { nodeName: e.nodeName }),
+      ...(e.ready === undefined && e.terminating === undefined
+        ? {}
+        : { conditions: { ...(e.ready === undefined ? {} : { ready: e.ready }), ...(e.terminating === undefined ? {} : { terminating: e.terminating }) } }),
+      ...(e.pod === undefined ? {} : { targetRef: { kind: 'Pod', name: e.pod, namespace: options.namespace ?? 'default' } }),
     })),
   };
 }
@@ -239,6 +246,8 @@ export interface SnapshotOptions {
   /** @default [] */
   readonly namespaces?: readonly V1Namespace[];
   readonly nodes?: readonly V1Node[];
+  /** @default [] */
+  readonly pods?: readonly V1Pod[];
 }
 
 /** A cluster view holding the given objects, checked as the file loader checks them. */
@@ -253,7 +262,36 @@ export function snapshot(options: SnapshotOptions = {}): ClusterStore {
       ...(options.ingressClassParams ?? []),
       ...(options.namespaces ?? []),
       ...(options.nodes ?? []),
+      ...(options.pods ?? []),
     ],
     'test objects',
   );
+}
+
+export interface PodOptions {
+  /** @default 'web-1' */
+  readonly name?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** With the `albatross.dev/target-health` readiness gate. @default false */
+  readonly gated?: boolean;
+  /** `status.conditions` as `type: status`, such as `{ ContainersReady: 'True' }`. @default none */
+  readonly conditions?: Readonly<Record<string, string>>;
+  /** @default 'node-1' */
+  readonly nodeName?: string;
+}
+
+/** A Pod as the readiness gate reads it: its gate and its conditions. */
+export function pod(options: PodOptions = {}): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: options.name ?? 'web-1', namespace: options.namespace ?? 'default' },
+    spec: {
+      nodeName: options.nodeName ?? 'node-1',
+      containers: [{ name: 'app', image: 'example.com/app:1' }],
+      ...(options.gated === true ? { readinessGates: [{ conditionType: 'albatross.dev/target-health' }] } : {}),
+    },
+    ...(options.conditions === undefined ? {} : { status: { conditions: Object.entries(options.conditions).map(([type, status]) => ({ type, status })) } }),
+  };
 }

@@ -1,0 +1,59 @@
+// The condition the readiness gate writes, from where a Pod's targets go and what
+// DescribeTargetHealth says of them.
+import { gateCondition, podTargetGroups, StackCache, type GroupHealth, type PodPlacement, type TargetHealth } from '../../../src/pipeline/readiness.js';
+import { endpointSlice, ingress, pod, service, snapshot } from '../factories.js';
+
+const placement: PodPlacement = {
+  used: true,
+  targetGroups: [
+    { group: 'g', id: 'tg/a', name: 'k8s-a', targets: ['10.0.1.1 8080'] },
+    { group: 'g', id: 'tg/b', name: 'k8s-b', targets: ['10.0.1.1 8080'] },
+  ],
+};
+const health = (a: TargetHealth | undefined, b: TargetHealth | undefined): ReadonlyMap<string, GroupHealth> => {
+  const group = new Map<string, ReadonlyMap<string, TargetHealth>>();
+  if (a !== undefined) group.set('tg/a', new Map([['10.0.1.1 8080', a]]));
+  if (b !== undefined) group.set('tg/b', new Map([['10.0.1.1 8080', b]]));
+  return new Map([['g', group]]);
+};
+
+test('True only when healthy in every target group', () => {
+  expect(gateCondition(placement, health({ state: 'healthy' }, { state: 'healthy' }))).toEqual({ status: 'True', reason: 'TargetHealthy', message: 'healthy in target groups k8s-a, k8s-b' });
+  expect(gateCondition(placement, health({ state: 'healthy' }, { state: 'initial', reason: 'Elb.RegistrationInProgress' }))).toEqual({
+    status: 'False',
+    reason: 'InitialHealthChecks',
+    message: 'target 10.0.1.1:8080 in target group k8s-b waits for its first health checks (Elb.RegistrationInProgress)',
+  });
+});
+
+test('a target group not in AWS yet, or a target not registered yet, is Registering', () => {
+  expect(gateCondition(placement, health({ state: 'healthy' }, undefined)).reason).toBe('Registering');
+  expect(gateCondition(placement, health({ state: 'unused', reason: 'Target.NotRegistered' }, { state: 'healthy' })).reason).toBe('Registering');
+});
+
+test('failing health checks name the target group and ALB’s reason code, ahead of any other wait', () => {
+  const condition = gateCondition(placement, health({ state: 'initial' }, { state: 'unhealthy', reason: 'Target.ResponseCodeMismatch', description: 'Health checks failed with these codes: [503]' }));
+  expect(condition).toEqual({
+    status: 'False',
+    reason: 'FailingHealthChecks',
+    message: 'target 10.0.1.1:8080 in target group k8s-b fails health checks: Target.ResponseCodeMismatch (Health checks failed with these codes: [503])',
+  });
+});
+
+test('a Pod no target group of ours uses is True at once', () => {
+  expect(gateCondition({ used: false, targetGroups: [] }, new Map())).toMatchObject({ status: 'True', reason: 'NoTargetGroup' });
+});
+
+test('podTargetGroups finds the target groups that list the Pod, by its Service', () => {
+  const view = snapshot({
+    ingresses: [ingress({ paths: [{ path: '/', service: 'web' }] })],
+    services: [service({ name: 'web' }), service({ name: 'other' })],
+    endpointSlices: [endpointSlice({ endpoints: [{ addresses: ['10.0.1.1'], ready: false, pod: 'p' }] })],
+    pods: [pod({ name: 'p', gated: true, conditions: { ContainersReady: 'True' } })],
+  });
+  const stacks = new StackCache(view, 'test');
+  const found = podTargetGroups(view, stacks, ['default/web'], new Set(['10.0.1.1']));
+  expect(found.used).toBe(true);
+  expect(found.targetGroups.map((t) => t.targets)).toEqual([['10.0.1.1 8080']]);
+  expect(podTargetGroups(view, stacks, ['default/other'], new Set(['10.0.1.1']))).toEqual({ used: false, targetGroups: [] });
+});
