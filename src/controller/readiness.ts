@@ -4,6 +4,7 @@
 // the health of the target groups those Pods wait on and writes the condition to
 // `pods/status`. Everything is decided again from the objects and AWS, so a process started a
 // minute ago reaches the same conditions as one that saw every event.
+import { PodEniAnnotation } from '../pipeline/backend-security-group.js';
 import { ApiException, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1EndpointSlice, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
@@ -316,7 +317,10 @@ export class PodReadiness {
 /** The conditions the gate reads and writes; the rest of a Pod's status is not kept. */
 const keptConditions = new Set(['ContainersReady', 'Ready', TargetHealthGate]);
 
-/** A Pod cut down to what the gate reads: its identity, readiness gates and a few conditions. */
+/**
+ * A Pod cut down to what the gate reads: its identity, readiness gates and a few conditions,
+ * and its `vpc.amazonaws.com/pod-eni` annotation where it has one.
+ */
 export function slimPod(pod: V1Pod): V1Pod {
   const m = pod.metadata ?? {};
   return {
@@ -327,6 +331,8 @@ export function slimPod(pod: V1Pod): V1Pod {
       ...(m.namespace === undefined ? {} : { namespace: m.namespace }),
       ...(m.uid === undefined ? {} : { uid: m.uid }),
       ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+      // Security groups for pods: the branch interface the backend rules go on.
+      ...(m.annotations?.[PodEniAnnotation] === undefined ? {} : { annotations: { [PodEniAnnotation]: m.annotations[PodEniAnnotation] } }),
     },
     spec: { containers: [], ...(pod.spec?.readinessGates === undefined ? {} : { readinessGates: pod.spec.readinessGates }) },
     status: { conditions: (pod.status?.conditions ?? []).filter((c) => keptConditions.has(c.type)) },

@@ -44,6 +44,28 @@ export function usesBackendSecurityGroup(setting: BackendSecurityGroupSetting, s
 
 const clusterTagPrefix = 'kubernetes.io/cluster/';
 
+/**
+ * The Pod annotation the VPC resource controller writes with security groups for pods: a JSON
+ * list of the Pod's branch interfaces, `[{"eniId": "eni-...", "privateIp": "10.0.1.5", ...}]`
+ * (https://docs.aws.amazon.com/eks/latest/userguide/security-groups-for-pods.html).
+ */
+export const PodEniAnnotation = 'vpc.amazonaws.com/pod-eni';
+
+/** The interface holding `ip` according to a Pod's `pod-eni` annotation; `undefined` when it names none or cannot be read. */
+export function podEniOf(annotation: string | undefined, ip: string): string | undefined {
+  if (annotation === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(annotation);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const entries = parsed.filter((e): e is { eniId?: unknown; privateIp?: unknown } => typeof e === 'object' && e !== null);
+  const match = entries.find((e) => e.privateIp === ip) ?? (entries.length === 1 ? entries[0] : undefined);
+  return typeof match?.eniId === 'string' && /^eni-[0-9a-f]+$/.test(match.eniId) ? match.eniId : undefined;
+}
+
 /** The EC2 instance a Node runs on, from `spec.providerID` (`aws:///<zone>/<instance id>`). */
 export function instanceIdOf(providerId: string | undefined): string | undefined {
   return /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/.exec(providerId ?? '')?.[1];
@@ -63,27 +85,39 @@ export interface BackendTarget {
   readonly query: AddressQuery;
 }
 
-/** Every target of the stack's target groups, with the Node its endpoint names. */
+/**
+ * Every target of the stack's target groups, with where to look for its interface: the Pod's
+ * `pod-eni` annotation (when the view has the Pod: from files, or a gated Pod in the
+ * controller), and the instance of the Node its endpoint names.
+ */
 export function backendTargetsOf(view: ClusterView, stack: DesiredStack): BackendTarget[] {
   const out: BackendTarget[] = [];
   for (const tg of stack.targetGroups) {
     if (tg.targets.length === 0) continue;
     const [namespace = '', name = ''] = tg.service.key.split('/');
     const nodeOf = new Map<string, string>();
+    const podOf = new Map<string, string>();
     for (const slice of view.endpointSlicesFor(namespace, name))
-      for (const e of slice.endpoints ?? []) if (e.nodeName !== undefined) for (const a of e.addresses) nodeOf.set(a, e.nodeName);
+      for (const e of slice.endpoints ?? []) {
+        for (const a of e.addresses) {
+          if (e.nodeName !== undefined) nodeOf.set(a, e.nodeName);
+          if (e.targetRef?.kind === 'Pod' && e.targetRef.name !== undefined) podOf.set(a, e.targetRef.name);
+        }
+      }
     const healthPort = /^\d+$/.test(tg.healthCheck.port) ? Number(tg.healthCheck.port) : null;
     const ingress = usersOf(stack, tg.id)[0] ?? stack.ingresses[0] ?? '';
     for (const t of tg.targets) {
       const node = nodeOf.get(t.ip);
       const instanceId = node === undefined ? undefined : instanceIdOf(view.node(node)?.spec?.providerID);
+      const pod = podOf.get(t.ip);
+      const eniId = pod === undefined ? undefined : podEniOf(view.pod(namespace, pod)?.metadata?.annotations?.[PodEniAnnotation], t.ip);
       out.push({
         ip: t.ip,
         ports: healthPort === null || healthPort === t.port ? [t.port] : [t.port, healthPort],
         service: tg.service,
         ingress,
         group: stack.group,
-        query: { ip: t.ip, ...(instanceId === undefined ? {} : { instanceId }) },
+        query: { ip: t.ip, ...(eniId === undefined ? {} : { eniId }), ...(instanceId === undefined ? {} : { instanceId }) },
       });
     }
   }

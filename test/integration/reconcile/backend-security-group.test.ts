@@ -16,7 +16,7 @@ import {
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { V1Node } from '@kubernetes/client-node';
 import { defined } from '../../defined.js';
-import { endpointSlice, ingress, service, snapshot } from '../../unit/factories.js';
+import { endpointSlice, ingress, pod, service, snapshot } from '../../unit/factories.js';
 import { awsClientConfig } from '../emulator/emulator.js';
 import { readAlb, testCluster, type TestCluster } from './harness.js';
 
@@ -286,4 +286,24 @@ it('with a frozen member, still opens the security groups of the other members\'
   expect(await rulesText(other)).toEqual([`tcp 8080-8080 <- ${backendId} (ours)`]);
   // Not narrowed to admin's port: what the frozen member serves is not known to this run.
   expect(await rulesText(nodes)).toEqual([`tcp 8080-9000 <- ${backendId} (ours)`]);
+});
+
+it('with security groups for pods, finds the branch interface from the Pod\'s pod-eni annotation', async () => {
+  const podGroup = await securityGroup('branch', { [`kubernetes.io/cluster/${cluster.clusterName}`]: 'owned' });
+  // The pod IP as a secondary address: only the annotation leads to this interface here (the
+  // address lookup matches primary addresses on the emulator).
+  const branch = await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: await subnetInVpc(), PrivateIpAddress: '10.0.64.90', Groups: [podGroup] }));
+  const eniId = defined(branch.NetworkInterface?.NetworkInterfaceId, 'branch interface');
+  await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: ['10.0.64.91'] }));
+  const annotated = pod({ name: 'web-1', namespace: 'shop' });
+  const view = snapshot({
+    ingresses: [shop],
+    services: [service({ namespace: 'shop' })],
+    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.91'], pod: 'web-1' }] })],
+    pods: [{ ...annotated, metadata: { ...annotated.metadata, annotations: { 'vpc.amazonaws.com/pod-eni': JSON.stringify([{ eniId, ifAddress: '02:00:00:00:00:01', privateIp: '10.0.64.91', vlanID: 1, subnetCidr: '10.0.64.0/18' }]) } } }],
+  });
+  const applied = await cluster.run(view, 'apply', managed);
+  expect(applied.warnings).toEqual([]);
+  const backendId = defined((await backendGroups())[0], 'the backend security group').id;
+  expect(await rulesText(podGroup)).toEqual([`tcp 8080-8080 <- ${backendId} (ours)`]);
 });

@@ -1,4 +1,4 @@
-import { backendTargetsOf, instanceIdOf, usesBackendSecurityGroup } from '../../../src/pipeline/backend-security-group.js';
+import { backendTargetsOf, instanceIdOf, podEniOf, usesBackendSecurityGroup } from '../../../src/pipeline/backend-security-group.js';
 import { translateGroup } from '../../../src/translate/translate.js';
 import { defined } from '../../defined.js';
 import { endpointSlice, ingress, service, snapshot } from '../factories.js';
@@ -45,5 +45,23 @@ describe('backendTargetsOf', () => {
       { ip: '10.0.1.10', ports: [8080, 9090], query: { ip: '10.0.1.10', instanceId: 'i-0abc1234def567890' }, ingress: 'default/web' },
       { ip: '10.0.1.11', ports: [8080, 9090], query: { ip: '10.0.1.11' }, ingress: 'default/web' },
     ]);
+  });
+});
+
+describe('podEniOf', () => {
+  const annotation = JSON.stringify([
+    { eniId: 'eni-0aaa1111bbbb2222c', ifAddress: '02:00:00:00:00:01', privateIp: '10.0.1.5', vlanID: 1, subnetCidr: '10.0.0.0/19' },
+    { eniId: 'eni-0ddd3333eeee4444f', privateIp: '10.0.1.6' },
+  ]);
+  it.each([
+    [annotation, '10.0.1.6', 'eni-0ddd3333eeee4444f'],
+    [annotation, '10.0.1.9', undefined],
+    [JSON.stringify([{ eniId: 'eni-0aaa1111bbbb2222c' }]), '10.0.1.5', 'eni-0aaa1111bbbb2222c'],
+    ['not json', '10.0.1.5', undefined],
+    [JSON.stringify({ eniId: 'eni-0aaa1111bbbb2222c' }), '10.0.1.5', undefined],
+    [JSON.stringify([{ eniId: 'sg-0aaa1111', privateIp: '10.0.1.5' }]), '10.0.1.5', undefined],
+    [undefined, '10.0.1.5', undefined],
+  ])('reads %p for %p as %p', (value, ip, eni) => {
+    expect(podEniOf(value, ip)).toBe(eni);
   });
 });
