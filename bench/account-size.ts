@@ -13,7 +13,7 @@ import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm';
 import { AuthorizeSecurityGroupIngressCommand, CreateNetworkInterfaceCommand, CreateSecurityGroupCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import pLimit from 'p-limit';
-import { bootstrapNetwork } from '../localstack/bootstrap.js';
+import { bootstrapNetwork, createNodeSecurityGroup } from '../localstack/bootstrap.js';
 import { Aws } from '../src/aws/clients.js';
 import { unpaced } from './unpaced.js';
 import { clusterViewFromObjects } from '../src/cluster/files.js';
@@ -38,15 +38,8 @@ rmSync(dir, { recursive: true, force: true });
 const network = await bootstrapNetwork({ endpoint, region, clusterName, credentials });
 const ec2 = new EC2Client({ region, endpoint, credentials });
 // The node security group as EKS tags it, and the pods' addresses on interfaces behind it.
-const nodes = await ec2.send(
-  new CreateSecurityGroupCommand({
-    GroupName: `nodes-${clusterName}`,
-    Description: 'nodes',
-    VpcId: network.vpcId,
-    TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: `kubernetes.io/cluster/${clusterName}`, Value: 'owned' }] }],
-  }),
-);
-for (const ip of ['10.0.0.10', '10.0.1.10']) await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: network.publicSubnetIds[0], PrivateIpAddress: ip, Groups: [nodes.GroupId ?? ''] }));
+const nodes = await createNodeSecurityGroup(ec2, network.vpcId, clusterName);
+for (const ip of ['10.0.0.10', '10.0.1.10']) await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: network.publicSubnetIds[0], PrivateIpAddress: ip, Groups: [nodes] }));
 const view = clusterViewFromObjects([
   { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'alb' }, spec: { controller: 'albatross.dev/alb' } },
   {

@@ -11,6 +11,7 @@ import {
   CreateInternetGatewayCommand,
   CreateRouteCommand,
   CreateRouteTableCommand,
+  CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
@@ -79,6 +80,25 @@ export interface BootstrappedNetwork {
  * `kubernetes.io/cluster/<name>=shared`. Whatever is missing is created, tags included; nothing
  * is deleted. Not safe to run twice at the same time for the same cluster.
  */
+/**
+ * Creates a node security group as EKS tags its cluster security group
+ * (`kubernetes.io/cluster/<clusterName>=owned`), named `<name>-<clusterName>`: where the
+ * backend security group rules go when pods sit behind it.
+ * @returns the group's id
+ */
+export async function createNodeSecurityGroup(ec2: EC2Client, vpcId: string, clusterName: string, name = 'nodes'): Promise<string> {
+  const created = await ec2.send(
+    new CreateSecurityGroupCommand({
+      GroupName: `${name}-${clusterName}`,
+      Description: `${name} of ${clusterName}`,
+      VpcId: vpcId,
+      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: `kubernetes.io/cluster/${clusterName}`, Value: 'owned' }] }],
+    }),
+  );
+  if (created.GroupId === undefined) throw new Error(`CreateSecurityGroup for ${name}-${clusterName} returned no GroupId`);
+  return created.GroupId;
+}
+
 export async function bootstrapNetwork(options: BootstrapNetworkOptions): Promise<BootstrappedNetwork> {
   const { clusterName, region } = options;
   validateClusterName(clusterName);

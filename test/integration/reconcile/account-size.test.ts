@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import pLimit from 'p-limit';
-import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
+import { bootstrapNetwork, createNodeSecurityGroup } from '../../../localstack/bootstrap.js';
 import { Aws } from '../../../src/aws/clients.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { reconcileCluster } from '../../../src/pipeline/cluster.js';
@@ -55,15 +55,8 @@ it('a no-op reconcile of a group makes the same reads with 200 foreign load bala
   const subnet = network.publicSubnetIds[0] ?? '';
   // The pods' node: its interface carries the pod IP as a secondary address, behind the node
   // security group, so that the backend security group rules are read on every run.
-  const nodes = await ec2.send(
-    new CreateSecurityGroupCommand({
-      GroupName: `nodes-${clusterName}`,
-      Description: 'nodes',
-      VpcId: network.vpcId,
-      TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: `kubernetes.io/cluster/${clusterName}`, Value: 'owned' }] }],
-    }),
-  );
-  const node = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1, NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnet, Groups: [nodes.GroupId ?? ''] }] }))).Instances?.[0];
+  const nodes = await createNodeSecurityGroup(ec2, network.vpcId, clusterName);
+  const node = (await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1, NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: subnet, Groups: [nodes] }] }))).Instances?.[0];
   await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: node?.NetworkInterfaces?.[0]?.NetworkInterfaceId ?? '', PrivateIpAddresses: ['10.0.1.10'] }));
   const cert = pki.issue({ sans: ['shop.example.com'] });
   const view = snapshot({
