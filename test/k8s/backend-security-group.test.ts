@@ -12,9 +12,9 @@ import {
   EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { defined } from '../defined.js';
 import { awsClientConfig } from '../integration/emulator/emulator.js';
+import { readAlb } from '../integration/reconcile/harness.js';
 import { endpointSlice, ingress, ingressClass, service } from '../unit/factories.js';
 import { apis, applyEndpointSlice, applyIngress, applyService, awsCluster, eventually, namespace, startController, type AwsCluster, type RunningController } from './cluster.js';
 import { envtestPerFile } from './suite.js';
@@ -106,7 +106,7 @@ test('the sweep that follows a group leaving the backend group narrows to the ta
   // it stops using the backend group makes the controller sweep every rule right away.
   const frontend = await ec2.send(new CreateSecurityGroupCommand({ GroupName: `frontend-${at.clusterName}`, Description: 'frontend', VpcId: at.vpcId }));
   await applyIngress(kc, ingress({ namespace: ns, name: 'blog', host: 'blog.example.com' }));
-  await eventually('the blog load balancer', async () => ((await running.cluster.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers?.length === 2 ? true : undefined));
+  await eventually('the blog load balancer', async () => ((await readAlb(running.cluster, 'shop/blog')) === null ? undefined : true));
   const sweeps = running.aws.calls.count('DescribeSecurityGroupRules');
   await applyIngress(kc, ingress({ namespace: ns, name: 'blog', host: 'blog.example.com', annotations: { 'security-groups': defined(frontend.GroupId, 'frontend group') } }));
   // The sweep reads our rules by tag; after it, both of web's rules are still there.

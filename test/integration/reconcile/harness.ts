@@ -3,13 +3,15 @@
 // the way ALB does.
 import {
   DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
+  paginateDescribeLoadBalancers,
   type Action,
+  type LoadBalancer,
   type Rule,
+  type TagDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { defined } from '../../defined.js';
 import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
@@ -86,11 +88,22 @@ export interface ObservedAlb {
   readonly targetGroupServices: ReadonlyMap<string, string>;
 }
 
+/** Every load balancer of the region, every page: the emulator is shared by the whole suite, and its load balancers are many. */
+export async function allLoadBalancers(elbv2: ElasticLoadBalancingV2Client): Promise<LoadBalancer[]> {
+  const lbs: LoadBalancer[] = [];
+  for await (const page of paginateDescribeLoadBalancers({ client: elbv2 }, {})) lbs.push(...(page.LoadBalancers ?? []));
+  return lbs;
+}
+
 export async function readAlb(cluster: TestCluster, group: string): Promise<ObservedAlb | null> {
   const { elbv2 } = cluster;
-  const lbs = (await elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+  const lbs = await allLoadBalancers(elbv2);
   if (lbs.length === 0) return null;
-  const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.map((l) => defined(l.LoadBalancerArn, 'LoadBalancerArn')) }))).TagDescriptions ?? [];
+  const tags: TagDescription[] = [];
+  for (let i = 0; i < lbs.length; i += 20) {
+    const batch = lbs.slice(i, i + 20).map((l) => defined(l.LoadBalancerArn, 'LoadBalancerArn'));
+    tags.push(...((await elbv2.send(new DescribeTagsCommand({ ResourceArns: batch }))).TagDescriptions ?? []));
+  }
   // `group` is a group.name (any class) or a group key `<class>:<name>` (that class only).
   const { group: name, ingressClass } = GroupKey.tags(group);
   const mine = tags.find((t) => {

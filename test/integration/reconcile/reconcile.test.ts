@@ -26,7 +26,7 @@ import { bootstrapNetwork } from '../../../localstack/bootstrap.js';
 import type { ClusterView } from '../../../src/cluster/view.js';
 import { storefront, storefrontSteps } from './storefront.js';
 import { awsClientConfig, endpoint, region } from '../emulator/emulator.js';
-import { listenerOf, readAlb, requireAlb, route, testCluster, type TestCluster } from './harness.js';
+import { allLoadBalancers, listenerOf, readAlb, requireAlb, route, testCluster, type TestCluster } from './harness.js';
 import { defined } from '../../defined.js';
 
 const shop = (overrides: { cartPath?: string; cartService?: string; extraPaths?: { path: string; service: string; port: number }[]; annotations?: Record<string, string> } = {}) =>
@@ -240,7 +240,7 @@ describe('reconcile against the emulator', () => {
         defined(otherCluster.TargetGroups?.[0], "the other cluster's target group").TargetGroupArn,
       ]),
     );
-    const allLbs = ((await cluster.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? []).map((l) => l.LoadBalancerArn);
+    const allLbs = (await allLoadBalancers(cluster.elbv2)).map((l) => l.LoadBalancerArn);
     expect(allLbs).toContain(defined(foreignLb.LoadBalancers?.[0], 'the foreign load balancer').LoadBalancerArn);
     const stillSg = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [defined(foreignSg.GroupId, 'foreignSg.GroupId')] }));
     expect(stillSg.SecurityGroups).toHaveLength(1);
@@ -276,9 +276,11 @@ describe('reconcile against the emulator', () => {
     ec2.destroy();
     expect(sgs.SecurityGroups).toHaveLength(1);
     expect(await ourTargetGroups(cluster)).toHaveLength(2);
-    const lbs = (await cluster.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+    const lbs = await allLoadBalancers(cluster.elbv2);
     const { DescribeTagsCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
-    const lbTags = (await cluster.elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.map((l) => defined(l.LoadBalancerArn, 'l.LoadBalancerArn')) }))).TagDescriptions ?? [];
+    const lbTags = [];
+    for (let i = 0; i < lbs.length; i += 20)
+      lbTags.push(...((await cluster.elbv2.send(new DescribeTagsCommand({ ResourceArns: lbs.slice(i, i + 20).map((l) => defined(l.LoadBalancerArn, 'l.LoadBalancerArn')) }))).TagDescriptions ?? []));
     expect(lbTags.filter((t) => (t.Tags ?? []).some((x) => x.Key === 'albatross.dev/cluster' && x.Value === cluster.clusterName))).toHaveLength(1);
     const alb = await requireAlb(cluster, 'shop');
     expect(listenerOf(alb, 80).rules.filter((r) => !r.IsDefault)).toHaveLength(2);
