@@ -73,14 +73,6 @@ export interface BootstrappedNetwork {
 }
 
 /**
- * Finds or creates the network of `clusterName`: the VPC tagged `albatross.dev/bootstrap=<name>`
- * (10.0.0.0/16) with an attached internet gateway, and in each of the region's first three
- * availability zones a public subnet (`kubernetes.io/role/elb=1`, routed to the gateway) and a
- * private one (`kubernetes.io/role/internal-elb=1`), both tagged
- * `kubernetes.io/cluster/<name>=shared`. Whatever is missing is created, tags included; nothing
- * is deleted. Not safe to run twice at the same time for the same cluster.
- */
-/**
  * Creates a node security group as EKS tags its cluster security group
  * (`kubernetes.io/cluster/<clusterName>=owned`), named `<name>-<clusterName>`: where the
  * backend security group rules go when pods sit behind it.
@@ -99,6 +91,14 @@ export async function createNodeSecurityGroup(ec2: EC2Client, vpcId: string, clu
   return created.GroupId;
 }
 
+/**
+ * Finds or creates the network of `clusterName`: the VPC tagged `albatross.dev/bootstrap=<name>`
+ * (10.0.0.0/16) with an attached internet gateway, and in each of the region's first three
+ * availability zones a public subnet (`kubernetes.io/role/elb=1`, routed to the gateway) and a
+ * private one (`kubernetes.io/role/internal-elb=1`), both tagged
+ * `kubernetes.io/cluster/<name>=shared`. Whatever is missing is created, tags included; nothing
+ * is deleted. Not safe to run twice at the same time for the same cluster.
+ */
 export async function bootstrapNetwork(options: BootstrapNetworkOptions): Promise<BootstrappedNetwork> {
   const { clusterName, region } = options;
   validateClusterName(clusterName);

@@ -99,8 +99,9 @@ echo "$(<"$work/apiserver.out") (kubeconfig $kubeconfig)"
 echo
 echo "== AWS emulator (moto) and a network: VPC and subnets tagged for load balancers"
 if [[ -z ${AWS_ENDPOINT_URL:-} ]]; then
+  # A server someone else started (`emulator.sh start` hands it back) is left running at the end.
+  bash scripts/emulator.sh status >/dev/null 2>&1 || moto_started=1
   export "$(bash scripts/emulator.sh start 2>/dev/null)"
-  moto_started=1
 fi
 network="$(node localstack/bootstrap-cli.ts --cluster-name "$cluster")"
 vpc="$(node -e 'console.log(JSON.parse(process.argv[1]).vpcId)' "$network")"

@@ -30,7 +30,7 @@ export function backendFlagUsage(column: number): string {
 export function parseBackendFlags(enable: string | undefined, group: string | undefined): BackendSecurityGroupSetting {
   const on = enable ?? 'true';
   if (on !== 'true' && on !== 'false') throw new AlbatrossError('usage', `--enable-backend-security-group: "${on}" must be true or false`);
-  if (group !== undefined && !/^sg-[0-9a-f]{8,17}$/.test(group)) {
+  if (group !== undefined && !/^sg-([0-9a-f]{8}|[0-9a-f]{17})$/.test(group)) {
     throw new AlbatrossError('usage', `--backend-security-group: "${group}" is not a security group id (sg- and 8 or 17 hex digits)`);
   }
   if (on === 'false') {

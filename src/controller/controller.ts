@@ -25,6 +25,7 @@ import { ClusterStore, type ClusterObject, type ViewChange } from '../cluster/vi
 import { sleep } from '../aws/rate-limit.js';
 import { AlbatrossError, type Failure } from '../model/errors.js';
 import { failureOf } from '../pipeline/failure.js';
+import type { Change } from '../plan/describe.js';
 import { objectKey } from '../model/ids.js';
 import type { ObjectKey } from '../model/resources.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
@@ -323,10 +324,16 @@ export class Controller {
     const users = [...this.backendTargets.values()].filter((b) => b?.uses === true).map((b) => b as BackendUse);
     const vpcId = users.map((b) => b.vpcId).find((v) => v !== null);
     try {
+      const release = (scope: 'everything' | 'managed-group'): Promise<Change[]> =>
+        this.oneBackendStepAtATime(async () => await releaseBackendSecurityGroup(session.aws, this.backendSecurityGroup, this.options.clusterName, 'apply', scope));
       const changes =
         vpcId == null
-          ? await this.oneBackendStepAtATime(async () => await releaseBackendSecurityGroup(session.aws, this.backendSecurityGroup, this.options.clusterName, 'apply'))
-          : (await this.openBackend(session, vpcId, users.flatMap((b) => b.targets), 'complete')).changes;
+          ? await release('everything')
+          : [
+              ...(await this.openBackend(session, vpcId, users.flatMap((b) => b.targets), 'complete')).changes,
+              // A managed group left from before --backend-security-group (or the feature turned off).
+              ...(this.backendSecurityGroup.setting.kind === 'managed' ? [] : await release('managed-group')),
+            ];
       if (changes.length > 0) this.logger.info({ changes: changes.map((c) => `${c.action} ${c.kind} ${c.id}`) }, 'backend security group rules brought to what every group needs');
     } catch (err) {
       this.backendChanged = true;

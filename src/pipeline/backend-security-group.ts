@@ -62,7 +62,9 @@ export function podEniOf(annotation: string | undefined, ip: string): string | u
   }
   if (!Array.isArray(parsed)) return undefined;
   const entries = parsed.filter((e): e is { eniId?: unknown; privateIp?: unknown } => typeof e === 'object' && e !== null);
-  const match = entries.find((e) => e.privateIp === ip) ?? (entries.length === 1 ? entries[0] : undefined);
+  // An entry for another address is not this one's; a lone entry without an address is.
+  const only = entries.length === 1 && entries[0]?.privateIp === undefined ? entries[0] : undefined;
+  const match = entries.find((e) => e.privateIp === ip) ?? only;
   return typeof match?.eniId === 'string' && /^eni-[0-9a-f]+$/.test(match.eniId) ? match.eniId : undefined;
 }
 
@@ -149,10 +151,10 @@ export class BackendSecurityGroup {
 
   /** The group's id, or `null` when the managed group does not exist (yet, or any more). */
   async lookup(aws: Aws, vpcId: string): Promise<string | null> {
-    if (this.setting.kind === 'given') return this.setting.groupId;
     const now = Date.now();
     if (this.found === null || this.found.vpcId !== vpcId || now - this.found.at > this.maxAgeMs) {
-      const groupId = this.find(aws, vpcId);
+      const given = this.setting.kind === 'given' ? this.setting.groupId : null;
+      const groupId = given === null ? this.find(aws, vpcId) : this.checkGiven(aws, given, vpcId);
       this.found = { at: now, vpcId, groupId };
       groupId.catch(() => this.forget());
     }
@@ -192,9 +194,28 @@ export class BackendSecurityGroup {
 
   private planned = false;
 
-  /** Any VPC's: what a release looks for, so that it needs no network lookup. */
-  async lookupAnywhere(aws: Aws): Promise<string | null> {
-    return this.setting.kind === 'given' ? this.setting.groupId : await this.find(aws, null);
+  /**
+   * The group `--backend-security-group` names, checked to exist in the load balancers' VPC.
+   * @throws AlbatrossError `input` naming the flag, the group and the VPC
+   */
+  private async checkGiven(aws: Aws, groupId: string, vpcId: string): Promise<string> {
+    const found = await collectPages(
+      (NextToken) => aws.send(aws.ec2, new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], ...(NextToken === undefined ? {} : { NextToken }) })),
+      (p) => p.SecurityGroups,
+      (p) => p.NextToken,
+    );
+    const group = found[0];
+    if (group === undefined) throw new AlbatrossError('input', `--backend-security-group: security group ${groupId} does not exist`);
+    if (group.VpcId !== vpcId) throw new AlbatrossError('input', `--backend-security-group: security group ${groupId} is in ${group.VpcId ?? 'no VPC'}, not in ${vpcId}, the VPC of the load balancers`);
+    return groupId;
+  }
+
+  /**
+   * The group Albatross made, in any VPC, whatever the setting is now: what a release deletes
+   * (it may be left from before `--backend-security-group` or `--enable-backend-security-group=false`).
+   */
+  async lookupManaged(aws: Aws): Promise<string | null> {
+    return await this.find(aws, null);
   }
 
   private async find(aws: Aws, vpcId: string | null): Promise<string | null> {
@@ -281,6 +302,8 @@ export async function reconcileBackendRules(aws: Aws, options: BackendRulesOptio
     if (!warnings.has(key)) warnings.set(key, { ingress: t.ingress, group: t.group, message: `Ingress ${t.ingress}: Service ${t.service.key} port ${t.service.port}: endpoint address ${JSON.stringify(t.ip)} ${problem}` });
   };
   const needs: PortNeed[] = [];
+  /** A target behind each security group: whom to tell when the group refuses its rule. */
+  const firstUser = new Map<string, BackendTarget>();
   for (const t of targets) {
     const where = located.get(t.ip);
     if (where === undefined) {
@@ -298,6 +321,7 @@ export async function reconcileBackendRules(aws: Aws, options: BackendRulesOptio
       continue;
     }
     for (const port of t.ports) needs.push({ groupId: only, port });
+    if (!firstUser.has(only)) firstUser.set(only, t);
   }
   const wanted = aggregatePorts(needs);
   const backendGroupId = options.backendGroupId;
@@ -312,34 +336,60 @@ export async function reconcileBackendRules(aws: Aws, options: BackendRulesOptio
   const plan = planBackendRules({ wanted, actual, backendGroupId: backendGroupId ?? '(new)', isOurs: isOurBackendRule(clusterName), scope: options.scope });
   const changes = describeBackendRules(plan, backendGroupId ?? 'backend-sg');
   if (options.mode === 'apply' && backendGroupId !== null && changes.length > 0) {
-    await applyBackendRules(aws, clusterName, backendGroupId, plan);
+    const refused = await applyBackendRules(aws, clusterName, backendGroupId, plan);
+    for (const { groupId, action, message } of refused) {
+      const t = firstUser.get(groupId);
+      if (t === undefined || action === 'revoke') {
+        options.logger.warn({ securityGroup: groupId, action }, `security group ${groupId} refused a change of its backend security group rule: ${message}`);
+        continue;
+      }
+      warnings.set(`refused ${groupId}`, {
+        ingress: t.ingress,
+        group: t.group,
+        message: `Ingress ${t.ingress}: Service ${t.service.key} port ${t.service.port}: security group ${groupId}, on the network interface of endpoint address ${JSON.stringify(t.ip)}, refused the rule that lets the load balancer reach it: ${message}; tag it kubernetes.io/cluster/${clusterName} (owned or shared) so the IAM policy allows the change, or allow the backend security group ${backendGroupId} in it yourself. Other security groups got their rules`,
+      });
+    }
     options.logger.info({ authorized: plan.authorize.length, revoked: plan.revoke.length }, 'backend security group rules updated');
   }
   return { changes, warnings: [...warnings.values()] };
 }
 
 /**
- * Once no load balancer of the cluster uses the backend group: our rules from it are revoked
- * and, when Albatross made it, it is deleted. A load balancer still carrying it in AWS (say, of
- * a group that failed this run) keeps it. Rules we did not add are never touched; one of them
- * still naming the group makes AWS refuse the deletion, which is said so.
+ * What goes once the backend group is no longer needed, in the cluster-wide step of a run in
+ * which every group could say what it uses:
+ * - `everything`, when no load balancer of the cluster uses a backend group any more: every rule
+ *   of ours is revoked, and the managed group is deleted;
+ * - `managed-group`, when load balancers use a group given by `--backend-security-group` (or the
+ *   feature is off): the managed group left from before is deleted (the rules from it were
+ *   revoked by the rules step, which revokes ours from any other source).
+ *
+ * In `apply` the managed group is deleted only once no load balancer of the cluster carries it
+ * in AWS (a group that failed this run may still); `plan` goes by what the groups will have.
+ * Rules we did not add are never touched; one of them still naming the group makes AWS refuse
+ * the deletion, which is said so.
  */
-export async function releaseBackendSecurityGroup(aws: Aws, backend: BackendSecurityGroup, clusterName: string, mode: 'plan' | 'apply'): Promise<Change[]> {
-  const groupId = await backend.lookupAnywhere(aws);
-  const ours = (await ingressRules(aws, [], { key: OwnershipTag.resource, value: ResourceId.backendSecurityGroupRule })).filter(isOurBackendRule(clusterName));
+export async function releaseBackendSecurityGroup(
+  aws: Aws,
+  backend: BackendSecurityGroup,
+  clusterName: string,
+  mode: 'plan' | 'apply',
+  scope: 'everything' | 'managed-group',
+): Promise<Change[]> {
+  const managedId = await backend.lookupManaged(aws);
+  const ours = scope === 'everything' ? (await ingressRules(aws, [], { key: OwnershipTag.resource, value: ResourceId.backendSecurityGroupRule })).filter(isOurBackendRule(clusterName)) : [];
   const plan = { authorize: [], revoke: ours };
-  const changes: Change[] = describeBackendRules(plan, groupId ?? 'backend-sg');
-  const managed = backend.setting.kind !== 'given' && groupId !== null;
-  if (managed && (await loadBalancersUsing(aws, clusterName, groupId)).length === 0) {
-    changes.push({ action: 'delete', kind: 'security-group', id: ResourceId.backendSecurityGroup, summary: `${groupId}: no load balancer of the cluster uses it` });
-  } else if (managed) {
-    return describeBackendRules({ authorize: [], revoke: [] }, groupId);
-  }
+  const changes: Change[] = describeBackendRules(plan, managedId ?? 'backend-sg');
+  const deletable = managedId !== null && (mode === 'plan' || (await loadBalancersUsing(aws, clusterName, managedId)).length === 0);
+  if (managedId !== null && deletable) changes.push({ action: 'delete', kind: 'security-group', id: ResourceId.backendSecurityGroup, summary: `${managedId}: no load balancer of the cluster uses it` });
   if (mode === 'plan' || changes.length === 0) return changes;
-  await applyBackendRules(aws, clusterName, groupId ?? '', plan);
-  if (managed) {
+  const refused = ours.length === 0 ? [] : await applyBackendRules(aws, clusterName, managedId ?? '', plan);
+  if (refused.length > 0) {
+    const first = refused[0];
+    throw new AlbatrossError('aws-validation', `security group ${first?.groupId ?? ''} refused to drop the rule from the backend security group: ${first?.message ?? ''}; the backend security group is kept until it can`);
+  }
+  if (managedId !== null && deletable) {
     await alreadyDone(
-      () => aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: groupId }), { retryAlso: { codes: ['DependencyViolation'], policy: { retries: 12, minDelayMs: 2_000, maxDelayMs: 30_000 } } }),
+      () => aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: managedId }), { retryAlso: { codes: ['DependencyViolation'], policy: { retries: 12, minDelayMs: 2_000, maxDelayMs: 30_000 } } }),
       ['InvalidGroup.NotFound'],
     );
     backend.forget();

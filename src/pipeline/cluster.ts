@@ -111,10 +111,13 @@ async function reconcileBackend(groups: readonly GroupResult[], deps: ReconcileD
         mode: deps.mode,
         logger: deps.logger,
       });
-      return rules.changes.length === 0 && rules.warnings.length === 0 ? null : result(rules.changes, rules.warnings, null);
+      // A managed group left from before --backend-security-group (or the feature turned off).
+      const left = known && backend.setting.kind !== 'managed' ? await releaseBackendSecurityGroup(deps.aws, backend, deps.clusterName, deps.mode, 'managed-group') : [];
+      const changes = [...rules.changes, ...left];
+      return changes.length === 0 && rules.warnings.length === 0 ? null : result(changes, rules.warnings, null);
     }
     if (!known) return null;
-    const released = await releaseBackendSecurityGroup(deps.aws, backend, deps.clusterName, deps.mode);
+    const released = await releaseBackendSecurityGroup(deps.aws, backend, deps.clusterName, deps.mode, 'everything');
     return released.length === 0 ? null : result(released, [], null);
   } catch (err) {
     const failure = failureOf(err);

@@ -197,7 +197,13 @@ it('revokes its rules and deletes the backend group once no load balancer uses i
   await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: nodes, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }] }));
   expect(await rulesText(nodes)).toEqual([`tcp 22-22 <- 10.0.0.0/16`, `tcp 8080-8080 <- ${backendId} (ours)`]);
 
-  const removed = await cluster.run(snapshot({ ingresses: [], services: [], endpointSlices: [] }), 'apply', managed);
+  const empty = snapshot({ ingresses: [], services: [], endpointSlices: [] });
+  // plan says so before: the rule and the backend group go with the load balancer.
+  const planned = await cluster.run(empty, 'plan', managed);
+  expect(planned.groups.flatMap((g) => g.changes).map((c) => `${c.action} ${c.kind} ${c.id}`)).toEqual(
+    expect.arrayContaining([`delete security-group-rule ${nodes}/tcp/8080`, 'delete security-group backend-sg']),
+  );
+  const removed = await cluster.run(empty, 'apply', managed);
   expect(removed.groups.every((g) => g.failure === null)).toBe(true);
   expect(await readAlb(cluster, 'shop/web')).toBeNull();
   expect(await backendGroups()).toEqual([]);
@@ -306,4 +312,59 @@ it('with security groups for pods, finds the branch interface from the Pod\'s po
   expect(applied.warnings).toEqual([]);
   const backendId = defined((await backendGroups())[0], 'the backend security group').id;
   expect(await rulesText(podGroup)).toEqual([`tcp 8080-8080 <- ${backendId} (ours)`]);
+});
+
+it('moving to --backend-security-group moves the rules and deletes the group Albatross made; a group that does not exist is named', async () => {
+  const nodes = await nodeGroup();
+  await interfaceWithPrimary('10.0.64.100', [nodes]);
+  const view = snapshot({
+    ingresses: [shop],
+    services: [service({ namespace: 'shop' })],
+    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.100'] }] })],
+  });
+  await cluster.run(view, 'apply', managed);
+  const madeId = defined((await backendGroups())[0], 'the backend security group').id;
+  const own = await securityGroup('own-backend');
+  const given = { backendSecurityGroup: { kind: 'given', groupId: own } } as const;
+
+  const planned = await cluster.run(view, 'plan', given);
+  expect(planned.groups.flatMap((g) => g.changes).map((c) => `${c.action} ${c.kind} ${c.id}`)).toEqual(
+    expect.arrayContaining([`create security-group-rule ${nodes}/tcp/8080`, `delete security-group-rule ${nodes}/tcp/8080`, 'delete security-group backend-sg']),
+  );
+  const moved = await cluster.run(view, 'apply', given);
+  expect(moved.groups.every((g) => g.failure === null)).toBe(true);
+  expect(await loadBalancerGroups('shop/web')).toContain(own);
+  expect(await loadBalancerGroups('shop/web')).not.toContain(madeId);
+  expect(await rulesText(nodes)).toEqual([`tcp 8080-8080 <- ${own} (ours)`]);
+  expect(await backendGroups()).toEqual([]);
+  // The given group itself is used as it is.
+  expect(await rulesText(own)).toEqual([]);
+  await cluster.run(view, 'apply', given);
+  expect(cluster.aws.calls.changingOperations()).toEqual([]);
+
+  const missing = await cluster.run(view, 'apply', { backendSecurityGroup: { kind: 'given', groupId: 'sg-0123456789abcdef0' } });
+  expect(missing.groups.map((g) => g.failure?.message).filter((m) => m !== undefined)).toEqual([
+    expect.stringContaining('--backend-security-group: security group sg-0123456789abcdef0 does not exist'),
+  ]);
+});
+
+it('a security group that refuses its rule is a warning naming it; the other groups get theirs', async () => {
+  const nodes = await nodeGroup();
+  const full = await securityGroup('full', { [`kubernetes.io/cluster/${cluster.clusterName}`]: 'owned' });
+  // 60 inbound rules: the quota AWS (and the emulator) enforce.
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({ GroupId: full, IpPermissions: Array.from({ length: 60 }, (_, i) => ({ IpProtocol: 'tcp', FromPort: 1000 + i, ToPort: 1000 + i, IpRanges: [{ CidrIp: '10.0.0.0/16' }] })) }),
+  );
+  await interfaceWithPrimary('10.0.64.110', [full]);
+  await interfaceWithPrimary('10.0.64.111', [nodes]);
+  const view = snapshot({
+    ingresses: [shop],
+    services: [service({ namespace: 'shop' })],
+    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.110'] }, { addresses: ['10.0.64.111'] }] })],
+  });
+  const applied = await cluster.run(view, 'apply', managed);
+  expect(applied.groups.every((g) => g.failure === null)).toBe(true);
+  expect(applied.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`^Ingress shop/web: Service shop/web port 80: security group ${full}, on the network interface of endpoint address "10\\.0\\.64\\.110", refused the rule that lets the load balancer reach it: AuthorizeSecurityGroupIngress failed: RulesPerSecurityGroupLimitExceeded`))]);
+  const backendId = defined((await backendGroups())[0], 'the backend security group').id;
+  expect(await rulesText(nodes)).toEqual([`tcp 8080-8080 <- ${backendId} (ours)`]);
 });

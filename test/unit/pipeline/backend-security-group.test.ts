@@ -57,6 +57,7 @@ describe('podEniOf', () => {
     [annotation, '10.0.1.6', 'eni-0ddd3333eeee4444f'],
     [annotation, '10.0.1.9', undefined],
     [JSON.stringify([{ eniId: 'eni-0aaa1111bbbb2222c' }]), '10.0.1.5', 'eni-0aaa1111bbbb2222c'],
+    [JSON.stringify([{ eniId: 'eni-0aaa1111bbbb2222c', privateIp: '10.0.1.7' }]), '10.0.1.5', undefined],
     ['not json', '10.0.1.5', undefined],
     [JSON.stringify({ eniId: 'eni-0aaa1111bbbb2222c' }), '10.0.1.5', undefined],
     [JSON.stringify([{ eniId: 'sg-0aaa1111', privateIp: '10.0.1.5' }]), '10.0.1.5', undefined],
