@@ -190,13 +190,24 @@ export class PodReadiness {
     const wanted = new Map<string, Set<string>>();
     for (const { placement } of decided) for (const tg of placement.targetGroups) wanted.set(tg.group, (wanted.get(tg.group) ?? new Set()).add(tg.id));
     const health = new Map<string, GroupHealth>();
+    const failed = new Set<string>();
     for (const [group, ids] of wanted) {
       const arns = this.arns.get(group) ?? new Map<string, string>();
       this.arns.set(group, arns);
-      health.set(group, await readTargetHealth(session.aws, this.options.clusterName, group, ids, arns));
+      try {
+        health.set(group, await readTargetHealth(session.aws, this.options.clusterName, group, ids, arns));
+      } catch (err) {
+        // One group's failure leaves the Pods of the others to be decided; its ARNs are read again.
+        if (session.signal.aborted) throw err;
+        failed.add(group);
+        this.arns.delete(group);
+        this.logger.warn({ group, error: (err as Error).message }, 'readiness gate: could not read the target health of a group; trying again');
+      }
     }
     for (const { key, pod, placement } of decided) {
       if (session.signal.aborted) return;
+      // Unread health says nothing: the Pod's condition waits for the next pass.
+      if (placement.targetGroups.some((tg) => failed.has(tg.group))) continue;
       await this.write(key, pod, gateCondition(placement, health), session);
     }
     // Target group ARNs of groups nobody waits on are not kept.

@@ -1,6 +1,7 @@
 // The target-health readiness gate: which of our target groups a waiting Pod's addresses go
 // into, their health as DescribeTargetHealth reports it, and the condition that follows.
 // Deciding is pure (`podTargetGroups`, `gateCondition`); reading AWS is `readTargetHealth`.
+import { hasAwsCode } from '../apply/recover.js';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Aws } from '../aws/clients.js';
 import type { ClusterView } from '../cluster/view.js';
@@ -109,7 +110,15 @@ export async function readTargetHealth(aws: Aws, clusterName: string, group: str
   for (const id of ids) {
     const arn = arns.get(id);
     if (arn === undefined) continue;
-    const answer = await aws.send(aws.elbv2, new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+    let answer;
+    try {
+      answer = await aws.send(aws.elbv2, new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+    } catch (err) {
+      if (!hasAwsCode(err, ['TargetGroupNotFound'])) throw err;
+      // Replaced under the same id (the group deleted and made again): found again next time.
+      arns.clear();
+      continue;
+    }
     const targets = new Map<string, TargetHealth>();
     for (const d of answer.TargetHealthDescriptions ?? [])
       targets.set(`${d.Target?.Id ?? ''} ${d.Target?.Port ?? 0}`, { state: d.TargetHealth?.State ?? 'unknown', reason: d.TargetHealth?.Reason, description: d.TargetHealth?.Description });

@@ -1,6 +1,7 @@
 // The condition the readiness gate writes, from where a Pod's targets go and what
 // DescribeTargetHealth says of them.
-import { gateCondition, podTargetGroups, StackCache, type GroupHealth, type PodPlacement, type TargetHealth } from '../../../src/pipeline/readiness.js';
+import { gateCondition, podTargetGroups, readTargetHealth, StackCache, type GroupHealth, type PodPlacement, type TargetHealth } from '../../../src/pipeline/readiness.js';
+import { awsError, fakeAws } from '../fake-aws.js';
 import { endpointSlice, ingress, pod, service, snapshot } from '../factories.js';
 
 const placement: PodPlacement = {
@@ -56,4 +57,24 @@ test('podTargetGroups finds the target groups that list the Pod, by its Service'
   expect(found.used).toBe(true);
   expect(found.targetGroups.map((t) => t.targets)).toEqual([['10.0.1.1 8080']]);
   expect(podTargetGroups(view, stacks, ['default/other'], new Set(['10.0.1.1']))).toEqual({ used: false, targetGroups: [] });
+});
+
+test('a target group replaced under the same id is found again, not read by its old ARN for ever', async () => {
+  let generation = 1;
+  const fake = fakeAws((operation, input) => {
+    if (operation === 'GetResources')
+      return { ResourceTagMappingList: [{ ResourceARN: `arn:tg/web/${generation}`, Tags: [{ Key: 'albatross.dev/cluster', Value: 'c1' }, { Key: 'albatross.dev/group', Value: 'shop' }, { Key: 'albatross.dev/ingress-class', Value: 'alb' }, { Key: 'albatross.dev/resource', Value: 'tg/web' }] }] };
+    if (operation === 'DescribeTargetHealth') {
+      if (input['TargetGroupArn'] !== `arn:tg/web/${generation}`) throw awsError('TargetGroupNotFound');
+      return { TargetHealthDescriptions: [{ Target: { Id: '10.0.1.1', Port: 8080 }, TargetHealth: { State: 'healthy' } }] };
+    }
+    throw new Error(`unexpected ${operation}`);
+  });
+  const arns = new Map<string, string>();
+  expect((await readTargetHealth(fake.aws, 'c1', 'alb:shop', new Set(['tg/web']), arns)).get('tg/web')?.get('10.0.1.1 8080')?.state).toBe('healthy');
+  // The group is deleted and made again: a new ARN for the same id.
+  generation = 2;
+  expect((await readTargetHealth(fake.aws, 'c1', 'alb:shop', new Set(['tg/web']), arns)).has('tg/web')).toBe(false);
+  expect((await readTargetHealth(fake.aws, 'c1', 'alb:shop', new Set(['tg/web']), arns)).get('tg/web')?.get('10.0.1.1 8080')?.state).toBe('healthy');
+  expect(fake.operations().filter((o) => o === 'GetResources')).toHaveLength(2);
 });
