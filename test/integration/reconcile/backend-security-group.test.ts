@@ -16,7 +16,7 @@ import {
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { V1Node } from '@kubernetes/client-node';
 import { defined } from '../../defined.js';
-import { endpointSlice, ingress, pod, service, snapshot } from '../../unit/factories.js';
+import { endpointSlice, ingress, pod, service, snapshot, type EndpointOptions } from '../../unit/factories.js';
 import { awsClientConfig } from '../emulator/emulator.js';
 import { readAlb, testCluster, type TestCluster } from './harness.js';
 
@@ -102,6 +102,10 @@ async function loadBalancerGroups(group: string): Promise<string[]> {
 
 const shop = ingress({ name: 'web', namespace: 'shop', host: 'shop.example.com' });
 
+/** The shop Ingress, its Service and one EndpointSlice with these endpoints. */
+const shopWith = (endpoints: EndpointOptions[]) =>
+  snapshot({ ingresses: [shop], services: [service({ namespace: 'shop' })], endpointSlices: [endpointSlice({ namespace: 'shop', endpoints })] });
+
 it('opens the node security group to the shared backend group for pods on a Node, and a second apply changes nothing', async () => {
   const nodes = await nodeGroup();
   const instance = await instanceWithPods([nodes], ['10.0.64.10', '10.0.64.11']);
@@ -186,14 +190,10 @@ it('leaves a custom frontend group alone unless manage-backend-security-group-ru
 it('revokes its rules and deletes the backend group once no load balancer uses it, keeping rules it did not add', async () => {
   const nodes = await nodeGroup();
   await interfaceWithPrimary('10.0.64.40', [nodes]);
-  const view = snapshot({
-    ingresses: [shop],
-    services: [service({ namespace: 'shop' })],
-    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.40'] }] })],
-  });
+  const view = shopWith([{ addresses: ['10.0.64.40'] }]);
   await cluster.run(view, 'apply', managed);
   const backendId = defined((await backendGroups())[0], 'the backend security group').id;
-  // Someone else's rules on the node group: SSH from the VPC, and their own rule from our group.
+  // Someone else's rule on the node group: SSH from the VPC.
   await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: nodes, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '10.0.0.0/16' }] }] }));
   expect(await rulesText(nodes)).toEqual([`tcp 22-22 <- 10.0.0.0/16`, `tcp 8080-8080 <- ${backendId} (ours)`]);
 
@@ -213,11 +213,7 @@ it('revokes its rules and deletes the backend group once no load balancer uses i
 it('with --enable-backend-security-group=false creates no backend group and adds no rule', async () => {
   const nodes = await nodeGroup();
   await interfaceWithPrimary('10.0.64.50', [nodes]);
-  const view = snapshot({
-    ingresses: [shop],
-    services: [service({ namespace: 'shop' })],
-    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.50'] }] })],
-  });
+  const view = shopWith([{ addresses: ['10.0.64.50'] }]);
   const applied = await cluster.run(view, 'apply', { backendSecurityGroup: { kind: 'off' } });
   expect(applied.errors).toEqual([]);
   expect(await backendGroups()).toEqual([]);
@@ -242,11 +238,7 @@ it('narrows a rule when a Service port goes, and moves it when the pods move to 
   const backendId = defined((await backendGroups())[0], 'the backend security group').id;
   expect(await rulesText(nodes)).toEqual([`tcp 8080-9000 <- ${backendId} (ours)`]);
 
-  const moved = snapshot({
-    ingresses: [shop],
-    services: [service({ namespace: 'shop' })],
-    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.61'] }] })],
-  });
+  const moved = shopWith([{ addresses: ['10.0.64.61'] }]);
   await cluster.run(moved, 'apply', managed);
   expect(await rulesText(nodes)).toEqual([]);
   expect(await rulesText(other)).toEqual([`tcp 8080-8080 <- ${backendId} (ours)`]);
@@ -255,11 +247,7 @@ it('narrows a rule when a Service port goes, and moves it when the pods move to 
 it('plan shows the backend group and its rules before they exist, and changes nothing', async () => {
   const nodes = await nodeGroup();
   await interfaceWithPrimary('10.0.64.70', [nodes]);
-  const view = snapshot({
-    ingresses: [shop],
-    services: [service({ namespace: 'shop' })],
-    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.70'] }] })],
-  });
+  const view = shopWith([{ addresses: ['10.0.64.70'] }]);
   const planned = await cluster.run(view, 'plan', managed);
   const changes = planned.groups.flatMap((g) => g.changes).map((c) => `${c.action} ${c.kind} ${c.id}`);
   expect(changes).toContain('create security-group backend-sg');
@@ -317,11 +305,7 @@ it('with security groups for pods, finds the branch interface from the Pod\'s po
 it('moving to --backend-security-group moves the rules and deletes the group Albatross made; a group that does not exist is named', async () => {
   const nodes = await nodeGroup();
   await interfaceWithPrimary('10.0.64.100', [nodes]);
-  const view = snapshot({
-    ingresses: [shop],
-    services: [service({ namespace: 'shop' })],
-    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.100'] }] })],
-  });
+  const view = shopWith([{ addresses: ['10.0.64.100'] }]);
   await cluster.run(view, 'apply', managed);
   const madeId = defined((await backendGroups())[0], 'the backend security group').id;
   const own = await securityGroup('own-backend');
@@ -357,11 +341,7 @@ it('a security group that refuses its rule is a warning naming it; the other gro
   );
   await interfaceWithPrimary('10.0.64.110', [full]);
   await interfaceWithPrimary('10.0.64.111', [nodes]);
-  const view = snapshot({
-    ingresses: [shop],
-    services: [service({ namespace: 'shop' })],
-    endpointSlices: [endpointSlice({ namespace: 'shop', endpoints: [{ addresses: ['10.0.64.110'] }, { addresses: ['10.0.64.111'] }] })],
-  });
+  const view = shopWith([{ addresses: ['10.0.64.110'] }, { addresses: ['10.0.64.111'] }]);
   const applied = await cluster.run(view, 'apply', managed);
   expect(applied.groups.every((g) => g.failure === null)).toBe(true);
   expect(applied.warnings.map((w) => w.message)).toEqual([expect.stringMatching(new RegExp(`^Ingress shop/web: Service shop/web port 80: security group ${full}, on the network interface of endpoint address "10\\.0\\.64\\.110", refused the rule that lets the load balancer reach it: AuthorizeSecurityGroupIngress failed: RulesPerSecurityGroupLimitExceeded`))]);
