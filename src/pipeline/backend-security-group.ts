@@ -134,6 +134,8 @@ export function backendTargetsOf(view: ClusterView, stack: DesiredStack): Backen
 export class BackendSecurityGroup {
   private found: { readonly at: number; readonly vpcId: string; readonly groupId: Promise<string | null> } | null = null;
   private creating: Promise<unknown> = Promise.resolve();
+  /** Whether a plan already said the group is to be created. */
+  private planned = false;
 
   /**
    * @param maxAgeMs how long a lookup is trusted. @default for ever (one CLI run)
@@ -191,8 +193,6 @@ export class BackendSecurityGroup {
     const { groupId, created } = await run;
     return { groupId, changes: created ? [change] : [] };
   }
-
-  private planned = false;
 
   /**
    * The group `--backend-security-group` names, checked to exist in the load balancers' VPC.
