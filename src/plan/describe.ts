@@ -30,7 +30,7 @@ export function describeOperation(op: Operation): Change {
         'create',
         'target-group',
         op.spec.id,
-        `${op.spec.name} for Service ${op.spec.service.key}:${op.spec.service.port} (${op.spec.protocol} ${op.spec.protocolVersion}, ${op.spec.targetType} targets, health check ${op.spec.healthCheck.protocol} ${op.spec.healthCheck.path})`,
+        `${op.spec.name} for Service ${op.spec.service.key}:${op.spec.service.port} (${op.spec.protocol} ${op.spec.protocolVersion}, ${op.spec.targetType} targets, health check ${op.spec.healthCheck.protocol}${op.spec.healthCheck.port === 'traffic-port' ? '' : ` port ${op.spec.healthCheck.port}`} ${op.spec.healthCheck.path})`,
       );
     case 'modifyTargetGroupHealthCheck':
       return change('update', 'target-group', op.id, `health check ${op.fields.map((f) => `${f}=${String(op.healthCheck[f as keyof typeof op.healthCheck])}`).join(', ')}`);
