@@ -27,6 +27,12 @@ export interface PodReadinessOptions {
   readonly fastReadForMs?: number;
   /** @default 30000 */
   readonly slowReadMs?: number;
+  /**
+   * How long a Pod must have been tracked before `NoTargetGroup` is decided for it, in ms: the
+   * slices of a Pod's several Services arrive one by one, and the one an Ingress uses may come
+   * last. @default 5000
+   */
+  readonly settleMs?: number;
   /** Milliseconds on a clock that only moves forward. @default performance.now */
   readonly now?: () => number;
 }
@@ -44,6 +50,8 @@ interface Tracked {
   readonly name: string;
   /** EndpointSlice key -> the Service and the addresses of its endpoint for this Pod. */
   readonly refs: Map<ObjectKey, { readonly service: ObjectKey; readonly addresses: readonly string[] }>;
+  /** The Pod's uid as the endpoints name it, when they do: a new uid is a new Pod of that name. */
+  uid: string | undefined;
   /**
    * `unread`: not read (yet, or the read failed); `gone`: 404; `ungated`: no gate, never read
    * again (a Pod's readiness gates cannot change); `gated`: kept in the store.
@@ -106,27 +114,33 @@ export class PodReadiness {
     const sliceKey = objectKey(slice);
     const namespace = slice.metadata?.namespace ?? 'default';
     const service = `${namespace}/${slice.metadata?.labels?.[ServiceNameLabel] ?? ''}`;
-    const waiting = new Map<ObjectKey, readonly string[]>();
+    const waiting = new Map<ObjectKey, { readonly addresses: readonly string[]; readonly uid: string | undefined }>();
     if (!deleted) {
       for (const e of slice.endpoints ?? []) {
         if (e.conditions?.ready !== false || e.conditions.terminating === true) continue;
         if (e.targetRef?.kind !== 'Pod' || typeof e.targetRef.name !== 'string') continue;
-        waiting.set(`${namespace}/${e.targetRef.name}`, [...(e.addresses ?? [])]);
+        waiting.set(`${namespace}/${e.targetRef.name}`, { addresses: [...(e.addresses ?? [])], uid: e.targetRef.uid });
       }
     }
     for (const pod of this.bySlice.get(sliceKey) ?? []) if (!waiting.has(pod)) this.forget(pod, sliceKey);
     if (waiting.size === 0) this.bySlice.delete(sliceKey);
     else this.bySlice.set(sliceKey, new Set(waiting.keys()));
-    for (const [key, addresses] of waiting) {
+    for (const [key, { addresses, uid }] of waiting) {
       let t = this.tracked.get(key);
       if (t === undefined) {
         const now = this.now();
-        t = { namespace, name: key.slice(namespace.length + 1), refs: new Map(), known: 'unread', since: now, readAt: now, reading: null };
+        t = { namespace, name: key.slice(namespace.length + 1), refs: new Map(), uid, known: 'unread', since: now, readAt: now, reading: null };
         this.tracked.set(key, t);
         t.refs.set(sliceKey, { service, addresses });
         this.read(key);
       } else {
         t.refs.set(sliceKey, { service, addresses });
+        if (uid !== undefined && uid !== t.uid) {
+          // Another Pod of the same name (a StatefulSet's, recreated): what was read is stale.
+          t.uid = uid;
+          t.known = 'unread';
+          this.read(key);
+        }
       }
     }
     this.nudge();
@@ -172,7 +186,14 @@ export class PodReadiness {
 
   private async pass(session: ReadinessSession): Promise<void> {
     const now = this.now();
-    const due = [...this.tracked.entries()].filter(([, t]) => t.known === 'unread' || (t.known === 'gated' && this.waits(t) && now - t.readAt >= this.readInterval(t, now)));
+    const slow = this.options.slowReadMs ?? 30_000;
+    const due = [...this.tracked.entries()].filter(
+      ([, t]) =>
+        t.known === 'unread' ||
+        (t.known === 'gated' && this.waits(t) && now - t.readAt >= this.readInterval(t, now)) ||
+        // A Pod the endpoints still name after a 404 may have been made again under that name.
+        (t.known === 'gone' && now - t.readAt >= slow),
+    );
     await Promise.all(due.map(async ([key]) => await this.readNow(key)));
     if (session.signal.aborted) return;
 
@@ -185,6 +206,8 @@ export class PodReadiness {
       const placement = podTargetGroups(this.store, stacks, [...t.refs.values()].map((r) => r.service), addresses);
       // Containers not ready: not a target yet, so nothing to report unless nothing ever waits on it.
       if (!containersReady(pod) && placement.used) continue;
+      // Unused so far, but the slice of a Service an Ingress uses may still be on its way.
+      if (!placement.used && now - t.since < (this.options.settleMs ?? 5_000)) continue;
       decided.push({ key, pod, placement });
     }
     const wanted = new Map<string, Set<string>>();
@@ -208,7 +231,13 @@ export class PodReadiness {
       if (session.signal.aborted) return;
       // Unread health says nothing: the Pod's condition waits for the next pass.
       if (placement.targetGroups.some((tg) => failed.has(tg.group))) continue;
-      await this.write(key, pod, gateCondition(placement, health), session);
+      try {
+        await this.write(key, pod, gateCondition(placement, health), session);
+      } catch (err) {
+        // One Pod's refused write leaves the others to be written.
+        if (session.signal.aborted) return;
+        this.logger.warn({ pod: key, error: (err as Error).message }, 'readiness gate: could not write the condition; trying again');
+      }
     }
     // Target group ARNs of groups nobody waits on are not kept.
     for (const group of this.arns.keys()) if (!wanted.has(group)) this.arns.delete(group);
@@ -250,14 +279,20 @@ export class PodReadiness {
         strategicMerge,
       );
     } catch (err) {
-      if (err instanceof ApiException && (err.code === 404 || err.code === 409)) {
-        // Gone, or another Pod of that name now: read it again before anything else.
+      if (err instanceof ApiException && (err.code === 404 || err.code === 409 || err.code === 422)) {
+        // Gone, or another Pod of that name now (a uid that does not match is 422 on
+        // kube-apiserver 1.36): read it again before anything else.
         this.readNow(key).catch(() => undefined);
         return;
       }
       throw err;
     }
-    this.store.upsert({ kind: 'Pod', object: { ...pod, status: { ...pod.status, conditions: [...conditions.filter((c) => c.type !== TargetHealthGate), written] } } });
+    // Into the Pod as the store has it now (read again, or forgotten, while this pass ran).
+    const t = this.tracked.get(key);
+    const kept = this.store.pod(namespace, name);
+    if (t?.known === 'gated' && kept !== undefined && kept.metadata?.uid === pod.metadata?.uid) {
+      this.store.upsert({ kind: 'Pod', object: { ...kept, status: { ...kept.status, conditions: [...(kept.status?.conditions ?? []).filter((c) => c.type !== TargetHealthGate), written] } } });
+    }
     this.logger.info({ pod: key, status: condition.status, reason: condition.reason, message: condition.message }, `set ${TargetHealthGate} on Pod`);
   }
 

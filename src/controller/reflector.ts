@@ -81,7 +81,8 @@ export function trim<T extends KubeObject>(object: T): T {
  * An EndpointSlice with only what targets are built from: metadata, address type, ports, and
  * each endpoint's addresses, conditions and `nodeName` (the Node whose instance holds the
  * address: where the backend security group rules go). An endpoint that is not ready keeps its
- * `targetRef` as `{ kind, name }` (the Pod whose readiness gate may be waiting on it). Dropped:
+ * `targetRef` as `{ kind, name, uid }` (the Pod whose readiness gate may be waiting on it; the uid
+ * tells a Pod made again under the same name). Dropped:
  * the `targetRef` of ready endpoints, `zone`, `hostname` and `hints`, which make up most of a
  * slice's size (50,000 endpoints: their Pod names and UIDs alone are several MiB). Node names,
  * a few dozen values repeated across every slice, are shared strings.
@@ -94,7 +95,10 @@ export function slimEndpointSlice(object: KubeObject): KubeObject {
     endpoints: endpoints.map((e: unknown) => {
       const { addresses, conditions, nodeName, targetRef } = (e ?? {}) as { addresses?: unknown; conditions?: unknown; nodeName?: unknown; targetRef?: unknown };
       const ready = isRecord(conditions) && conditions['ready'] === true;
-      const ref = !ready && isRecord(targetRef) && typeof targetRef['name'] === 'string' ? { kind: targetRef['kind'], name: targetRef['name'] } : undefined;
+      const ref =
+        !ready && isRecord(targetRef) && typeof targetRef['name'] === 'string'
+          ? { kind: targetRef['kind'], name: targetRef['name'], ...(typeof targetRef['uid'] === 'string' ? { uid: targetRef['uid'] } : {}) }
+          : undefined;
       return {
         addresses,
         ...(conditions === undefined ? {} : { conditions }),

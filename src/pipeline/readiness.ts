@@ -1,6 +1,7 @@
 // The target-health readiness gate: which of our target groups a waiting Pod's addresses go
 // into, their health as DescribeTargetHealth reports it, and the condition that follows.
 // Deciding is pure (`podTargetGroups`, `gateCondition`); reading AWS is `readTargetHealth`.
+import { compareStrings } from '../model/compare.js';
 import { hasAwsCode } from '../apply/recover.js';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Aws } from '../aws/clients.js';
@@ -25,6 +26,12 @@ export interface PodPlacement {
   readonly used: boolean;
   /** The target groups that hold (or are to hold) the Pod's addresses. */
   readonly targetGroups: readonly PodTargetGroup[];
+  /**
+   * Groups that use one of the Pod's Services but apply nothing now (every member invalid): the
+   * Pod cannot be registered there until one is fixed.
+   * @default none
+   */
+  readonly frozenGroups?: readonly string[];
 }
 
 /** Targets are all that is read here, so TLS Secrets are taken as covering their hosts. */
@@ -61,19 +68,24 @@ export class StackCache {
 export function podTargetGroups(view: ClusterView, stacks: StackCache, services: Iterable<ObjectKey>, addresses: ReadonlySet<string>): PodPlacement {
   let used = false;
   const found: PodTargetGroup[] = [];
+  const frozen = new Set<string>();
   for (const service of new Set(services)) {
     const slash = service.indexOf('/');
     const groups = view.groupsUsingService(service.slice(0, slash), service.slice(slash + 1));
     for (const group of groups) {
       used = true;
-      for (const spec of stacks.stack(group)?.targetGroups ?? []) {
+      const stack = stacks.stack(group);
+      if (stack === null) frozen.add(group);
+      for (const spec of stack?.targetGroups ?? []) {
         if (spec.service.key !== service) continue;
         const targets = spec.targets.filter((t) => addresses.has(t.ip)).map((t) => `${t.ip} ${t.port}`);
         if (targets.length > 0) found.push({ group, id: spec.id, name: spec.name, targets });
       }
     }
   }
-  return { used, targetGroups: found };
+  // Sorted, so that the message a condition names does not depend on the order slices came in.
+  found.sort((a, b) => compareStrings(`${a.group} ${a.id}`, `${b.group} ${b.id}`));
+  return { used, targetGroups: found, ...(frozen.size === 0 ? {} : { frozenGroups: [...frozen].sort(compareStrings) }) };
 }
 
 /** One target's health as DescribeTargetHealth reports it. */
@@ -116,7 +128,7 @@ export async function readTargetHealth(aws: Aws, clusterName: string, group: str
     } catch (err) {
       if (!hasAwsCode(err, ['TargetGroupNotFound'])) throw err;
       // Replaced under the same id (the group deleted and made again): found again next time.
-      arns.clear();
+      arns.delete(id);
       continue;
     }
     const targets = new Map<string, TargetHealth>();
@@ -166,6 +178,16 @@ const severity: Record<GateReason, number> = {
  * `True` only when every target of the Pod is `healthy` in every target group listed.
  */
 export function gateCondition(placement: PodPlacement, health: ReadonlyMap<string, GroupHealth>): GateCondition {
+  const frozen = placement.frozenGroups ?? [];
+  if (placement.targetGroups.length === 0 && frozen.length > 0) {
+    // Its load balancer still serves the Service's old targets: a Pod let through now would
+    // leave it with none once the old ones are gone.
+    return {
+      status: 'False',
+      reason: GateReason.registering,
+      message: `group ${frozen.join(', ')} uses a Service of this Pod but has no valid Ingress to apply; the Pod is registered once one is fixed`,
+    };
+  }
   if (placement.targetGroups.length === 0) {
     return {
       status: 'True',

@@ -234,3 +234,34 @@ test('a controller started afresh reaches the same decisions from the objects an
   // Pods held by the gate were never taken for gone by the new process's first reconcile.
   expect([...missing]).toEqual([]);
 }, 60_000);
+
+test('a pod behind a Service no Ingress uses and one an Ingress uses is held until registered, whichever slice comes first', async () => {
+  await createPod('both-1', true, { ContainersReady: 'False', Ready: 'False' });
+  // The unused Service's slice first: the used one's comes a moment later.
+  await applyEndpointSlice(env.kubeConfig, slice('lonely', [{ addresses: ['10.0.1.41'], ready: false, pod: 'both-1' }]));
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await applyEndpointSlice(env.kubeConfig, slice('web', [{ addresses: ['10.0.1.21'], ready: false, pod: 'web-gated' }, { addresses: ['10.0.1.24'], ready: false, pod: 'web-witness' }, { addresses: ['10.0.1.25'], ready: false, pod: 'web-late' }, { addresses: ['10.0.1.41'], ready: false, pod: 'both-1' }]));
+  await setConditions('both-1', { ContainersReady: 'True' });
+  const condition = await eventually("both-1's gate True", async () => {
+    const c = await gateOf('both-1');
+    return c?.status === 'True' ? c : undefined;
+  });
+  expect(condition.reason).toBe('TargetHealthy');
+  expect(await healthyTargets('web')).toContain('10.0.1.41');
+}, 60_000);
+
+test('a pod made again under the same name (a StatefulSet\'s) is read again and gets its condition', async () => {
+  await createPod('ss-0', true, { ContainersReady: 'False', Ready: 'False' });
+  const first = (await readPod('ss-0')).metadata?.uid;
+  await applyEndpointSlice(env.kubeConfig, slice('app', [{ addresses: ['10.0.2.1'] }, { addresses: ['10.0.2.51'], ready: false, pod: 'ss-0', ...(first === undefined ? {} : { podUid: first }) }]));
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await apis(env.kubeConfig).core.deleteNamespacedPod({ name: 'ss-0', namespace: ns, gracePeriodSeconds: 0 });
+  // Read while its endpoint still names it: 404.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await createPod('ss-0', true, { ContainersReady: 'True', Ready: 'False' });
+  const second = (await readPod('ss-0')).metadata?.uid;
+  await applyEndpointSlice(env.kubeConfig, slice('app', [{ addresses: ['10.0.2.1'] }, { addresses: ['10.0.2.52'], ready: false, pod: 'ss-0', ...(second === undefined ? {} : { podUid: second }) }]));
+  // Sooner than the slow re-read of a Pod found gone (30 s): the new uid is read at once.
+  await eventually("the new ss-0's gate True", async () => ((await gateOf('ss-0'))?.status === 'True' ? true : undefined), 15_000);
+  expect(await healthyTargets('app')).toContain('10.0.2.52');
+}, 60_000);

@@ -152,6 +152,8 @@ export interface EndpointOptions {
   readonly terminating?: boolean;
   /** The Pod behind the endpoint (`targetRef`), in the slice's namespace. */
   readonly pod?: string;
+  /** That Pod's uid in the `targetRef`, as the EndpointSlice controller writes it. */
+  readonly podUid?: string;
 }
 
 export interface EndpointSliceOptions {
@@ -191,7 +193,7 @@ export function endpointSlice(options: EndpointSliceOptions = {}): V1EndpointSli
       ...(e.ready === undefined && e.terminating === undefined
         ? {}
         : { conditions: { ...(e.ready === undefined ? {} : { ready: e.ready }), ...(e.terminating === undefined ? {} : { terminating: e.terminating }) } }),
-      ...(e.pod === undefined ? {} : { targetRef: { kind: 'Pod', name: e.pod, namespace: options.namespace ?? 'default' } }),
+      ...(e.pod === undefined ? {} : { targetRef: { kind: 'Pod', name: e.pod, namespace: options.namespace ?? 'default', ...(e.podUid === undefined ? {} : { uid: e.podUid }) } }),
     })),
   };
 }

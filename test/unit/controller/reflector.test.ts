@@ -30,12 +30,12 @@ describe('slimEndpointSlice', () => {
     ]);
   });
 
-  it('keeps the Pod kind and name of an endpoint that is not ready', () => {
+  it('keeps the Pod kind, name and uid of an endpoint that is not ready', () => {
     const unready = {
       ...slice,
       endpoints: [{ addresses: ['10.0.1.8'], conditions: { ready: false }, nodeName: 'node-2', targetRef: { kind: 'Pod', namespace: 'shop', name: 'web-2', uid: 'u-2' } }],
     };
-    expect(slimEndpointSlice(unready)['endpoints']).toEqual([{ addresses: ['10.0.1.8'], conditions: { ready: false }, nodeName: 'node-2', targetRef: { kind: 'Pod', name: 'web-2' } }]);
+    expect(slimEndpointSlice(unready)['endpoints']).toEqual([{ addresses: ['10.0.1.8'], conditions: { ready: false }, nodeName: 'node-2', targetRef: { kind: 'Pod', name: 'web-2', uid: 'u-2' } }]);
   });
 
   it('keeps metadata, address type and ports as they are', () => {
