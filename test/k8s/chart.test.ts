@@ -391,6 +391,18 @@ describe('helm lint and helm template', () => {
     expect(both.stderr).toMatch(/backendSecurityGroup "sg-12345678" has no effect with enableBackendSecurityGroup=false/);
   });
 
+  test('the readiness gate injection policy matches only namespaces the controller watches, when watchNamespace says which', async () => {
+    const binding = async (args: string[]) =>
+      only(await render(['--set', 'clusterName=prod', '--set', 'readinessGateInjection.enabled=true', ...args]), 'MutatingAdmissionPolicyBinding') as unknown as {
+        spec: { matchResources: { namespaceSelector: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] } } };
+      };
+    expect((await binding([])).spec.matchResources.namespaceSelector).toEqual({ matchLabels: { 'albatross.dev/readiness-gate-inject': 'enabled' } });
+    expect((await binding(['--set-string', 'watchNamespace=shop\\,blog'])).spec.matchResources.namespaceSelector).toEqual({
+      matchLabels: { 'albatross.dev/readiness-gate-inject': 'enabled' },
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop', 'blog'] }],
+    });
+  });
+
   test('without clusterName the chart refuses to render and says why', async () => {
     const run = await helm(['template', RELEASE, chartDir]);
     expect(run.code).not.toBe(0);
