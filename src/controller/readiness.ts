@@ -190,7 +190,8 @@ export class PodReadiness {
     const due = [...this.tracked.entries()].filter(
       ([, t]) =>
         t.known === 'unread' ||
-        (t.known === 'gated' && this.waits(t) && now - t.readAt >= this.readInterval(t, now)) ||
+        // Also once True: containers that fail before the pod is Ready make it a target no more.
+        (t.known === 'gated' && now - t.readAt >= this.readInterval(t, now)) ||
         // A Pod the endpoints still name after a 404 may have been made again under that name.
         (t.known === 'gone' && now - t.readAt >= slow),
     );
