@@ -78,3 +78,16 @@ test('a target group replaced under the same id is found again, not read by its 
   expect((await readTargetHealth(fake.aws, 'c1', 'alb:shop', new Set(['tg/web']), arns)).get('tg/web')?.get('10.0.1.1 8080')?.state).toBe('healthy');
   expect(fake.operations().filter((o) => o === 'GetResources')).toHaveLength(2);
 });
+
+test('a Pod whose Service a group with no valid Ingress uses waits, naming the group, rather than going Ready unregistered', () => {
+  const view = snapshot({
+    // An invalid annotation value: the group's only member is held, so the group applies nothing.
+    ingresses: [ingress({ paths: [{ path: '/', service: 'web' }], annotations: { 'healthcheck-interval-seconds': 'often' } })],
+    services: [service({ name: 'web' })],
+    endpointSlices: [endpointSlice({ endpoints: [{ addresses: ['10.0.1.1'], ready: false, pod: 'p' }] })],
+    pods: [pod({ name: 'p', gated: true, conditions: { ContainersReady: 'True' } })],
+  });
+  const placement = podTargetGroups(view, new StackCache(view, 'test'), ['default/web'], new Set(['10.0.1.1']));
+  expect(placement).toMatchObject({ used: true, targetGroups: [], frozenGroups: ['default/web'] });
+  expect(gateCondition(placement, new Map())).toMatchObject({ status: 'False', reason: 'Registering', message: expect.stringContaining('has no valid Ingress to apply') });
+});
