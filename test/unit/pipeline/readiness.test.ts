@@ -89,5 +89,7 @@ test('a Pod whose Service a group with no valid Ingress uses waits, naming the g
   });
   const placement = podTargetGroups(view, new StackCache(view, 'test'), ['default/web'], new Set(['10.0.1.1']));
   expect(placement).toMatchObject({ used: true, targetGroups: [], frozenGroups: ['default/web'] });
-  expect(gateCondition(placement, new Map())).toMatchObject({ status: 'False', reason: 'Registering', message: expect.stringContaining('has no valid Ingress to apply') });
+  const condition = gateCondition(placement, new Map());
+  expect(condition).toMatchObject({ status: 'False', reason: 'Registering' });
+  expect(condition.message).toContain('group default/web uses a Service of this Pod but has no valid Ingress to apply');
 });
