@@ -3,6 +3,7 @@
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { AwsCallError, type Aws } from '../aws/clients.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
+import { ec2Description } from '../model/aws-limits.js';
 import { OwnershipTag, ResourceId } from '../model/ids.js';
 import type { ActualIngressRule } from '../observe/interfaces.js';
 import type { BackendRulesPlan } from '../plan/backend-rules.js';
@@ -58,7 +59,7 @@ export async function applyBackendRules(aws: Aws, clusterName: string, backendGr
                   IpProtocol: 'tcp',
                   FromPort: r.fromPort,
                   ToPort: r.toPort,
-                  UserIdGroupPairs: [{ GroupId: backendGroupId, Description: `Load balancers of cluster ${clusterName} (Albatross)`.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '') }],
+                  UserIdGroupPairs: [{ GroupId: backendGroupId, Description: ec2Description(`Load balancers of cluster ${clusterName} (Albatross)`) }],
                 },
               ],
               TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: tagsToSdk(backendRuleTags(clusterName)) }],

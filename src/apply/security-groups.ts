@@ -71,6 +71,10 @@ export async function deleteSecurityGroup(aws: Aws, op: OperationOf<'deleteSecur
   await alreadyDone(() => deleteWhenReleased(aws, op.groupId), ['InvalidGroup.NotFound']);
 }
 
-async function deleteWhenReleased(aws: Aws, groupId: string): Promise<void> {
+/**
+ * Deletes a security group, retrying `DependencyViolation` while AWS still holds a deleted load
+ * balancer's network interfaces (minutes, `dependencyRetry`).
+ */
+export async function deleteWhenReleased(aws: Aws, groupId: string): Promise<void> {
   await aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: groupId }), { retryAlso: { codes: ['DependencyViolation'], policy: dependencyRetry } });
 }

@@ -228,3 +228,14 @@ export const TlsSecretLimits = {
  * (RFC 6598); 172.16.0.0/12 (RFC 1918); 192.168.0.0/16 (RFC 1918)".
  */
 export const PrivateTargetRanges: readonly string[] = ['10.0.0.0/8', '100.64.0.0/10', '172.16.0.0/12', '192.168.0.0/16'];
+
+/**
+ * Text made fit for an EC2 description (a security group's, or a rule's source group pair):
+ * EC2 accepts only letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`; anything else is dropped.
+ *
+ * Source: "CreateSecurityGroup", GroupDescription: "Constraints ... a-z, A-Z, 0-9, spaces, and
+ * ._-:/()#,@[]+=&;{}!$*" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html).
+ */
+export function ec2Description(text: string): string {
+  return text.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '');
+}

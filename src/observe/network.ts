@@ -15,7 +15,8 @@ export const SubnetRoleTag = {
   internal: 'kubernetes.io/role/internal-elb',
 } as const satisfies Record<Scheme, string>;
 
-const clusterTagPrefix = 'kubernetes.io/cluster/';
+/** `kubernetes.io/cluster/<name>`: the tag EKS puts on a cluster's subnets and security groups. */
+export const clusterTagPrefix = 'kubernetes.io/cluster/';
 
 export interface SubnetInfo {
   readonly id: string;

@@ -3,19 +3,22 @@
 // on stock EKS networking, where pods sit behind the node security group. The same model as the
 // AWS Load Balancer Controller's shared backend security group
 // (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/security_groups/).
-import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { applyBackendRules, isOurBackendRule } from '../apply/backend-rules.js';
+import { deleteWhenReleased } from '../apply/security-groups.js';
 import { alreadyDone, hasAwsCode } from '../apply/recover.js';
 import type { Aws } from '../aws/clients.js';
 import { collectPages } from '../aws/pagination.js';
 import { tagsToSdk } from '../aws/elbv2-shapes.js';
 import type { ClusterView } from '../cluster/view.js';
 import { compareStrings } from '../model/compare.js';
+import { ec2Description } from '../model/aws-limits.js';
 import { AlbatrossError } from '../model/errors.js';
 import { OwnershipTag, ResourceId } from '../model/ids.js';
 import type { DesiredStack, IngressWarning, ObjectKey } from '../model/resources.js';
 import { clusterLoadBalancers } from '../observe/group.js';
+import { clusterTagPrefix } from '../observe/network.js';
 import { ingressRules, locateAddresses, securityGroupTags, type AddressLocation, type AddressQuery } from '../observe/interfaces.js';
 import { aggregatePorts, describeBackendRules, planBackendRules, type PortNeed } from '../plan/backend-rules.js';
 import type { Change } from '../plan/describe.js';
@@ -42,7 +45,6 @@ export function usesBackendSecurityGroup(setting: BackendSecurityGroupSetting, s
   return stack.securityGroup !== null || stack.manageBackendSecurityGroupRules === true;
 }
 
-const clusterTagPrefix = 'kubernetes.io/cluster/';
 
 /**
  * The Pod annotation the VPC resource controller writes with security groups for pods: a JSON
@@ -245,7 +247,7 @@ export class BackendSecurityGroup {
         aws.ec2,
         new CreateSecurityGroupCommand({
           GroupName: name,
-          Description: `Albatross backend security group of cluster ${this.clusterName}: the source load balancers reach targets from`.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, ''),
+          Description: ec2Description(`Albatross backend security group of cluster ${this.clusterName}: the source load balancers reach targets from`),
           VpcId: vpcId,
           TagSpecifications: [{ ResourceType: 'security-group', Tags: tagsToSdk(this.tags) }],
         }),
@@ -389,7 +391,7 @@ export async function releaseBackendSecurityGroup(
   }
   if (managedId !== null && deletable) {
     await alreadyDone(
-      () => aws.send(aws.ec2, new DeleteSecurityGroupCommand({ GroupId: managedId }), { retryAlso: { codes: ['DependencyViolation'], policy: { retries: 12, minDelayMs: 2_000, maxDelayMs: 30_000 } } }),
+      () => deleteWhenReleased(aws, managedId),
       ['InvalidGroup.NotFound'],
     );
     backend.forget();

@@ -54,23 +54,26 @@ export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): 
     else extra.set(owner.name, [...(extra.get(owner.name) ?? []), change]);
   }
   const withDeletions = groups.map((g) => (extra.has(g.name) ? { ...g, changes: [...(extra.get(g.name) ?? []), ...g.changes] } : g));
-  if (orphans.length > 0) {
-    withDeletions.push({
-      name: '(certificates)',
-      ingresses: [],
-      loadBalancer: null,
-      changes: orphans,
-      failure: null,
-      leftAsIs: null,
-      released: deps.mode === 'apply',
-      previousDnsName: null,
-      errors: [],
-      warnings: [],
-      certificates: { inUse: [], before: [] },
-      backend: { uses: false, vpcId: null, targets: [], complete: true },
-    });
-  }
+  if (orphans.length > 0) withDeletions.push(clusterStep('(certificates)', deps, orphans, [], null));
   return { groups: withDeletions, errors, warnings };
+}
+
+/** A cluster-wide step's outcome, shown like a group's: its changes, warnings and failure. */
+function clusterStep(name: string, deps: ReconcileDeps, changes: readonly Change[], warnings: readonly IngressWarning[], failure: GroupResult['failure']): GroupResult {
+  return {
+    name,
+    ingresses: [],
+    loadBalancer: null,
+    changes,
+    failure,
+    leftAsIs: null,
+    released: deps.mode === 'apply',
+    previousDnsName: null,
+    errors: [],
+    warnings,
+    certificates: { inUse: [], before: [] },
+    backend: { uses: false, vpcId: null, targets: [], complete: true },
+  };
 }
 
 /**
@@ -84,20 +87,7 @@ async function reconcileBackend(groups: readonly GroupResult[], deps: ReconcileD
   const known = groups.every((g) => g.failure === null && g.backend !== null && g.backend.complete);
   const users = groups.filter((g) => g.backend?.uses === true);
   const result = (changes: readonly Change[], warnings: readonly IngressWarning[], failure: GroupResult['failure']): { result: GroupResult } => ({
-    result: {
-      name: '(backend security group)',
-      ingresses: [],
-      loadBalancer: null,
-      changes,
-      failure,
-      leftAsIs: null,
-      released: deps.mode === 'apply',
-      previousDnsName: null,
-      errors: [],
-      warnings,
-      certificates: { inUse: [], before: [] },
-      backend: null,
-    },
+    result: clusterStep('(backend security group)', deps, changes, warnings, failure),
   });
   try {
     const vpcId = users.map((g) => g.backend?.vpcId).find((v) => v != null);

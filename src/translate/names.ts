@@ -1,6 +1,7 @@
 // AWS names, derived deterministically: a readable prefix and a short hash, within 32
 // characters of letters, digits and hyphens. Names only help people; tags are the truth.
 import { createHash } from 'node:crypto';
+import { ec2Description } from '../model/aws-limits.js';
 import { GroupKey } from '../model/ids.js';
 
 const maxNameLength = 32;
@@ -53,8 +54,8 @@ export function securityGroupName(clusterName: string, group: string): string {
   return withHash('k8s-', GroupKey.tags(group).group, shortHash([clusterName, group]));
 }
 
-/** EC2 accepts only a small ASCII set in descriptions; anything else is dropped. */
+/** The managed security group's description, made fit for EC2 (`ec2Description`). */
 export function securityGroupDescription(clusterName: string, group: string): string {
   const { group: name, ingressClass } = GroupKey.tags(group);
-  return `Managed by Albatross for Ingress group ${name}${ingressClass === undefined ? '' : ` of IngressClass ${ingressClass}`} in cluster ${clusterName}`.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, '');
+  return ec2Description(`Managed by Albatross for Ingress group ${name}${ingressClass === undefined ? '' : ` of IngressClass ${ingressClass}`} in cluster ${clusterName}`);
 }
