@@ -37,7 +37,8 @@ export interface V1GatewayClass {
 }
 
 export interface GatewayListenerTls {
-  readonly mode?: 'Terminate' | 'Passthrough' | string;
+  /** `Terminate` (default) or `Passthrough`. */
+  readonly mode?: string;
   readonly certificateRefs?: readonly SecretObjectReference[];
   readonly options?: Readonly<Record<string, string>>;
 }
@@ -48,7 +49,8 @@ export interface RouteGroupKind {
 }
 
 export interface AllowedRoutes {
-  readonly namespaces?: { readonly from?: 'All' | 'Same' | 'Selector' | string; readonly selector?: V1LabelSelector };
+  /** `from`: `Same` (default), `All` or `Selector`. */
+  readonly namespaces?: { readonly from?: string; readonly selector?: V1LabelSelector };
   readonly kinds?: readonly RouteGroupKind[];
 }
 
@@ -88,12 +90,14 @@ export interface ParentReference {
 }
 
 export interface HTTPPathMatch {
-  readonly type?: 'Exact' | 'PathPrefix' | 'RegularExpression' | string;
+  /** `PathPrefix` (default), `Exact` or `RegularExpression`. */
+  readonly type?: string;
   readonly value?: string;
 }
 
 export interface HTTPHeaderMatch {
-  readonly type?: 'Exact' | 'RegularExpression' | string;
+  /** `Exact` (default) or `RegularExpression`. */
+  readonly type?: string;
   readonly name: string;
   readonly value: string;
 }
@@ -106,7 +110,8 @@ export interface HTTPRouteMatch {
 }
 
 export interface HTTPPathModifier {
-  readonly type: 'ReplaceFullPath' | 'ReplacePrefixMatch' | string;
+  /** `ReplaceFullPath` or `ReplacePrefixMatch`. */
+  readonly type: string;
   readonly replaceFullPath?: string;
   readonly replacePrefixMatch?: string;
 }

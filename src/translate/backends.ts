@@ -176,7 +176,7 @@ function mergeWeights(weighted: readonly WeightedTargetGroup[]): WeightedTargetG
   return [...merged.values()];
 }
 
-function targetGroupDraft(
+export function targetGroupDraft(
   ctx: BackendContext,
   service: V1Service,
   servicePort: V1ServicePort,
