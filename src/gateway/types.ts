@@ -2,7 +2,20 @@
 // and `v1beta1` for ReferenceGrant): only the fields it uses, as the API server or a file hands
 // them over. Shapes follow the Gateway API reference (gateway-api.sigs.k8s.io/reference/spec);
 // nothing here is trusted: translate checks every field it reads.
-import type { V1Condition, V1LabelSelector, V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1LabelSelector, V1ObjectMeta } from '@kubernetes/client-node';
+
+/**
+ * A status condition (`metav1.Condition`); `lastTransitionTime` is a string when written and
+ * may come back as a `Date` from the client.
+ */
+export interface StatusCondition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime?: string | Date;
+}
 
 export const GatewayApiGroup = 'gateway.networking.k8s.io';
 /** `spec.controllerName` of the GatewayClasses Albatross serves. */
@@ -33,7 +46,7 @@ export interface V1GatewayClass {
     parametersRef?: GatewayClassParametersReference;
     description?: string;
   };
-  status?: { conditions?: V1Condition[] };
+  status?: { conditions?: StatusCondition[] };
 }
 
 export interface GatewayListenerTls {
@@ -177,17 +190,17 @@ export interface ListenerStatus {
   name: string;
   supportedKinds: RouteGroupKind[];
   attachedRoutes: number;
-  conditions: V1Condition[];
+  conditions: StatusCondition[];
 }
 
 export interface GatewayStatus {
   addresses?: { type?: string; value: string }[];
-  conditions?: V1Condition[];
+  conditions?: StatusCondition[];
   listeners?: ListenerStatus[];
 }
 
 export interface RouteParentStatus {
   parentRef: ParentReference;
   controllerName: string;
-  conditions: V1Condition[];
+  conditions: StatusCondition[];
 }
