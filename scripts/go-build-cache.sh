@@ -1,5 +1,6 @@
 # Sourced by scripts/k8s-binaries.sh and scripts/helm-binary.sh: the part of building Go
-# programs once per machine that both share. The caller sets `tool` (the log prefix),
+# programs once per machine that both share (scripts/gateway-api-crds.sh, which only unpacks a
+# module, uses the same steps). The caller sets `tool` (the log prefix),
 # `cache_root`, `dest` (the versioned folder), `result` (the path printed on success), `go_hint`
 # (what to say without Go) and defines `cached`, then calls `build_begin`, builds into "$out"
 # (inside the temporary "$work"), and ends with `build_end` fed the BUILD-INFO lines on stdin.

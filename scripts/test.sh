@@ -19,6 +19,12 @@ if [[ -z "${HELM:-}" ]] && command -v go >/dev/null 2>&1; then
   HELM="$(bash scripts/helm-binary.sh)"
   export HELM
 fi
+# The standard-channel Gateway API CRDs for the Gateway tests (test/k8s/gateway-api.ts):
+# GATEWAY_API_CRDS if given, else fetched once from the Go module proxy and cached (seconds).
+if [[ -z "${GATEWAY_API_CRDS:-}" ]] && command -v go >/dev/null 2>&1; then
+  GATEWAY_API_CRDS="$(bash scripts/gateway-api-crds.sh)"
+  export GATEWAY_API_CRDS
+fi
 node --version >&2
 npm run --silent typecheck
 npm run --silent lint

@@ -3,6 +3,9 @@
 // through the API, the built controller running as the chart's ServiceAccount through a whole
 // Ingress lifecycle (every request it makes recorded by the API server's audit log, so a rule it
 // needs and lacks and a rule it never uses both fail), and an upgrade that changes the CRD.
+// The API server has the Gateway API CRDs (standard channel), which the chart does not ship:
+// its Gateway API rules are checked by SubjectAccessReview, and its optional GatewayClass is
+// installed.
 // One API server for the whole file; the tests run in order and build on each other.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +60,12 @@ const everythingValues = join(process.cwd(), 'test/k8s/chart/values-everything.y
 const RELEASE = 'albatross';
 const RELEASE_NS = 'albatross-system';
 const APP_NS = 'shop';
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** What the ClusterRole grants on the Gateway API kinds, sorted as the tests compare it. */
+const GATEWAY_GRANTS = [
+  ...['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].flatMap((r) => ['get', 'list', 'watch'].map((v) => `${v} ${GATEWAY_GROUP}/${r}`)),
+  ...['gateways', 'gatewayclasses/status', 'gateways/status', 'httproutes/status'].flatMap((r) => ['update', 'patch'].map((v) => `${v} ${GATEWAY_GROUP}/${r}`)),
+].sort();
 
 /** helm: HELM when set, else what scripts/helm-binary.sh caches. */
 function findHelm(): string | undefined {
@@ -204,7 +213,7 @@ beforeAll(async () => {
       rules: [{ level: 'Metadata', userGroups: ['system:serviceaccounts'] }, { level: 'None' }],
     }),
   );
-  env = await startEnvtest({ startTimeoutMs: 110_000, apiServerArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`] });
+  env = await startEnvtest({ startTimeoutMs: 110_000, apiServerArgs: [`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`], gatewayApi: true });
   at = await awsCluster('chart');
 }, 150_000);
 
@@ -277,6 +286,10 @@ describe('helm lint and helm template', () => {
     // Without watchNamespace, the ClusterRole reads Secrets in every namespace.
     expect(granted((only(docs, 'ClusterRole') as unknown as { rules: V1PolicyRule[] }).rules).filter((g) => g.endsWith(' core/secrets')).sort()).toEqual(['get core/secrets', 'list core/secrets', 'watch core/secrets']);
 
+    // The Gateway API kinds, cluster-wide; no GatewayClass unless asked for.
+    expect(granted((only(docs, 'ClusterRole') as unknown as { rules: V1PolicyRule[] }).rules).filter((g) => g.includes(` ${GATEWAY_GROUP}/`)).sort()).toEqual(GATEWAY_GRANTS);
+    expect(docs.filter((d) => d.kind === 'GatewayClass')).toEqual([]);
+
     const ingressClass = only(docs, 'IngressClass');
     expect(ingressClass.metadata.annotations).toBeUndefined();
     expect(ingressClass['spec']).toEqual({ controller: 'albatross.dev/alb', parameters: { apiGroup: 'albatross.dev', kind: 'IngressClassParams', name: 'alb' } });
@@ -348,6 +361,13 @@ describe('helm lint and helm template', () => {
     expect(secretBindings.map((b) => [b.metadata.namespace, b['roleRef'], b['subjects']])).toEqual(
       ['shop', 'blog'].map((ns) => [ns, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'edge-secrets' }, [{ kind: 'ServiceAccount', name: 'albatross-sa', namespace: RELEASE_NS }]]),
     );
+
+    // With watchNamespace the Gateway API kinds stay in the ClusterRole, as Ingresses do.
+    expect(granted((only(docs, 'ClusterRole') as unknown as { rules: V1PolicyRule[] }).rules).filter((g) => g.includes(` ${GATEWAY_GROUP}/`)).sort()).toEqual(GATEWAY_GRANTS);
+    const gatewayClass = only(docs, 'GatewayClass');
+    expect(gatewayClass.apiVersion).toBe(`${GATEWAY_GROUP}/v1`);
+    expect(gatewayClass.metadata.name).toBe('edge-gateways');
+    expect(gatewayClass['spec']).toEqual({ controllerName: 'albatross.dev/gateway' });
 
     const ingressClass = only(docs, 'IngressClass');
     expect(ingressClass.metadata.name).toBe('edge');
@@ -424,6 +444,8 @@ describe('values the schema refuses', () => {
     ['a grace period the shutdown does not fit in', ['--set', 'terminationGracePeriodSeconds=10'], /terminationGracePeriodSeconds/],
     ['an unknown key in a NetworkPolicy peer', ['--set', 'networkPolicy.metricsFrom[0].namespace=monitoring'], /metricsFrom/],
     ['an unknown key in an egress rule', ['--set', 'networkPolicy.egress[0].from[0].ipBlock.cidr=0.0.0.0/0'], /egress/],
+    ['a GatewayClass name Kubernetes refuses', ['--set', 'gatewayClass.enabled=true', '--set', 'gatewayClass.name=Edge_Gateways'], /gatewayClass/],
+    ['a GatewayClass controllerName (fixed by the chart)', ['--set', 'gatewayClass.controllerName=example.com/gw'], /controllerName/],
   ];
 
   test.each(cases)('%s', async (_, args, key) => {
@@ -613,7 +635,10 @@ async function expectRbacExact(install: Install, controller: ControllerProcess, 
   const roles = await Promise.all(namespacedRoles.map(async (r) => await rbac.readNamespacedRole(r)));
   const grants = new Set([...granted(clusterRole.rules ?? []), ...roles.flatMap((r) => granted(r.rules ?? []))]);
   console.log(`chart RBAC (${install.namespace}): granted ${[...grants].sort().join(', ')}; used ${[...used].sort().join(', ')}`);
-  expect([...grants].filter((g) => !used.has(g)).sort()).toEqual([]);
+  // The controller does not serve the Gateway API yet (issue 17, under way): until it does, its
+  // rules are checked by SubjectAccessReview instead (below). Drop this exception then.
+  const notServedYet = (g: string): boolean => g.includes(` ${GATEWAY_GROUP}/`);
+  expect([...grants].filter((g) => !used.has(g) && !notServedYet(g)).sort()).toEqual([]);
   expect([...used].filter((u) => !grants.has(u)).sort()).toEqual([]);
   // The Lease requests stayed in the release namespace.
   expect(new Set(events.filter((e) => e.objectRef?.resource === 'leases').map((e) => e.objectRef?.namespace))).toEqual(new Set([install.namespace]));
@@ -702,7 +727,11 @@ describe('installed with watchNamespace: Secrets readable in the watched namespa
     for (const ns of watched) await namespace(kc, ns);
     // With the NetworkPolicy of the everything-values file, which the API server must accept.
     const { networkPolicy } = loadYaml<{ networkPolicy: unknown }>(readFileSync(everythingValues, 'utf8'));
-    const values = installValues({ scheme: 'internet-facing' }, { watchNamespace: watched.join(','), ingressClass: install.ingressClass, crds: { install: false }, networkPolicy }, 'scoped-values.json');
+    const values = installValues(
+      { scheme: 'internet-facing' },
+      { watchNamespace: watched.join(','), ingressClass: install.ingressClass, crds: { install: false }, networkPolicy, gatewayClass: { enabled: true, name: 'scoped-gateways' } },
+      'scoped-values.json',
+    );
     const out = await helmOk(['install', install.fullname, chartDir, '--namespace', install.namespace, '--create-namespace', '--kubeconfig', env.kubeconfigPath, '--values', values]);
     expect(out).toMatch(/STATUS: deployed/);
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
@@ -717,6 +746,15 @@ describe('installed with watchNamespace: Secrets readable in the watched namespa
     // As the API server stored it (read as plain JSON, without the client's models).
     const policy = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'networking.k8s.io', version: 'v1', namespace: install.namespace, plural: 'networkpolicies', name: install.fullname })) as { spec?: unknown };
     expect(policy.spec).toEqual(networkPolicySpecOf({ networkPolicy }, 'albatross', install.fullname));
+    // The GatewayClass of gatewayClass.enabled, waiting for its controller.
+    const gatewayClass = (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({ group: GATEWAY_GROUP, version: 'v1', plural: 'gatewayclasses', name: 'scoped-gateways' })) as {
+      metadata?: { labels?: Record<string, string> };
+      spec?: unknown;
+      status?: { conditions?: { type: string; status: string; reason: string }[] };
+    };
+    expect(gatewayClass.spec).toEqual({ controllerName: 'albatross.dev/gateway' });
+    expect(gatewayClass.metadata?.labels?.['app.kubernetes.io/instance']).toBe(install.fullname);
+    expect(gatewayClass.status?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}`)).toEqual(['Accepted=Unknown Pending']);
   }, 90_000);
 
   test('the controller runs an Ingress with a TLS Secret from create to delete with no 403; every rule granted is used and none is missing', async () => {
@@ -758,6 +796,30 @@ describe('installed with watchNamespace: Secrets readable in the watched namespa
       ).status?.allowed,
     ).toBe(true);
   }, 30_000);
+
+  test('SubjectAccessReview: in every namespace, watched or not, the ServiceAccount may read the four Gateway API kinds, write their status and a Gateway\'s finalizer, and nothing else of the Gateway API', async () => {
+    const authz = env.kubeConfig.makeApiClient(AuthorizationV1Api);
+    const can = async (verb: string, resource: string, ns: string): Promise<boolean> => {
+      const [name = resource, subresource] = resource.split('/');
+      const review = await authz.createSubjectAccessReview({
+        body: {
+          spec: {
+            user: saUser,
+            groups: ['system:serviceaccounts', `system:serviceaccounts:${install.namespace}`, 'system:authenticated'],
+            resourceAttributes: { verb, group: GATEWAY_GROUP, resource: name, ...(subresource === undefined ? {} : { subresource }), ...(ns === '' ? {} : { namespace: ns }) },
+          },
+        },
+      });
+      return review.status?.allowed === true;
+    };
+    const resources = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants', 'grpcroutes', 'gatewayclasses/status', 'gateways/status', 'httproutes/status', 'referencegrants/status'];
+    const answers: Record<string, boolean> = {};
+    for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'])
+      for (const resource of resources)
+        for (const ns of [watched[0] ?? '', 'kube-system', '']) answers[`${verb} ${GATEWAY_GROUP}/${resource} in ${ns === '' ? '(all namespaces)' : ns}`] = await can(verb, resource, ns);
+    expect(answers).toEqual(Object.fromEntries(Object.keys(answers).map((k) => [k, GATEWAY_GRANTS.includes(k.replace(/ in .*$/, ''))])));
+    expect(Object.values(answers).filter(Boolean)).toHaveLength(GATEWAY_GRANTS.length * 3);
+  }, 60_000);
 });
 
 describe('readinessGateInjection: a MutatingAdmissionPolicy, applied by the API server itself', () => {

@@ -16,6 +16,7 @@ import {
   loadAllYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { installGatewayApiCrds } from './gateway-api.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -35,6 +36,11 @@ export interface EnvtestOptions {
   readonly startTimeoutMs?: number;
   /** More kube-apiserver flags, such as `--etcd-compaction-interval=1m`. */
   readonly apiServerArgs?: readonly string[];
+  /**
+   * Also install the standard-channel Gateway API CRDs (test/k8s/gateway-api.ts,
+   * `installGatewayApiCrds`) and wait until they are served.
+   */
+  readonly gatewayApi?: boolean;
 }
 
 export interface Envtest {
@@ -163,6 +169,7 @@ export async function startEnvtest(options: EnvtestOptions = {}): Promise<Envtes
     kubeConfig.loadFromFile(kubeconfigPath);
 
     await installCrds(kubeConfig, options.crdPaths ?? [], deadline);
+    if (options.gatewayApi === true) await installGatewayApiCrds(kubeConfig, { timeoutMs: Math.max(deadline - Date.now(), 1_000) });
     return { kubeConfig, kubeconfigPath, server, stop };
   } catch (error) {
     const logs = servers.map((s) => `--- ${s.name} (last lines)\n${tail(s.logFile, 30)}`).join('\n');
