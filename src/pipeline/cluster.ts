@@ -12,6 +12,7 @@ import { deleteUnusedCertificates } from './certificates.js';
 import { reconcileGroup, type GroupResult, type ReconcileDeps } from './reconcile.js';
 import { reconcileBackendRules, releaseBackendSecurityGroup } from './backend-security-group.js';
 import { failureOf } from './failure.js';
+import { hasStatusProblem } from '../gateway/summary.js';
 
 /** Groups reconciled at once; each runs up to 4 AWS calls at a time itself. */
 const groupConcurrency = 3;
@@ -117,7 +118,11 @@ async function reconcileBackend(groups: readonly GroupResult[], deps: ReconcileD
   }
 }
 
-/** True when the run found nothing wrong: no Ingress error, no group failure. */
+/**
+ * True when the run found nothing wrong: no Ingress error, no group failure, and no Gateway,
+ * listener or HTTPRoute with a condition that is not as it should be (a refused or degraded
+ * route counts as an Ingress error does).
+ */
 export function isClean(result: ReconcileResult): boolean {
-  return result.errors.length === 0 && result.groups.every((g) => g.failure === null);
+  return result.errors.length === 0 && result.groups.every((g) => g.failure === null && (g.gatewayStatus === null || !hasStatusProblem(g.gatewayStatus)));
 }
