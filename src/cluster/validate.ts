@@ -4,6 +4,7 @@
 import type { V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Node, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import { quote, show, typeName } from '../model/messages.js';
 import { ParamsApiGroup, ParamsApiVersion, ParamsKind, type V1IngressClassParams } from '../ingress/params.js';
+import { GatewayApiGroup, type V1Gateway, type V1GatewayClass, type V1HTTPRoute, type V1ReferenceGrant } from '../gateway/types.js';
 import type { Result } from '../model/result.js';
 import type { ClusterObject } from './view.js';
 
@@ -18,26 +19,37 @@ const kinds = {
   '/Secret': 'Secret',
   '/Node': 'Node',
   '/Pod': 'Pod',
+  [`${GatewayApiGroup}/GatewayClass`]: 'GatewayClass',
+  [`${GatewayApiGroup}/Gateway`]: 'Gateway',
+  [`${GatewayApiGroup}/HTTPRoute`]: 'HTTPRoute',
+  [`${GatewayApiGroup}/ReferenceGrant`]: 'ReferenceGrant',
 } as const satisfies Record<string, ClusterObject['kind']>;
 
 /**
- * The API versions read, by kind. An Ingress written for an API Kubernetes no longer serves
- * (`extensions/v1beta1`, `networking.k8s.io/v1beta1`, gone in 1.22) is refused rather than
- * skipped: skipped, `apply` would take its group for deleted.
+ * The API versions read, by kind, the first being the one to write. An Ingress written for an
+ * API Kubernetes no longer serves (`extensions/v1beta1`, `networking.k8s.io/v1beta1`, gone in
+ * 1.22) is refused rather than skipped: skipped, `apply` would take its group for deleted. The
+ * Gateway API kinds are read in the versions its standard channel serves (v1.x: `v1` and
+ * `v1beta1`, the same schema), and an `v1alpha2` HTTPRoute (experimental channel) is refused
+ * for the same reason.
  */
-const servedVersions: Readonly<Partial<Record<ClusterObject['kind'], string>>> = {
-  Ingress: 'networking.k8s.io/v1',
-  IngressClass: 'networking.k8s.io/v1',
-  EndpointSlice: 'discovery.k8s.io/v1',
-  Service: 'v1',
-  Secret: 'v1',
-  Namespace: 'v1',
-  Node: 'v1',
-  Pod: 'v1',
+const servedVersions: Readonly<Partial<Record<ClusterObject['kind'], readonly string[]>>> = {
+  Ingress: ['networking.k8s.io/v1'],
+  IngressClass: ['networking.k8s.io/v1'],
+  EndpointSlice: ['discovery.k8s.io/v1'],
+  Service: ['v1'],
+  Secret: ['v1'],
+  Namespace: ['v1'],
+  Node: ['v1'],
+  Pod: ['v1'],
+  GatewayClass: [`${GatewayApiGroup}/v1`, `${GatewayApiGroup}/v1beta1`],
+  Gateway: [`${GatewayApiGroup}/v1`, `${GatewayApiGroup}/v1beta1`],
+  HTTPRoute: [`${GatewayApiGroup}/v1`, `${GatewayApiGroup}/v1beta1`],
+  ReferenceGrant: [`${GatewayApiGroup}/v1beta1`, `${GatewayApiGroup}/v1`],
 };
 
 /** Kinds without a namespace. */
-const clusterScoped: ReadonlySet<ClusterObject['kind']> = new Set(['IngressClass', 'IngressClassParams', 'Namespace', 'Node']);
+const clusterScoped: ReadonlySet<ClusterObject['kind']> = new Set(['IngressClass', 'IngressClassParams', 'Namespace', 'Node', 'GatewayClass']);
 
 type Check = (value: unknown, path: string, problems: string[]) => void;
 
@@ -100,9 +112,17 @@ const object =
     }
   };
 
-const metadata = object({ name: string, namespace: string, labels: stringMap, annotations: stringMap, resourceVersion: string }, ['name']);
+const metadataFields = { name: string, namespace: string, labels: stringMap, annotations: stringMap, resourceVersion: string };
+const metadata = object(metadataFields, ['name']);
+/** Gateway API objects also carry their generation: status reports it as `observedGeneration`. */
+const generationMetadata = object({ ...metadataFields, generation: integer }, ['name']);
 const serviceBackend = object({ name: string, port: object({ name: string, number: integer }) }, ['name']);
 const backend = object({ service: serviceBackend, resource: object({ kind: string, name: string }) });
+
+const labelSelector = object({
+  matchLabels: stringMap,
+  matchExpressions: list(object({ key: string, operator: string, values: list(string) }, ['key', 'operator'])),
+});
 
 /** `{key, value}` entries, as in `spec.tags` and `spec.loadBalancerAttributes` of IngressClassParams. */
 const keyValues = list(object({ key: string, value: string }, ['key', 'value']));
@@ -127,10 +147,62 @@ const paramsSpec = object({
   tags: keyValues,
   loadBalancerAttributes: keyValues,
   loadBalancerName: string,
-  namespaceSelector: object({
-    matchLabels: stringMap,
-    matchExpressions: list(object({ key: string, operator: string, values: list(string) }, ['key', 'operator'])),
-  }),
+  namespaceSelector: labelSelector,
+});
+
+/*
+ * The Gateway API kinds (standard channel, gateway-api.sigs.k8s.io/reference/spec), as their
+ * CRDs' schemas type them. As for IngressClassParams, values (enums, ports in range, hostnames)
+ * are left to translate, which reports them in status conditions and leaves out one listener or
+ * route instead of stopping the run.
+ */
+const objectReference = (required: readonly string[]): Check => object({ group: string, kind: string, name: string, namespace: string }, required);
+const routeFilter = object(
+  {
+    type: string,
+    requestRedirect: object({
+      scheme: string,
+      hostname: string,
+      path: object({ type: string, replaceFullPath: string, replacePrefixMatch: string }, ['type']),
+      port: integer,
+      statusCode: integer,
+    }),
+  },
+  ['type'],
+);
+const nameValueMatch = list(object({ type: string, name: string, value: string }, ['name', 'value']));
+const gatewaySpec = object(
+  {
+    gatewayClassName: string,
+    listeners: list(
+      object(
+        {
+          name: string,
+          hostname: string,
+          port: integer,
+          protocol: string,
+          tls: object({ mode: string, certificateRefs: list(objectReference(['name'])), options: stringMap }),
+          allowedRoutes: object({ namespaces: object({ from: string, selector: labelSelector }), kinds: list(object({ group: string, kind: string }, ['kind'])) }),
+        },
+        ['name', 'port', 'protocol'],
+      ),
+    ),
+    addresses: list(object({ type: string, value: string }, ['value'])),
+    infrastructure: object({ labels: stringMap, annotations: stringMap, parametersRef: objectReference(['group', 'kind', 'name']) }),
+  },
+  ['gatewayClassName', 'listeners'],
+);
+const httpRouteSpec = object({
+  parentRefs: list(object({ group: string, kind: string, namespace: string, name: string, sectionName: string, port: integer }, ['name'])),
+  hostnames: list(string),
+  rules: list(
+    object({
+      name: string,
+      matches: list(object({ path: object({ type: string, value: string }), headers: nameValueMatch, queryParams: nameValueMatch, method: string })),
+      filters: list(routeFilter),
+      backendRefs: list(object({ group: string, kind: string, name: string, namespace: string, port: integer, weight: integer, filters: list(routeFilter) }, ['name'])),
+    }),
+  ),
 });
 
 const checks: Record<ClusterObject['kind'], Check> = {
@@ -181,6 +253,22 @@ const checks: Record<ClusterObject['kind'], Check> = {
     },
     ['metadata'],
   ),
+  GatewayClass: object({ metadata: generationMetadata, spec: object({ controllerName: string, parametersRef: objectReference(['group', 'kind', 'name']), description: string }, ['controllerName']) }, [
+    'metadata',
+    'spec',
+  ]),
+  Gateway: object({ metadata: generationMetadata, spec: gatewaySpec }, ['metadata', 'spec']),
+  HTTPRoute: object({ metadata: generationMetadata, spec: httpRouteSpec }, ['metadata', 'spec']),
+  ReferenceGrant: object(
+    {
+      metadata,
+      spec: object(
+        { from: list(object({ group: string, kind: string, namespace: string }, ['group', 'kind', 'namespace'])), to: list(object({ group: string, kind: string, name: string }, ['group', 'kind'])) },
+        ['from', 'to'],
+      ),
+    },
+    ['metadata', 'spec'],
+  ),
 };
 
 /** The outcome of checking one object: a kind Albatross reads, one it ignores, or problems. */
@@ -200,9 +288,10 @@ export function validateObject(value: unknown): Validated {
   const kind = (legacyIngress ? value.kind : kinds[`${group}/${String(value.kind)}` as keyof typeof kinds]) as ClusterObject['kind'] | undefined;
   if (kind === undefined) return { ok: true, value: null };
   const served = servedVersions[kind];
-  if (served !== undefined && apiVersion !== served) {
+  if (served !== undefined && !served.includes(apiVersion)) {
     const gone = legacyIngress ? ' (the beta Ingress APIs are gone since Kubernetes 1.22)' : '';
-    return { ok: false, error: [`apiVersion ${quote(apiVersion)} is not served for ${kind}${gone}; write apiVersion: ${served}`] };
+    const write = served.length === 1 ? `write apiVersion: ${served[0] ?? ''}` : `write apiVersion: ${served.join(' or ')}`;
+    return { ok: false, error: [`apiVersion ${quote(apiVersion)} is not served for ${kind}${gone}; ${write}`] };
   }
   const problems: string[] = [];
   checks[kind](value, '', problems);
@@ -233,5 +322,13 @@ function typed(kind: ClusterObject['kind'], value: unknown): ClusterObject {
       return { kind, object: value as V1Node };
     case 'Pod':
       return { kind, object: value as V1Pod };
+    case 'GatewayClass':
+      return { kind, object: value as V1GatewayClass };
+    case 'Gateway':
+      return { kind, object: value as V1Gateway };
+    case 'HTTPRoute':
+      return { kind, object: value as V1HTTPRoute };
+    case 'ReferenceGrant':
+      return { kind, object: value as V1ReferenceGrant };
   }
 }

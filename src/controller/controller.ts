@@ -644,6 +644,7 @@ export class Controller {
     );
   }
 
+  /** Gateway API objects are not watched yet; when they are, their ViewChange names the gateway groups they touch. */
   private onUpsert(kind: ClusterObject['kind'], received: unknown): void {
     const object = received as KubeObject;
     switch (kind) {
@@ -676,6 +677,10 @@ export class Controller {
       case 'IngressClass':
       case 'IngressClassParams':
       case 'Namespace':
+      case 'GatewayClass':
+      case 'Gateway':
+      case 'HTTPRoute':
+      case 'ReferenceGrant':
         this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
         return;
       // Pods are never watched: PodReadiness reads the few the readiness gate needs.
@@ -690,7 +695,7 @@ export class Controller {
 
   private onDelete(kind: ClusterObject['kind'], received: unknown): void {
     const object = received as KubeObject;
-    const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' || kind === 'Node' ? (object.metadata?.name ?? '') : objectKey(object);
+    const key = kind === 'IngressClass' || kind === 'IngressClassParams' || kind === 'Namespace' || kind === 'Node' || kind === 'GatewayClass' ? (object.metadata?.name ?? '') : objectKey(object);
     switch (kind) {
       case 'Service': {
         const groups = this.store.groupsUsingService(object.metadata?.namespace ?? 'default', object.metadata?.name ?? '');
@@ -718,6 +723,10 @@ export class Controller {
       case 'IngressClass':
       case 'IngressClassParams':
       case 'Namespace':
+      case 'GatewayClass':
+      case 'Gateway':
+      case 'HTTPRoute':
+      case 'ReferenceGrant':
         this.afterChange(this.store.remove(kind, key));
         return;
       case 'Pod':

@@ -1,6 +1,6 @@
-// The whole cluster in one pass, as the CLI runs it: every group in the view or in AWS is
-// reconciled on its own (a few at once), then, once every group converged, the cluster-wide
-// step deletes imported certificates nothing uses. The files are the cluster's complete state,
+// The whole cluster in one pass, as the CLI runs it: every group in the view (Ingress groups and
+// the Gateways of our classes) or in AWS is reconciled on its own (a few at once), then, once
+// every group converged, the cluster-wide step deletes imported certificates nothing uses. The files are the cluster's complete state,
 // so a group with no member left is deleted.
 import pLimit from 'p-limit';
 import type { ClusterView } from '../cluster/view.js';
@@ -12,6 +12,7 @@ import { deleteUnusedCertificates } from './certificates.js';
 import { reconcileGroup, type GroupResult, type ReconcileDeps } from './reconcile.js';
 import { reconcileBackendRules, releaseBackendSecurityGroup } from './backend-security-group.js';
 import { failureOf } from './failure.js';
+import { hasStatusProblem } from '../gateway/summary.js';
 
 /** Groups reconciled at once; each runs up to 4 AWS calls at a time itself. */
 const groupConcurrency = 3;
@@ -33,7 +34,7 @@ export interface ReconcileResult {
 export async function reconcileCluster(view: ClusterView, deps: ReconcileDeps): Promise<ReconcileResult> {
   const grouping = view.grouping();
   const inAws = await listGroups(deps.aws, deps.clusterName);
-  const names = [...new Set([...grouping.groups.map((g) => g.name), ...inAws])].sort(compareStrings);
+  const names = [...new Set([...grouping.groups.map((g) => g.name), ...view.gatewayGroups(), ...inAws])].sort(compareStrings);
   const limit = pLimit(groupConcurrency);
   const groups = await Promise.all(names.map((name) => limit(() => reconcileGroup(view, name, deps, { deleteIfEmpty: true }))));
   const errors = groups.flatMap((g) => g.errors);
@@ -73,6 +74,7 @@ function clusterStep(name: string, deps: ReconcileDeps, changes: readonly Change
     warnings,
     certificates: { inUse: [], before: [] },
     backend: { uses: false, vpcId: null, targets: [], complete: true },
+    gatewayStatus: null,
   };
 }
 
@@ -116,7 +118,11 @@ async function reconcileBackend(groups: readonly GroupResult[], deps: ReconcileD
   }
 }
 
-/** True when the run found nothing wrong: no Ingress error, no group failure. */
+/**
+ * True when the run found nothing wrong: no Ingress error, no group failure, and no Gateway,
+ * listener or HTTPRoute with a condition that is not as it should be (a refused or degraded
+ * route counts as an Ingress error does).
+ */
 export function isClean(result: ReconcileResult): boolean {
-  return result.errors.length === 0 && result.groups.every((g) => g.failure === null);
+  return result.errors.length === 0 && result.groups.every((g) => g.failure === null && (g.gatewayStatus === null || !hasStatusProblem(g.gatewayStatus)));
 }

@@ -9,7 +9,7 @@ import type { ClusterView } from '../cluster/view.js';
 import { GroupKey, OwnershipTag } from '../model/ids.js';
 import type { DesiredStack, ObjectKey, TlsResolver } from '../model/resources.js';
 import { belongsTo, taggedResources } from '../observe/group.js';
-import { translateGroup } from '../translate/translate.js';
+import { translateGroupKey } from './translate.js';
 
 /** Where one of a Pod's addresses goes: a target group of ours, by group, id and AWS name. */
 export interface PodTargetGroup {
@@ -52,7 +52,7 @@ export class StackCache {
   stack(group: string): DesiredStack | null {
     let stack = this.stacks.get(group);
     if (stack === undefined) {
-      stack = translateGroup(this.view, group, { clusterName: this.clusterName, tls: unreadTls }).stack;
+      stack = translateGroupKey(this.view, group, { clusterName: this.clusterName, tls: unreadTls }).stack;
       this.stacks.set(group, stack);
     }
     return stack;

@@ -1,6 +1,7 @@
-// One Ingress group, end to end: translate it from the ClusterView, observe only what it owns in
-// AWS, import its certificates, diff, and (for apply) execute. The CLI loops over every group
-// with it (cluster.ts); the controller calls it from its work queue.
+// One group, end to end: translate it from the ClusterView (an Ingress group, or a Gateway and its
+// HTTPRoutes), observe only what it owns in AWS, import its certificates, diff, and (for apply)
+// execute. The CLI loops over every group with it (cluster.ts); the controller calls it from its
+// work queue.
 import type { Logger } from 'pino';
 import { applyOperations } from '../apply/execute.js';
 import { ApplyState } from '../apply/state.js';
@@ -9,7 +10,6 @@ import type { Aws } from '../aws/clients.js';
 import { failureOf } from './failure.js';
 import { listIssuedCertificates, parseTlsSecret, type DiscoveryCandidate } from '../certificates/index.js';
 import type { ClusterView } from '../cluster/view.js';
-import { referencesOf } from '../cluster/references.js';
 import type { ActualStack } from '../model/actual.js';
 import type { Failure } from '../model/errors.js';
 import type { DesiredStack, IngressError, IngressWarning, ObjectKey } from '../model/resources.js';
@@ -23,7 +23,10 @@ import { holdsLegacy, legacyAdopter } from './adoption.js';
 import { ruleIngress } from '../plan/rules.js';
 import { compareStrings } from '../model/compare.js';
 import { GroupKey } from '../model/ids.js';
-import { translateGroup } from '../translate/translate.js';
+import { GatewayKey } from '../gateway/keys.js';
+import { memberName } from '../gateway/names.js';
+import type { GatewayStatusDraft } from '../gateway/status.js';
+import { membersInView, secretsOfGroup, translateGroupKey } from './translate.js';
 import { CertificateRegistry, discoverCertificates, TlsSecrets } from './certificates.js';
 import { admitTargets } from './target-addresses.js';
 import { BackendSecurityGroup, backendTargetsOf, usesBackendSecurityGroup, type BackendTarget } from './backend-security-group.js';
@@ -158,6 +161,13 @@ export interface GroupResult {
    * as it is).
    */
   readonly backend: BackendUse | null;
+  /**
+   * For a Gateway's group, the status translate decided (the Gateway's and each listener's
+   * conditions, each HTTPRoute's per parent), for the controller to write with `Programmed`
+   * from this result. `null` for an Ingress group, for a Gateway that is not served (gone, being
+   * deleted, not ours), and when the reconcile stopped before translating.
+   */
+  readonly gatewayStatus: GatewayStatusDraft | null;
 }
 
 /**
@@ -167,8 +177,7 @@ export interface GroupResult {
  */
 export async function reconcileGroup(view: ClusterView, name: string, deps: ReconcileDeps, options: ReconcileGroupOptions): Promise<GroupResult> {
   const log = deps.logger.child({ group: name });
-  const members = view.group(name);
-  const memberKeys = members === undefined ? [] : [...members.members.map((m) => m.key), ...members.rejected.map((r) => r.ingress)];
+  const memberKeys = membersInView(view, name);
   try {
     return await reconcile(view, name, deps, options, log);
   } catch (err) {
@@ -180,15 +189,31 @@ export async function reconcileGroup(view: ClusterView, name: string, deps: Reco
 }
 
 function empty(name: string, ingresses: readonly ObjectKey[]): GroupResult {
-  return { name, ingresses, loadBalancer: null, changes: [], failure: null, leftAsIs: null, released: false, previousDnsName: null, errors: [], warnings: [], certificates: { inUse: [], before: [] }, backend: null };
+  return {
+    name,
+    ingresses,
+    loadBalancer: null,
+    changes: [],
+    failure: null,
+    leftAsIs: null,
+    released: false,
+    previousDnsName: null,
+    errors: [],
+    warnings: [],
+    certificates: { inUse: [], before: [] },
+    backend: null,
+    gatewayStatus: null,
+  };
 }
 
 async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, options: ReconcileGroupOptions, log: Logger): Promise<GroupResult> {
   const aws = deps.signal === undefined ? deps.aws : deps.aws.withSignal(deps.signal);
   const { clusterName } = deps;
-  const group = view.group(name);
-  const memberKeys = group === undefined ? [] : [...group.members.map((m) => m.key), ...group.rejected.map((r) => r.ingress)];
-  if (group === undefined && !options.deleteIfEmpty) {
+  const gateway = GatewayKey.parse(name);
+  // A Gateway's members are known once it is translated (below); an Ingress group's now.
+  const group = gateway === undefined ? view.group(name) : undefined;
+  let memberKeys = membersInView(view, name);
+  if (gateway === undefined && group === undefined && !options.deleteIfEmpty) {
     return { ...empty(name, []), leftAsIs: 'no member Ingress in view; kept until its absence is confirmed' };
   }
   // A group made before groups were keyed by class is taken over by the class group of its
@@ -203,10 +228,15 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
   const mayAdopt = ingressClass !== undefined && adopter !== undefined;
 
   // Certificates first: a Secret that fails validation must keep what it served before.
-  const usesSecrets = (group?.members ?? []).some((m) => referencesOf(m.ingress).secrets.size > 0);
+  const usesSecrets = secretsOfGroup(view, name).size > 0;
   const observedCertificates = usesSecrets ? await deps.certificates.observed() : [];
   const secrets = new TlsSecrets(view, observedCertificates, deps.now ?? new Date());
-  const translation = translateGroup(view, name, { clusterName, tls: secrets.resolve });
+  const translation = translateGroupKey(view, name, { clusterName, tls: secrets.resolve });
+  const gatewayStatus = translation.status;
+  memberKeys = translation.members;
+  if (gateway !== undefined && memberKeys.length === 0 && !options.deleteIfEmpty) {
+    return { ...empty(name, []), leftAsIs: 'no Gateway of ours in view; kept until its absence is confirmed' };
+  }
   for (const broken of secrets.broken) deps.certificates.brokenSecrets.add(broken);
   const errors: IngressError[] = [...translation.errors];
   const warnings: IngressWarning[] = [...translation.warnings];
@@ -244,7 +274,11 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     warnings,
     certificates: { inUse: before, before },
     backend: null,
+    gatewayStatus,
   });
+  // Problems of the load balancer as a whole: a Gateway's are the Gateway's; an Ingress group's, each applied member's.
+  const subjects = (s: DesiredStack): readonly ObjectKey[] => (gateway === undefined ? s.ingresses : [name]);
+  const frozenReason = gateway === undefined ? 'no member Ingress is valid' : `${memberName(name)} cannot be programmed (see its errors); its load balancer stays as it is`;
 
   if (stack === null && (memberKeys.length > 0 || heldElsewhere.length > 0)) {
     // Every member is invalid (or the only Ingress left is one held elsewhere): AWS stays exactly
@@ -252,12 +286,12 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     // left the group.
     const departures = actual === null ? [] : releaseDeparted(actual, new Set([...memberKeys, ...heldElsewhere]));
     if (deps.mode === 'plan' || departures.length === 0) {
-      return { ...leaveAsIs('no member Ingress is valid'), changes: departures.map(describeOperation), released: deps.mode === 'apply' };
+      return { ...leaveAsIs(frozenReason), changes: departures.map(describeOperation), released: deps.mode === 'apply' };
     }
     const state = new ApplyState(actual, new Map());
     const outcome = await applyOperations(aws, state, departures, { logger: log });
     const failure = applyFailure(outcome, log);
-    return { ...leaveAsIs('no member Ingress is valid', failure), changes: outcome.done.map(describeOperation), released: failure === null };
+    return { ...leaveAsIs(frozenReason, failure), changes: outcome.done.map(describeOperation), released: failure === null };
   }
 
   if (stack !== null && stack.frozenIngresses.length > 0 && actual?.loadBalancer != null) {
@@ -275,7 +309,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     const network = await deps.network();
     const resolved = await resolveContext(aws, stack, network, clusterName);
     if (!resolved.ok) {
-      errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${resolved.error}`, severity: 'excluded' as const })));
+      errors.push(...subjects(stack).map((ingress) => ({ ingress, group: name, message: `${memberName(ingress)}: ${resolved.error}`, severity: 'excluded' as const })));
       return leaveAsIs(resolved.error, { code: 'aws-state', message: resolved.error, retryable: true });
     }
     // Endpoint addresses ALB would refuse (or that point outside the cluster) are left out.
@@ -294,7 +328,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       // refuses it (or hands that one back) after the security group and target groups exist.
       const taken = await loadBalancerNameProblem(aws, stack.loadBalancer.name, stack.loadBalancer.tags);
       if (taken !== null) {
-        errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${taken}`, severity: 'excluded' as const })));
+        errors.push(...subjects(stack).map((ingress) => ({ ingress, group: name, message: `${memberName(ingress)}: ${taken}`, severity: 'excluded' as const })));
         return leaveAsIs(taken, { code: 'aws-state', message: taken, retryable: false });
       }
     }
@@ -303,7 +337,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       const frontend = stack.securityGroup === null ? resolved.value.securityGroupIds.length : 1;
       if (frontend + 1 > maxSecurityGroupsPerLoadBalancer) {
         const message = `annotation alb.ingress.kubernetes.io/security-groups names ${frontend} security groups and alb.ingress.kubernetes.io/manage-backend-security-group-rules: "true" adds the backend security group, over the ${maxSecurityGroupsPerLoadBalancer} a load balancer may have; name at most ${maxSecurityGroupsPerLoadBalancer - 1}`;
-        errors.push(...stack.ingresses.map((ingress) => ({ ingress, group: name, message: `Ingress ${ingress}: ${message}`, severity: 'excluded' as const })));
+        errors.push(...subjects(stack).map((ingress) => ({ ingress, group: name, message: `${memberName(ingress)}: ${message}`, severity: 'excluded' as const })));
         return leaveAsIs(message, { code: 'input', message, retryable: false });
       }
       const ensured = await deps.backendSecurityGroup.ensure(aws, network.vpcId, deps.mode);
@@ -322,7 +356,21 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       const failed = ensured.failures[0];
       if (failed !== undefined) {
         log.error({ code: failed.code }, failed.message);
-        return { name, ingresses: stack.ingresses, loadBalancer, changes, failure: failed, leftAsIs: null, released: false, previousDnsName, errors, warnings, certificates: { inUse: before, before }, backend: null };
+        return {
+          name,
+          ingresses: stack.ingresses,
+          loadBalancer,
+          changes,
+          failure: failed,
+          leftAsIs: null,
+          released: false,
+          previousDnsName,
+          errors,
+          warnings,
+          certificates: { inUse: before, before },
+          backend: null,
+          gatewayStatus,
+        };
       }
     }
     context = { ...resolved.value, importedCertificateArns: certificateArns, ...(backendSecurityGroupId === undefined ? {} : { backendSecurityGroupId }) };
@@ -352,6 +400,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       warnings,
       certificates: { inUse, before },
       backend,
+      gatewayStatus,
     };
   }
 
@@ -372,6 +421,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
     warnings,
     certificates: { inUse: failure === null ? inUse : [...new Set([...before, ...desiredArns])], before },
     backend: failure === null ? backend : null,
+    gatewayStatus,
   };
 }
 
@@ -408,7 +458,7 @@ function fingerprintWantedElsewhere(view: ClusterView, now: Date): (fingerprint:
   return (fingerprint, secret) => {
     if (bySecret === null) {
       bySecret = new Map();
-      const keys = new Set(view.grouping().groups.flatMap((g) => g.members.flatMap((m) => [...referencesOf(m.ingress).secrets])));
+      const keys = new Set([...view.grouping().groups.map((g) => g.name), ...view.gatewayGroups()].flatMap((g) => [...secretsOfGroup(view, g)]));
       for (const key of keys) {
         const slash = key.indexOf('/');
         const parsed = parseTlsSecret(view.secret(key.slice(0, slash), key.slice(slash + 1)), [], now, key);

@@ -14,7 +14,7 @@ import type { IngressWarning, ObjectKey, TargetSpec, TlsResolver } from '../mode
 import { belongsTo, taggedResources } from '../observe/group.js';
 import { describeOperation, type Change } from '../plan/describe.js';
 import type { Operation } from '../plan/operations.js';
-import { translateGroup } from '../translate/translate.js';
+import { translateGroupKey } from './translate.js';
 import type { ReconcileDeps } from './reconcile.js';
 import { admittedTargets, refusedTargetWarning, targetAddresses, usersOf } from './target-addresses.js';
 import { backendTargetsOf, usesBackendSecurityGroup, type BackendTarget } from './backend-security-group.js';
@@ -51,7 +51,7 @@ const targetKey = (t: TargetSpec): string => `${t.ip} ${t.port}`;
  */
 export async function reconcileTargets(view: ClusterView, group: string, services: ReadonlySet<ObjectKey>, deps: ReconcileDeps): Promise<TargetsResult> {
   const aws = deps.signal === undefined ? deps.aws : deps.aws.withSignal(deps.signal);
-  const stack = translateGroup(view, group, { clusterName: deps.clusterName, tls: unreadTls }).stack;
+  const stack = translateGroupKey(view, group, { clusterName: deps.clusterName, tls: unreadTls }).stack;
   if (stack === null) return { kind: 'full', reason: 'the group has no stack to apply' };
   const affected = stack.targetGroups.filter((t) => t.service !== undefined && services.has(t.service.key));
   if (affected.length === 0) return { kind: 'done', changes: [], failure: null, warnings: [] };

@@ -14,6 +14,18 @@ import type {
 import { clusterViewFromObjects } from '../../src/cluster/files.js';
 import type { ClusterStore } from '../../src/cluster/view.js';
 import type { V1IngressClassParams, V1IngressClassParamsSpec } from '../../src/ingress/params.js';
+import {
+  GatewayControllerName,
+  type AllowedRoutes,
+  type GatewayListener,
+  type HTTPBackendRef,
+  type HTTPRouteRule,
+  type ParentReference,
+  type V1Gateway,
+  type V1GatewayClass,
+  type V1HTTPRoute,
+  type V1ReferenceGrant,
+} from '../../src/gateway/types.js';
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
@@ -250,6 +262,14 @@ export interface SnapshotOptions {
   readonly nodes?: readonly V1Node[];
   /** @default [] */
   readonly pods?: readonly V1Pod[];
+  /** @default [] */
+  readonly gatewayClasses?: readonly V1GatewayClass[];
+  /** @default [] */
+  readonly gateways?: readonly V1Gateway[];
+  /** @default [] */
+  readonly httpRoutes?: readonly V1HTTPRoute[];
+  /** @default [] */
+  readonly referenceGrants?: readonly V1ReferenceGrant[];
 }
 
 /** A cluster view holding the given objects, checked as the file loader checks them. */
@@ -265,6 +285,10 @@ export function snapshot(options: SnapshotOptions = {}): ClusterStore {
       ...(options.namespaces ?? []),
       ...(options.nodes ?? []),
       ...(options.pods ?? []),
+      ...(options.gatewayClasses ?? []),
+      ...(options.gateways ?? []),
+      ...(options.httpRoutes ?? []),
+      ...(options.referenceGrants ?? []),
     ],
     'test objects',
   );
@@ -295,5 +319,147 @@ export function pod(options: PodOptions = {}): V1Pod {
       ...(options.gated === true ? { readinessGates: [{ conditionType: 'albatross.dev/target-health' }] } : {}),
     },
     ...(options.conditions === undefined ? {} : { status: { conditions: Object.entries(options.conditions).map(([type, status]) => ({ type, status })) } }),
+  };
+}
+
+export interface GatewayClassOptions {
+  /** @default 'albatross' */
+  readonly name?: string;
+  /** @default 'albatross.dev/gateway' */
+  readonly controllerName?: string;
+  /** Name of the IngressClassParams `spec.parametersRef` refers to. */
+  readonly params?: string;
+}
+
+export function gatewayClass(options: GatewayClassOptions = {}): V1GatewayClass {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'GatewayClass',
+    metadata: { name: options.name ?? 'albatross', generation: 1 },
+    spec: {
+      controllerName: options.controllerName ?? GatewayControllerName,
+      ...(options.params === undefined ? {} : { parametersRef: { group: 'albatross.dev', kind: 'IngressClassParams', name: options.params } }),
+    },
+  };
+}
+
+export interface ListenerOptions {
+  /** @default 'http', or 'https' with certificates */
+  readonly name?: string;
+  /** @default 80, or 443 with certificates */
+  readonly port?: number;
+  /** @default 'HTTP', or 'HTTPS' with certificates */
+  readonly protocol?: string;
+  readonly hostname?: string;
+  /** `tls.certificateRefs`: a Secret's name, or `namespace/name` for one in another namespace. */
+  readonly certificates?: readonly string[];
+  readonly allowedRoutes?: AllowedRoutes;
+}
+
+export function listener(options: ListenerOptions = {}): GatewayListener {
+  const tls = options.certificates !== undefined;
+  return {
+    name: options.name ?? (tls ? 'https' : 'http'),
+    port: options.port ?? (tls ? 443 : 80),
+    protocol: options.protocol ?? (tls ? 'HTTPS' : 'HTTP'),
+    ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+    ...(options.certificates === undefined ? {} : { tls: { mode: 'Terminate', certificateRefs: options.certificates.map((c) => ({ kind: 'Secret', group: '', ...namespacedRef(c) })) } }),
+    ...(options.allowedRoutes === undefined ? {} : { allowedRoutes: options.allowedRoutes }),
+  };
+}
+
+/** `name` or `namespace/name` as a reference's `name` and `namespace`. */
+function namespacedRef(ref: string): { name: string; namespace?: string } {
+  const slash = ref.indexOf('/');
+  return slash < 0 ? { name: ref } : { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
+}
+
+export interface GatewayOptions {
+  /** @default 'web' */
+  readonly name?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** `spec.gatewayClassName`. @default 'albatross' */
+  readonly className?: string;
+  /** @default [{}]: HTTP on port 80 */
+  readonly listeners?: readonly ListenerOptions[];
+  /** Sets `metadata.deletionTimestamp`. @default false */
+  readonly deleting?: boolean;
+  /** Name of the IngressClassParams `spec.infrastructure.parametersRef` refers to. */
+  readonly params?: string;
+  /** @default 1 */
+  readonly generation?: number;
+}
+
+export function gateway(options: GatewayOptions = {}): V1Gateway {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: {
+      name: options.name ?? 'web',
+      namespace: options.namespace ?? 'default',
+      generation: options.generation ?? 1,
+      ...(options.deleting === true ? { deletionTimestamp: new Date('2026-01-01T00:00:00Z'), finalizers: ['gateway.albatross.dev/load-balancer'] } : {}),
+    },
+    spec: {
+      gatewayClassName: options.className ?? 'albatross',
+      listeners: (options.listeners ?? [{}]).map(listener),
+      ...(options.params === undefined ? {} : { infrastructure: { parametersRef: { group: 'albatross.dev', kind: 'IngressClassParams', name: options.params } } }),
+    },
+  };
+}
+
+export interface HTTPRouteOptions {
+  /** @default 'web' */
+  readonly name?: string;
+  /** @default 'default' */
+  readonly namespace?: string;
+  /** `parentRefs`: a Gateway's name, `namespace/name`, or a whole reference. @default ['web'] */
+  readonly parents?: readonly (string | ParentReference)[];
+  readonly hostnames?: readonly string[];
+  /**
+   * Services of one rule's `backendRefs` (port 80): a name, `namespace/name`, or a whole
+   * reference; ignored when `rules` is given. @default ['web']
+   */
+  readonly backends?: readonly (string | HTTPBackendRef)[];
+  readonly rules?: readonly HTTPRouteRule[];
+  /** @default 1 */
+  readonly generation?: number;
+}
+
+export function httpRoute(options: HTTPRouteOptions = {}): V1HTTPRoute {
+  const backendRef = (b: string | HTTPBackendRef): HTTPBackendRef => (typeof b === 'string' ? { ...namespacedRef(b), port: 80 } : b);
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: options.name ?? 'web', namespace: options.namespace ?? 'default', generation: options.generation ?? 1 },
+    spec: {
+      parentRefs: (options.parents ?? ['web']).map((p) => (typeof p === 'string' ? namespacedRef(p) : p)),
+      ...(options.hostnames === undefined ? {} : { hostnames: [...options.hostnames] }),
+      rules: options.rules === undefined ? [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: (options.backends ?? ['web']).map(backendRef) }] : [...options.rules],
+    },
+  };
+}
+
+export interface ReferenceGrantOptions {
+  /** @default 'grant' */
+  readonly name?: string;
+  /** Where the referents live. */
+  readonly namespace: string;
+  /** @default [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'default' }] */
+  readonly from?: readonly { readonly group: string; readonly kind: string; readonly namespace: string }[];
+  /** @default [{ group: '', kind: 'Service' }] */
+  readonly to?: readonly { readonly group: string; readonly kind: string; readonly name?: string }[];
+}
+
+export function referenceGrant(options: ReferenceGrantOptions): V1ReferenceGrant {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
+    kind: 'ReferenceGrant',
+    metadata: { name: options.name ?? 'grant', namespace: options.namespace },
+    spec: {
+      from: (options.from ?? [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'default' }]).map((f) => ({ ...f })),
+      to: (options.to ?? [{ group: '', kind: 'Service' }]).map((t) => ({ ...t })),
+    },
   };
 }

@@ -108,6 +108,68 @@ describe('albatross command', () => {
     expect(text.stdout).toContain(`Warnings:\n  ${defined(out.warnings[0], 'a warning').message}`);
   });
 
+  it('plans a Gateway from files: named as the Gateway, its routes as HTTPRoutes, their status, and exit 1 for a refused route', async () => {
+    const gatewayDir = mkdtempSync(join(tmpdir(), 'albatross-cli-gateway-'));
+    const files = (refused: boolean): string => `
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: albatross }
+spec: { controllerName: albatross.dev/gateway }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge, namespace: infra }
+spec:
+  gatewayClassName: albatross
+  listeners: [{ name: http, port: 80, protocol: HTTP, allowedRoutes: { namespaces: { from: ${refused ? 'Same' : 'All'} } } }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: cart, namespace: shop }
+spec:
+  parentRefs: [{ name: edge, namespace: infra, sectionName: http }]
+  hostnames: [shop.example.com]
+  rules: [{ backendRefs: [{ name: cart, port: 80 }] }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: admin, namespace: infra }
+spec:
+  parentRefs: [{ name: edge }]
+  rules: [{ backendRefs: [{ name: admin, port: 80 }] }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: cart, namespace: shop }
+spec: { ports: [{ port: 80, targetPort: 8080 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: admin, namespace: infra }
+spec: { ports: [{ port: 80, targetPort: 8080 }] }
+`;
+    writeFileSync(join(gatewayDir, 'gateway.yaml'), files(false));
+    const planned = await albatross(['plan', '-f', gatewayDir, ...flags, '-o', 'json']);
+    expect(planned.code).toBe(2);
+    const out = JSON.parse(planned.stdout) as JsonOutput;
+    const group = defined(out.groups.find((g) => g.name === 'gateway:infra/edge'), 'the Gateway\'s group');
+    expect(group.ingresses).toEqual(['gateway:infra/edge', 'httproute:infra/admin', 'httproute:shop/cart']);
+    expect(group.changes.map((c) => c.kind)).toContain('load-balancer');
+    expect(group.status?.routes.map((r) => [r.route, r.conditions.map((c) => c.status)])).toEqual([
+      ['infra/admin', ['True', 'True']],
+      ['shop/cart', ['True', 'True']],
+    ]);
+
+    // The listener no longer admits routes from other namespaces: the route from shop is refused.
+    writeFileSync(join(gatewayDir, 'gateway.yaml'), files(true));
+    const refused = await albatross(['plan', '-f', gatewayDir, ...flags]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('Gateway infra/edge (HTTPRoute infra/admin)\n');
+    expect(refused.stdout).toContain('    listener http: accepted, 1 route attached\n');
+    expect(refused.stdout).toMatch(/\n {4}HTTPRoute shop\/cart \(listener http\): Accepted=False \(NotAllowedByListeners\): .*namespace shop\n/);
+    expect(refused.stdout).toMatch(/\nErrors:\n {2}HTTPRoute shop\/cart: /);
+  });
+
   it('exits 1 with usage on a bad command line and on unreadable input', async () => {
     expect((await albatross(['destroy', '-f', dir, ...flags])).code).toBe(1);
     const missing = await albatross(['plan', '-f', join(dir, 'nope.yaml'), ...flags]);

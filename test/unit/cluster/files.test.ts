@@ -304,3 +304,167 @@ spec: {providerID: 42}
   );
   await expect(clusterViewFromFiles([bad])).rejects.toThrow(`${bad}: document 1 (Node node-a): spec.providerID must be a string, not 42`);
 });
+
+describe('Gateway API objects', () => {
+  const gatewayApi = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: albatross}
+spec: {controllerName: albatross.dev/gateway}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra, generation: 3}
+spec:
+  gatewayClassName: albatross
+  listeners:
+    - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+    - name: https
+      port: 443
+      protocol: HTTPS
+      hostname: "*.example.com"
+      tls: {mode: Terminate, certificateRefs: [{kind: Secret, name: wildcard, namespace: certs}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: cart, namespace: shop}
+spec:
+  parentRefs: [{name: edge, namespace: infra, sectionName: https}]
+  hostnames: [shop.example.com]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /cart}, headers: [{name: x-env, value: canary}], method: GET}]
+      filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+      backendRefs: [{name: cart, port: 8080, weight: 90}, {name: cart-next, port: 8080, weight: 10}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: HTTPRoute
+metadata: {name: posts}
+spec:
+  parentRefs: [{name: edge, namespace: infra}]
+  rules: [{backendRefs: [{name: posts, namespace: blog, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: from-infra, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}]
+  to: [{group: "", kind: Secret}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ReferenceGrant
+metadata: {name: from-default, namespace: blog}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
+  to: [{group: "", kind: Service, name: posts}]
+`;
+
+  test('GatewayClass (cluster-scoped), Gateway, HTTPRoute (v1 and v1beta1) and ReferenceGrant (v1beta1 and v1) are read', async () => {
+    const view = await clusterViewFromFiles([write('gateway.yaml', gatewayApi)]);
+    expect(view.gatewayClass('albatross')?.metadata).toEqual({ name: 'albatross' });
+    expect(view.gatewayGroups()).toEqual(['gateway:infra/edge']);
+    expect(view.gateway('infra', 'edge')?.spec?.listeners?.[1]?.tls?.certificateRefs).toEqual([{ kind: 'Secret', name: 'wildcard', namespace: 'certs' }]);
+    // A route without a namespace is in `default`, as kubectl assumes.
+    expect(view.routesOf('infra', 'edge').map((r) => `${r.metadata?.namespace}/${r.metadata?.name}`)).toEqual(['default/posts', 'shop/cart']);
+    expect(view.referenceGrants('certs').map((g) => g.metadata?.name)).toEqual(['from-infra']);
+    expect(view.referenceGrants('blog').map((g) => g.metadata?.name)).toEqual(['from-default']);
+    expect([...view.groupsUsingSecret('certs', 'wildcard')]).toEqual(['gateway:infra/edge']);
+    expect([...view.groupsUsingService('shop', 'cart-next')]).toEqual(['gateway:infra/edge']);
+    expect([...view.groupsUsingService('blog', 'posts')]).toEqual(['gateway:infra/edge']);
+  });
+
+  test('fields of the wrong shape are named by file, document, object and field', async () => {
+    const file = write(
+      'bad-gateway.yaml',
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: albatross}
+spec: {description: no controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra, generation: "3"}
+spec:
+  gatewayClassName: albatross
+  listeners:
+    - {name: http, port: eighty, protocol: HTTP}
+    - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: wildcard}}
+    - {port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: [shop]}}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: empty, namespace: infra}
+spec: {}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: cart, namespace: shop}
+spec:
+  parentRefs: edge
+  rules:
+    - matches: [{headers: [{name: x-env}]}]
+      filters: [{requestRedirect: {statusCode: "301"}}]
+      backendRefs: [{port: 8080, weight: 1.5}]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: grant, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway}]
+`,
+    );
+    await expect(clusterViewFromFiles([file])).rejects.toThrow(
+      [
+        `${file}: document 1 (GatewayClass albatross): spec.controllerName is required`,
+        `${file}: document 2 (Gateway infra/edge): metadata.generation must be a whole number, not "3"`,
+        `${file}: document 2 (Gateway infra/edge): spec.listeners[0].port must be a whole number, not "eighty"`,
+        `${file}: document 2 (Gateway infra/edge): spec.listeners[1].tls.certificateRefs must be a list, not "wildcard"`,
+        `${file}: document 2 (Gateway infra/edge): spec.listeners[2].name is required`,
+        `${file}: document 2 (Gateway infra/edge): spec.listeners[2].allowedRoutes.namespaces.selector.matchLabels.team must be a string, not ["shop"]`,
+        `${file}: document 3 (Gateway infra/empty): spec.gatewayClassName is required`,
+        `${file}: document 3 (Gateway infra/empty): spec.listeners is required`,
+        `${file}: document 4 (HTTPRoute shop/cart): spec.parentRefs must be a list, not "edge"`,
+        `${file}: document 4 (HTTPRoute shop/cart): spec.rules[0].matches[0].headers[0].value is required`,
+        `${file}: document 4 (HTTPRoute shop/cart): spec.rules[0].filters[0].type is required`,
+        `${file}: document 4 (HTTPRoute shop/cart): spec.rules[0].filters[0].requestRedirect.statusCode must be a whole number, not "301"`,
+        `${file}: document 4 (HTTPRoute shop/cart): spec.rules[0].backendRefs[0].name is required`,
+        `${file}: document 4 (HTTPRoute shop/cart): spec.rules[0].backendRefs[0].weight must be a whole number, not 1.5`,
+        `${file}: document 5 (ReferenceGrant certs/grant): spec.to is required`,
+        `${file}: document 5 (ReferenceGrant certs/grant): spec.from[0].namespace is required`,
+      ].join('\n'),
+    );
+  });
+
+  test('a version the standard channel does not serve is refused, not skipped (skipped, apply would delete the Gateway\'s load balancer)', async () => {
+    const file = write(
+      'alpha.yaml',
+      `apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: HTTPRoute
+metadata: {name: cart, namespace: shop}
+spec: {}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: ReferenceGrant
+metadata: {name: grant, namespace: certs}
+spec: {from: [], to: []}
+`,
+    );
+    await expect(clusterViewFromFiles([file])).rejects.toThrow(
+      [
+        `${file}: document 1 (HTTPRoute shop/cart): apiVersion "gateway.networking.k8s.io/v1alpha2" is not served for HTTPRoute; write apiVersion: gateway.networking.k8s.io/v1 or gateway.networking.k8s.io/v1beta1`,
+        `${file}: document 2 (ReferenceGrant certs/grant): apiVersion "gateway.networking.k8s.io/v1alpha2" is not served for ReferenceGrant; write apiVersion: gateway.networking.k8s.io/v1beta1 or gateway.networking.k8s.io/v1`,
+      ].join('\n'),
+    );
+  });
+
+  test('the same Gateway in two files is refused; kinds of the API Albatross does not read (GRPCRoute) are skipped', async () => {
+    const gatewayYaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec: {gatewayClassName: albatross, listeners: [{name: http, port: 80, protocol: HTTP}]}
+`;
+    const one = write('one.yaml', gatewayYaml);
+    const two = write('two.yaml', `${gatewayYaml}---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: rpc}\nspec: {parentRefs: 5}\n`);
+    await expect(clusterViewFromFiles([one, two])).rejects.toThrow(`${two}: document 1 (Gateway infra/edge): defined again; it was first read from ${one}: document 1, and only one can be applied`);
+    const view = await clusterViewFromFiles([two]);
+    expect(view.gateways().map((g) => g.metadata?.name)).toEqual(['edge']);
+  });
+});

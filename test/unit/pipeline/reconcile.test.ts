@@ -8,7 +8,7 @@ import { reconcileCluster } from '../../../src/pipeline/cluster.js';
 import { reconcileDeps, reconcileGroup } from '../../../src/pipeline/reconcile.js';
 import { BackendSecurityGroup } from '../../../src/pipeline/backend-security-group.js';
 import { awsError, fakeAws, internalSubnets, type Handler } from '../fake-aws.js';
-import { endpointSlice, ingress, service, snapshot } from '../factories.js';
+import { endpointSlice, gateway, httpRoute, ingress, service, snapshot } from '../factories.js';
 
 const view = snapshot({
   ingresses: [
@@ -66,6 +66,26 @@ test('a group with no member is left alone, with no AWS call, unless the caller 
   const kept = await reconcileGroup(view, 'gone', deps(fake), { deleteIfEmpty: false });
   expect(kept.leftAsIs).toBe('no member Ingress in view; kept until its absence is confirmed');
   expect(fake.calls).toEqual([]);
+});
+
+test('a Gateway not in the view is left alone, with no AWS call, unless the caller says it is gone', async () => {
+  const fake = fakeAws(emptyAccount());
+  const kept = await reconcileGroup(view, 'gateway:infra/edge', deps(fake), { deleteIfEmpty: false });
+  expect(kept.leftAsIs).toBe('no Gateway of ours in view; kept until its absence is confirmed');
+  expect(kept.gatewayStatus).toBeNull();
+  expect(fake.calls).toEqual([]);
+  const gone = await reconcileGroup(view, 'gateway:infra/edge', deps(fake), { deleteIfEmpty: true });
+  expect(gone.leftAsIs).toBeNull();
+  expect(fake.calls.filter((c) => c.operation === 'GetResources').map((c) => groupOf(c.input))).toEqual(['gateway:infra/edge']);
+});
+
+test('a Gateway whose class is gone while it holds our finalizer keeps its load balancer as it is, and says so naming the Gateway', async () => {
+  const fake = fakeAws(emptyAccount());
+  const held = snapshot({ gateways: [{ ...gateway({ namespace: 'infra', name: 'edge' }), metadata: { name: 'edge', namespace: 'infra', finalizers: ['gateway.albatross.dev/load-balancer'] } }], httpRoutes: [httpRoute({ namespace: 'shop', parents: ['infra/edge'] })] });
+  const result = await reconcileGroup(held, 'gateway:infra/edge', deps(fake), { deleteIfEmpty: true });
+  expect(result.leftAsIs).toBe('Gateway infra/edge cannot be programmed (see its errors); its load balancer stays as it is');
+  expect(result.changes).toEqual([]);
+  expect(result.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^Gateway infra\/edge: GatewayClass "albatross" does not exist/)]);
 });
 
 test('one group failing leaves the others planned, and no certificate is cleaned up', async () => {
