@@ -29,7 +29,8 @@ import { listenerModels, selectorMatches, type ListenerModel } from './listeners
 import { matchModel, type MatchModel } from './matches.js';
 import type { GatewaySource } from './source.js';
 import type { ConditionDraft, GatewayStatusDraft, ListenerDraft, RouteParentDraft } from './status.js';
-import { GatewayApiGroup, GatewayControllerName, GatewayFinalizer, type ParentReference, type V1Gateway, type V1GatewayClass, type V1HTTPRoute } from './types.js';
+import { isOurGatewayClass } from './references.js';
+import { GatewayApiGroup, GatewayFinalizer, type ParentReference, type V1Gateway, type V1GatewayClass, type V1HTTPRoute } from './types.js';
 
 /**
  * ACM certificate ARNs (comma-separated) every HTTPS listener of the Gateway serves besides its
@@ -43,11 +44,6 @@ export interface GatewayTranslation extends GroupTranslation {
 }
 
 const condition = (type: string, status: 'True' | 'False', reason: string, message: string): ConditionDraft => ({ type, status, reason, message });
-
-/** Whether a GatewayClass is served by Albatross. */
-export function isOurGatewayClass(gatewayClass: V1GatewayClass | undefined): boolean {
-  return gatewayClass?.spec?.controllerName === GatewayControllerName;
-}
 
 /**
  * The `Accepted` condition of one of our GatewayClasses: `InvalidParameters` when its
