@@ -45,6 +45,10 @@ import {
 import { jitter } from './durations.js';
 import { LeaderElector } from './leader.js';
 import { IngressLifecycle } from './lifecycle.js';
+import { GatewayClassKey, GatewayLifecycle } from './gateways.js';
+import { GatewayKey } from '../gateway/keys.js';
+import { GatewayApiGroup, GatewayFinalizer } from '../gateway/types.js';
+import { isOurGatewayClass } from '../gateway/references.js';
 import { PodReadiness } from './readiness.js';
 import { WorkQueue } from './queue.js';
 import { metadataOnly, Reflector, slimEndpointSlice, slimNode, type KubeObject, type ListPage } from './reflector.js';
@@ -98,6 +102,8 @@ export class Controller {
   readonly store = new ClusterStore();
   private readonly writes: ClusterWrites;
   private readonly lifecycle: IngressLifecycle;
+  /** Finalizer, status and Events of Gateways, HTTPRoutes and GatewayClasses. */
+  private readonly gateways: GatewayLifecycle;
   /** The `albatross.dev/target-health` readiness gate: the Pods it reads, and their condition. */
   private readonly readiness: PodReadiness;
   private readonly reflectors: Reflector[] = [];
@@ -128,6 +134,8 @@ export class Controller {
   /** The backend rules step in progress, if any: the next one waits for it. */
   private backendRules: Promise<unknown> = Promise.resolve();
   private paramsWarned = false;
+  /** Gateway API kinds (plurals) whose CRD was missing at the last list. */
+  private readonly gatewayApiMissing = new Set<string>();
   /** Secrets being read in full now, so that one is never read twice at once. */
   private readonly secretReads = new Set<ObjectKey>();
   /** Ends Secret reads and their retries when the controller stops. */
@@ -143,6 +151,7 @@ export class Controller {
     this.identity = options.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
     this.writes = new ClusterWrites(kubeConfig, this.identity, logger);
     this.lifecycle = new IngressLifecycle(this.store, this.writes, logger);
+    this.gateways = new GatewayLifecycle(kubeConfig, this.store, this.writes, logger);
     this.backendSecurityGroup = new BackendSecurityGroup(options.backendSecurityGroup ?? { kind: 'managed' }, options.clusterName, options.syncPeriodMs);
     this.readiness = new PodReadiness(kubeConfig, this.store, (services) => this.enqueueTargets(services), { clusterName: options.clusterName, pollMs: readinessPollMs }, logger);
     aws.calls.onCall((call) => metrics.awsCall({ service: call.service, operation: call.operation, outcome: call.outcome }));
@@ -206,6 +215,11 @@ export class Controller {
     // Ingress deleted while no one was leading).
     for (const group of this.store.grouping().groups) this.enqueue(group.name, { kind: 'full' }, 'resync');
     for (const group of this.store.recordedGroupNames()) this.enqueue(group, { kind: 'full' }, 'resync');
+    // Gateways: every one of ours, and every one our finalizer marks (deleted, or its class gone).
+    for (const group of this.store.gatewayGroups()) this.enqueue(group, { kind: 'full' }, 'resync');
+    for (const gateway of this.store.gateways())
+      if ((gateway.metadata?.finalizers ?? []).includes(GatewayFinalizer)) this.enqueue(GatewayKey.of(gateway.metadata?.namespace ?? 'default', gateway.metadata?.name ?? ''), { kind: 'full' }, 'resync');
+    for (const gatewayClass of this.store.gatewayClasses()) if (isOurGatewayClass(gatewayClass)) this.enqueue(GatewayClassKey.of(gatewayClass.metadata?.name ?? ''), { kind: 'full' }, 'resync');
     // Workers of an earlier session finish first: one group is never reconciled twice at once.
     // Pods held by the readiness gate are read afresh first, so none is taken for gone.
     const previous = this.stopped;
@@ -232,7 +246,7 @@ export class Controller {
       let waitMs: number;
       try {
         const names = await listGroups(session.aws, this.options.clusterName);
-        for (const name of names) if (this.store.group(name) === undefined) this.enqueue(name, { kind: 'full' }, 'resync');
+        for (const name of names) if (!this.groupExists(name)) this.enqueue(name, { kind: 'full' }, 'resync');
         failures = 0;
         // Rules changed by hand are put back, and stale ones revoked, once a sync period.
         this.backendChanged = true;
@@ -318,8 +332,7 @@ export class Controller {
    */
   private async sweepBackend(session: Session): Promise<void> {
     if (!this.backendChanged || !this.synced || this.pending.size > 0) return;
-    const groups = this.store.grouping().groups;
-    if (!groups.every((g) => this.backendTargets.get(g.name)?.complete === true)) return;
+    if (!this.allGroups().every((g) => this.backendTargets.get(g)?.complete === true)) return;
     this.backendChanged = false;
     const users = [...this.backendTargets.values()].filter((b) => b?.uses === true).map((b) => b as BackendUse);
     const vpcId = users.map((b) => b.vpcId).find((v) => v !== null);
@@ -362,8 +375,7 @@ export class Controller {
    */
   private async cleanCertificates(session: Session): Promise<void> {
     if (!this.certificatesChanged || !this.synced || this.pending.size > 0) return;
-    const groups = this.store.grouping().groups;
-    if (!groups.every((g) => this.certificatesInUse.has(g.name))) return;
+    if (!this.allGroups().every((g) => this.certificatesInUse.has(g))) return;
     this.certificatesChanged = false;
     const inUse = new Set([...this.certificatesInUse.values()].flat());
     const keep = new Set([...this.brokenSecrets.values()].flatMap((s) => [...s]));
@@ -393,6 +405,14 @@ export class Controller {
     const signal = session.abort.signal;
     const reason = this.pending.get(group) ?? { kind: 'full' };
     this.pending.delete(group);
+    const gatewayClass = GatewayClassKey.parse(group);
+    if (gatewayClass !== undefined) {
+      // A GatewayClass has no load balancer: only its Accepted condition is written.
+      await this.gateways.reportClass(gatewayClass);
+      queue.forget(group);
+      return;
+    }
+    const gateway = GatewayKey.is(group);
     // Only Ingresses outside the group before this reconcile read the view may be let go after it.
     const kept = this.lifecycle.keptBy(group);
     const started = process.hrtime.bigint();
@@ -403,7 +423,7 @@ export class Controller {
       logger: this.logger,
       network: () => this.network(),
       signal,
-      beforeChanges: async (keys) => await this.lifecycle.record(group, keys),
+      beforeChanges: async (keys) => await (gateway ? this.gateways.record(group) : this.lifecycle.record(group, keys)),
       backendSecurityGroup: this.backendSecurityGroup,
     });
 
@@ -434,14 +454,15 @@ export class Controller {
     const backend = reconciled.failure === null && reconciled.backend?.uses === true && reconciled.backend.vpcId !== null ? reconciled.backend : null;
     const backendFailure = backend === null ? null : await this.backendFailure(session, backend.vpcId ?? '', backend.targets);
     const result = backendFailure === null ? reconciled : { ...reconciled, failure: backendFailure };
-    await this.lifecycle.report(group, result, kept);
+    if (gateway) await this.gateways.report(group, result);
+    else await this.lifecycle.report(group, result, kept);
     this.finish(group, result.failure === null, started);
     if (result.failure === null) {
       this.recordCertificates(group, result, deps.certificates.brokenSecrets);
       this.recordBackend(group, result);
       queue.forget(group);
       this.observeSyncLatency(group);
-      if (this.store.group(group) !== undefined) queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
+      if (this.groupExists(group)) queue.addAfter(group, jitter(this.options.syncPeriodMs), 'resync');
     } else {
       this.requeueAfterFailure(queue, group, result.failure.retryable, result.failure.retryAfterMs);
     }
@@ -502,14 +523,14 @@ export class Controller {
 
   private recordBackend(group: string, result: GroupResult): void {
     const before = this.backendTargets.get(group);
-    if (this.store.group(group) === undefined) this.backendTargets.delete(group);
+    if (!this.groupExists(group)) this.backendTargets.delete(group);
     else this.backendTargets.set(group, result.backend);
     if (before?.uses === true && result.backend?.uses !== true) this.backendChanged = true;
   }
 
   private recordCertificates(group: string, result: GroupResult, broken: ReadonlySet<string>): void {
     const before = this.certificatesInUse.get(group);
-    if (this.store.group(group) === undefined) {
+    if (!this.groupExists(group)) {
       this.certificatesInUse.delete(group);
       this.brokenSecrets.delete(group);
       this.certificatesChanged = true;
@@ -519,6 +540,16 @@ export class Controller {
     if (before === undefined || before.join() !== inUse.join()) this.certificatesChanged = true;
     this.certificatesInUse.set(group, inUse);
     this.brokenSecrets.set(group, new Set(broken));
+  }
+
+  /** Whether the view has the group now: Ingresses placed in it, or a Gateway of ours. */
+  private groupExists(group: string): boolean {
+    return GatewayKey.is(group) ? this.store.gatewayGroups().includes(group) : this.store.group(group) !== undefined;
+  }
+
+  /** Every group of the view: Ingress groups and our Gateways. */
+  private allGroups(): string[] {
+    return [...this.store.grouping().groups.map((g) => g.name), ...this.store.gatewayGroups()];
   }
 
   private finish(group: string, success: boolean, started: bigint): void {
@@ -642,6 +673,44 @@ export class Controller {
       },
       'IngressClassParams',
     );
+    this.addGatewayApiReflectors(add, namespaces, custom, more);
+  }
+
+  /**
+   * Gateway API kinds, when their CRDs are installed: without them each list answers empty (its
+   * watch fails and the list is tried again with backoff, which picks the CRDs up once they are
+   * installed, with no restart). ReferenceGrant is read as `v1beta1`, which every v1.x release
+   * serves.
+   */
+  private addGatewayApiReflectors(
+    add: (description: string, watchPath: string, listPage: (token: string | undefined, limit: number) => Promise<ListPage>, kind: ClusterObject['kind']) => void,
+    namespaces: readonly (string | null)[],
+    custom: CustomObjectsApi,
+    more: (t: string | undefined, limit: number) => { limit: number; _continue?: string },
+  ): void {
+    const list = async (version: string, plural: string, namespace: string | null, t: string | undefined, limit: number): Promise<ListPage> => {
+      try {
+        const answer = (namespace === null
+          ? await custom.listClusterCustomObject({ group: GatewayApiGroup, version, plural, ...more(t, limit) })
+          : await custom.listNamespacedCustomObject({ group: GatewayApiGroup, version, namespace, plural, ...more(t, limit) })) as ListPage;
+        if (this.gatewayApiMissing.delete(plural) && this.gatewayApiMissing.size === 0) this.logger.info('the Gateway API CRDs are installed now; Gateways of our classes are served');
+        return { items: answer.items, metadata: answer.metadata };
+      } catch (err) {
+        if (!(err instanceof ApiException && err.code === 404)) throw err;
+        if (this.gatewayApiMissing.size === 0) this.logger.warn(`the Gateway API CRDs (${GatewayApiGroup}) are not installed; Gateways are not served until they are`);
+        this.gatewayApiMissing.add(plural);
+        return { items: [], metadata: { resourceVersion: '' } };
+      }
+    };
+    const base = `/apis/${GatewayApiGroup}`;
+    add('GatewayClass', `${base}/v1/gatewayclasses`, async (t, limit) => await list('v1', 'gatewayclasses', null, t, limit), 'GatewayClass');
+    for (const ns of namespaces) {
+      const where = ns === null ? '' : ` in ${ns}`;
+      const path = (v: string, plural: string): string => (ns === null ? `${base}/${v}/${plural}` : `${base}/${v}/namespaces/${ns}/${plural}`);
+      add(`Gateway${where}`, path('v1', 'gateways'), async (t, limit) => await list('v1', 'gateways', ns, t, limit), 'Gateway');
+      add(`HTTPRoute${where}`, path('v1', 'httproutes'), async (t, limit) => await list('v1', 'httproutes', ns, t, limit), 'HTTPRoute');
+      add(`ReferenceGrant${where}`, path('v1beta1', 'referencegrants'), async (t, limit) => await list('v1beta1', 'referencegrants', ns, t, limit), 'ReferenceGrant');
+    }
   }
 
   /** Gateway API objects are not watched yet; when they are, their ViewChange names the gateway groups they touch. */
@@ -675,9 +744,19 @@ export class Controller {
       }
       case 'Ingress':
       case 'IngressClass':
-      case 'IngressClassParams':
       case 'Namespace':
+        this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
+        return;
+      case 'IngressClassParams':
+        this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
+        // GatewayClasses naming them are accepted or not by them.
+        this.enqueueGatewayClasses();
+        return;
       case 'GatewayClass':
+        this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
+        // Its Accepted condition (its Gateways were queued by the change).
+        if (isOurGatewayClass(this.store.gatewayClass(object.metadata?.name ?? ''))) this.enqueue(GatewayClassKey.of(object.metadata?.name ?? ''), { kind: 'full' });
+        return;
       case 'Gateway':
       case 'HTTPRoute':
       case 'ReferenceGrant':
@@ -721,7 +800,6 @@ export class Controller {
       }
       case 'Ingress':
       case 'IngressClass':
-      case 'IngressClassParams':
       case 'Namespace':
       case 'GatewayClass':
       case 'Gateway':
@@ -729,12 +807,21 @@ export class Controller {
       case 'ReferenceGrant':
         this.afterChange(this.store.remove(kind, key));
         return;
+      case 'IngressClassParams':
+        this.afterChange(this.store.remove(kind, key));
+        this.enqueueGatewayClasses();
+        return;
       case 'Pod':
         return;
       case 'Node':
         this.store.remove(kind, key);
         return;
     }
+  }
+
+  /** Our GatewayClasses' Accepted conditions, which depend on the params they name. */
+  private enqueueGatewayClasses(): void {
+    for (const c of this.store.gatewayClasses()) if (isOurGatewayClass(c)) this.enqueue(GatewayClassKey.of(c.metadata?.name ?? ''), { kind: 'full' });
   }
 
   /** A targets-only reconcile of every group using these Services (`namespace/name`). */

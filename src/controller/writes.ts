@@ -127,8 +127,16 @@ export class ClusterWrites {
    * Records an Event on the Ingress; a repeat within ten minutes raises the first one's count.
    * When that Event is gone (the API server deletes Events after its `--event-ttl`, 1 h by
    * default), it is created again with the count so far, and later repeats raise the new one's.
+   * @param ingress the object the Event is about: an Ingress, or (with `kind`) a Gateway or HTTPRoute
+   * @param kind its API version and kind @default Ingress, `networking.k8s.io/v1`
    */
-  async event(ingress: V1Ingress, type: 'Normal' | 'Warning', reason: EventReason, message: string): Promise<void> {
+  async event(
+    ingress: Pick<V1Ingress, 'metadata'>,
+    type: 'Normal' | 'Warning',
+    reason: EventReason,
+    message: string,
+    kind: { readonly apiVersion: string; readonly kind: string } = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  ): Promise<void> {
     const namespace = ingress.metadata?.namespace ?? 'default';
     const uid = ingress.metadata?.uid ?? `${namespace}/${ingress.metadata?.name ?? ''}`;
     // The API server caps an Event's message at 1 KiB.
@@ -157,8 +165,8 @@ export class ClusterWrites {
         body: {
           metadata: { generateName: `${ingress.metadata?.name ?? 'ingress'}.`, namespace },
           involvedObject: {
-            apiVersion: 'networking.k8s.io/v1',
-            kind: 'Ingress',
+            apiVersion: kind.apiVersion,
+            kind: kind.kind,
             name: ingress.metadata?.name ?? '',
             namespace,
             ...(ingress.metadata?.uid === undefined ? {} : { uid: ingress.metadata.uid }),
@@ -178,7 +186,7 @@ export class ClusterWrites {
       this.forgetOld(now);
     } catch (err) {
       // An Event is a courtesy: failing to write one never fails the reconcile.
-      this.logger.warn({ reason, ingress: `${namespace}/${ingress.metadata?.name ?? ''}`, error: (err as Error).message }, 'could not record an Event');
+      this.logger.warn({ reason, [kind.kind.toLowerCase()]: `${namespace}/${ingress.metadata?.name ?? ''}`, error: (err as Error).message }, 'could not record an Event');
     }
   }
 

@@ -3,6 +3,7 @@
 // on stock EKS networking, where pods sit behind the node security group. The same model as the
 // AWS Load Balancer Controller's shared backend security group
 // (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/security_groups/).
+import { memberName } from '../gateway/names.js';
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import { applyBackendRules, isOurBackendRule } from '../apply/backend-rules.js';
@@ -301,7 +302,7 @@ export async function reconcileBackendRules(aws: Aws, options: BackendRulesOptio
   const warnings = new Map<string, IngressWarning>();
   const warn = (t: BackendTarget, problem: string): void => {
     const key = `${t.service.key} ${t.ip}`;
-    if (!warnings.has(key)) warnings.set(key, { ingress: t.ingress, group: t.group, message: `Ingress ${t.ingress}: Service ${t.service.key} port ${t.service.port}: endpoint address ${JSON.stringify(t.ip)} ${problem}` });
+    if (!warnings.has(key)) warnings.set(key, { ingress: t.ingress, group: t.group, message: `${memberName(t.ingress)}: Service ${t.service.key} port ${t.service.port}: endpoint address ${JSON.stringify(t.ip)} ${problem}` });
   };
   const needs: PortNeed[] = [];
   /** A target behind each security group: whom to tell when the group refuses its rule. */
@@ -348,7 +349,7 @@ export async function reconcileBackendRules(aws: Aws, options: BackendRulesOptio
       warnings.set(`refused ${groupId}`, {
         ingress: t.ingress,
         group: t.group,
-        message: `Ingress ${t.ingress}: Service ${t.service.key} port ${t.service.port}: security group ${groupId}, on the network interface of endpoint address ${JSON.stringify(t.ip)}, refused the rule that lets the load balancer reach it: ${message}; tag it kubernetes.io/cluster/${clusterName} (owned or shared) so the IAM policy allows the change, or allow the backend security group ${backendGroupId} in it yourself. Other security groups got their rules`,
+        message: `${memberName(t.ingress)}: Service ${t.service.key} port ${t.service.port}: security group ${groupId}, on the network interface of endpoint address ${JSON.stringify(t.ip)}, refused the rule that lets the load balancer reach it: ${message}; tag it kubernetes.io/cluster/${clusterName} (owned or shared) so the IAM policy allows the change, or allow the backend security group ${backendGroupId} in it yourself. Other security groups got their rules`,
       });
     }
     options.logger.info({ authorized: plan.authorize.length, revoked: plan.revoke.length }, 'backend security group rules updated');

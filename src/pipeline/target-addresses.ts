@@ -1,6 +1,7 @@
 // Which endpoint addresses may become ALB targets. EndpointSlices are written by a controller
 // or by anyone allowed to write them, so an address such as 127.0.0.1, 169.254.169.254 or a
 // public one is refused here, with a warning naming the Service, instead of being planned.
+import { memberName } from '../gateway/names.js';
 import { BlockList, isIP } from 'node:net';
 import { PrivateTargetRanges } from '../model/aws-limits.js';
 import type { DesiredStack, IngressWarning, ObjectKey, TargetGroupSpec, TargetSpec } from '../model/resources.js';
@@ -54,7 +55,7 @@ export function refusedTargetWarning(ingress: ObjectKey, group: string, spec: Ta
   return {
     ingress,
     group,
-    message: `Ingress ${ingress}: Service ${spec.service.key} port ${spec.service.port}: endpoint address ${JSON.stringify(ip)} is not registered as a target: ALB takes IP targets only from ${addresses.described}; the Service's other endpoints are registered`,
+    message: `${memberName(ingress)}: Service ${spec.service.key} port ${spec.service.port}: endpoint address ${JSON.stringify(ip)} is not registered as a target: ALB takes IP targets only from ${addresses.described}; the Service's other endpoints are registered`,
   };
 }
 

@@ -3,9 +3,9 @@
 // through the API, the built controller running as the chart's ServiceAccount through a whole
 // Ingress lifecycle (every request it makes recorded by the API server's audit log, so a rule it
 // needs and lacks and a rule it never uses both fail), and an upgrade that changes the CRD.
-// The API server has the Gateway API CRDs (standard channel), which the chart does not ship:
-// its Gateway API rules are checked by SubjectAccessReview, and its optional GatewayClass is
-// installed.
+// The API server has the Gateway API CRDs (standard channel), which the chart does not ship: the
+// lifecycle runs a Gateway and an HTTPRoute too, its Gateway API rules are also checked by
+// SubjectAccessReview, and its optional GatewayClass is installed.
 // One API server for the whole file; the tests run in order and build on each other.
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,8 +63,8 @@ const APP_NS = 'shop';
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 /** What the ClusterRole grants on the Gateway API kinds, sorted as the tests compare it. */
 const GATEWAY_GRANTS = [
-  ...['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].flatMap((r) => ['get', 'list', 'watch'].map((v) => `${v} ${GATEWAY_GROUP}/${r}`)),
-  ...['gateways', 'gatewayclasses/status', 'gateways/status', 'httproutes/status'].flatMap((r) => ['update', 'patch'].map((v) => `${v} ${GATEWAY_GROUP}/${r}`)),
+  ...['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].flatMap((r) => ['list', 'watch'].map((v) => `${v} ${GATEWAY_GROUP}/${r}`)),
+  ...['gateways', 'gatewayclasses/status', 'gateways/status', 'httproutes/status'].map((r) => `patch ${GATEWAY_GROUP}/${r}`),
 ].sort();
 
 /** helm: HELM when set, else what scripts/helm-binary.sh caches. */
@@ -583,6 +583,49 @@ async function runLifecycle(install: Install): Promise<ControllerProcess> {
       (await eventsOf(kc, appNs, 'shop')).some((e) => e.reason === 'SuccessfullyReconciled' && e.count >= 2) ? true : undefined,
     );
 
+    // The Gateway API: a class of ours (its Accepted written), a Gateway (its finalizer and
+    // status) and an HTTPRoute (its parents), then the Gateway deleted (its finalizer removed).
+    const gw = kc.makeApiClient(CustomObjectsApi);
+    const className = `${fullname}-gateways`;
+    await gw.createClusterCustomObject({ group: GATEWAY_GROUP, version: 'v1', plural: 'gatewayclasses', body: { apiVersion: `${GATEWAY_GROUP}/v1`, kind: 'GatewayClass', metadata: { name: className }, spec: { controllerName: 'albatross.dev/gateway' } } });
+    await gw.createNamespacedCustomObject({
+      group: GATEWAY_GROUP,
+      version: 'v1',
+      namespace: appNs,
+      plural: 'gateways',
+      body: { apiVersion: `${GATEWAY_GROUP}/v1`, kind: 'Gateway', metadata: { name: 'edge', namespace: appNs }, spec: { gatewayClassName: className, listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
+    });
+    await gw.createNamespacedCustomObject({
+      group: GATEWAY_GROUP,
+      version: 'v1',
+      namespace: appNs,
+      plural: 'httproutes',
+      body: { apiVersion: `${GATEWAY_GROUP}/v1`, kind: 'HTTPRoute', metadata: { name: 'web', namespace: appNs }, spec: { parentRefs: [{ name: 'edge' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } },
+    });
+    type WithStatus = { metadata?: { finalizers?: string[] }; status?: { conditions?: { type: string; status: string }[]; parents?: { conditions: { type: string; status: string }[] }[] } };
+    const programmed = await whileRunning('the Gateway Programmed', async () => {
+      const read = (await gw.getNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: appNs, plural: 'gateways', name: 'edge' })) as WithStatus;
+      return read.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') === true ? read : undefined;
+    });
+    expect(programmed.metadata?.finalizers).toContain('gateway.albatross.dev/load-balancer');
+    await whileRunning('the HTTPRoute accepted', async () => {
+      const read = (await gw.getNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: appNs, plural: 'httproutes', name: 'web' })) as WithStatus;
+      return read.status?.parents?.[0]?.conditions.some((c) => c.type === 'Accepted' && c.status === 'True') === true ? true : undefined;
+    });
+    await whileRunning('the GatewayClass accepted', async () => {
+      const read = (await gw.getClusterCustomObject({ group: GATEWAY_GROUP, version: 'v1', plural: 'gatewayclasses', name: className })) as WithStatus;
+      return read.status?.conditions?.some((c) => c.type === 'Accepted' && c.status === 'True') === true ? true : undefined;
+    });
+    await gw.deleteNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: appNs, plural: 'httproutes', name: 'web' });
+    await gw.deleteNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: appNs, plural: 'gateways', name: 'edge' });
+    await whileRunning('the Gateway gone', async () =>
+      (await gw.getNamespacedCustomObject({ group: GATEWAY_GROUP, version: 'v1', namespace: appNs, plural: 'gateways', name: 'edge' }).then(
+        () => undefined,
+        () => true,
+      )),
+    );
+    await gw.deleteClusterCustomObject({ group: GATEWAY_GROUP, version: 'v1', plural: 'gatewayclasses', name: className });
+
     // Delete: the rules go, then the finalizer, then the Ingress.
     await networking.deleteNamespacedIngress({ name: 'shop', namespace: appNs });
     await whileRunning('the Ingress gone', async () => ((await read()) === undefined ? true : undefined));
@@ -635,10 +678,7 @@ async function expectRbacExact(install: Install, controller: ControllerProcess, 
   const roles = await Promise.all(namespacedRoles.map(async (r) => await rbac.readNamespacedRole(r)));
   const grants = new Set([...granted(clusterRole.rules ?? []), ...roles.flatMap((r) => granted(r.rules ?? []))]);
   console.log(`chart RBAC (${install.namespace}): granted ${[...grants].sort().join(', ')}; used ${[...used].sort().join(', ')}`);
-  // The controller does not serve the Gateway API yet (issue 17, under way): until it does, its
-  // rules are checked by SubjectAccessReview instead (below). Drop this exception then.
-  const notServedYet = (g: string): boolean => g.includes(` ${GATEWAY_GROUP}/`);
-  expect([...grants].filter((g) => !used.has(g) && !notServedYet(g)).sort()).toEqual([]);
+  expect([...grants].filter((g) => !used.has(g)).sort()).toEqual([]);
   expect([...used].filter((u) => !grants.has(u)).sort()).toEqual([]);
   // The Lease requests stayed in the release namespace.
   expect(new Set(events.filter((e) => e.objectRef?.resource === 'leases').map((e) => e.objectRef?.namespace))).toEqual(new Set([install.namespace]));
