@@ -159,7 +159,9 @@ test('the Gateway becomes one ALB: programmed, its DNS name in status, routes fr
   );
   const alb = await requireAlb(running.cluster, gatewayKey);
   expect(gateway?.metadata?.finalizers).toContain('gateway.albatross.dev/load-balancer');
-  expect(gateway?.status?.['addresses']).toEqual([{ type: 'Hostname', value: expect.stringContaining('elb') }]);
+  const addresses = (gateway?.status?.['addresses'] ?? []) as { type: string; value: string }[];
+  expect(addresses.map((a) => a.type)).toEqual(['Hostname']);
+  expect(addresses[0]?.value).toMatch(/\.elb\.amazonaws\.com$/);
   const listeners = (gateway?.status?.['listeners'] ?? []) as { name: string; attachedRoutes: number; conditions: Condition[] }[];
   expect(listeners.map((l) => [l.name, l.attachedRoutes, condition(l, 'Programmed')?.status])).toEqual([
     ['http', 2, 'True'],
