@@ -1,16 +1,16 @@
 // The controller end to end on the Gateway API: a Gateway with an HTTP listener and an HTTPS
 // listener whose certificate is a Secret, two HTTPRoutes in two namespaces (one reaching a
-// Service of the other through a ReferenceGrant); then a route edited (its rule changed in
-// place), a broken route (refused, the rest still served, its rules kept), and everything
-// deleted (AWS empty, the finalizer gone).
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import { DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+// Service of the other through a ReferenceGrant); a gated pod behind a route (the readiness
+// gate); then a route edited (its rule changed in place), a broken route (refused, the rest
+// still served, its rules kept), and everything deleted (AWS empty, the finalizer gone).
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { DescribeRulesCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import { defined } from '../defined.js';
 import { awsClientConfig } from '../integration/emulator/emulator.js';
 import { readAlb, requireAlb, route, listenerOf, type ObservedAlb } from '../integration/reconcile/harness.js';
 import { Pki, tlsSecret } from '../unit/certificates/pki.js';
-import { endpointSlice, service } from '../unit/factories.js';
+import { endpointSlice, pod, service } from '../unit/factories.js';
 import { apis, applyEndpointSlice, applyService, awsCluster, eventually, namespace, startController, type AwsCluster, type RunningController } from './cluster.js';
 import { envtestPerFile } from './suite.js';
 
@@ -187,6 +187,27 @@ test('the Gateway becomes one ALB: programmed, its DNS name in status, routes fr
   acm.destroy();
   expect(imported).toHaveLength(1);
 }, 120_000);
+
+test('a gated pod behind a route is registered before it is Ready, and its readiness gate turns True once its target is healthy', async () => {
+  const kc = env().kubeConfig;
+  const { core } = apis(kc);
+  await core.createNamespacedPod({ namespace: 'storefront', body: pod({ namespace: 'storefront', name: 'web-gated', gated: true }) });
+  await core.patchNamespacedPodStatus(
+    { name: 'web-gated', namespace: 'storefront', body: { status: { phase: 'Running', conditions: [{ type: 'ContainersReady', status: 'True', lastTransitionTime: new Date() }, { type: 'Ready', status: 'False', lastTransitionTime: new Date() }] } } },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+  await applyEndpointSlice(kc, endpointSlice({ namespace: 'storefront', service: 'web', endpoints: [{ addresses: ['10.0.1.21'] }, { addresses: ['10.0.1.22'], ready: false, pod: 'web-gated' }] }));
+  const gate = await eventually('the gate condition True', async () => {
+    const read = await core.readNamespacedPod({ name: 'web-gated', namespace: 'storefront' });
+    const c = read.status?.conditions?.find((x) => x.type === 'albatross.dev/target-health');
+    return c?.status === 'True' ? c : undefined;
+  });
+  expect(gate.reason).toBe('TargetHealthy');
+  const alb = await requireAlb(running.cluster, gatewayKey);
+  const webGroup = defined([...alb.targetGroupNames].find(([, name]) => alb.targetGroupServices.get(name) === 'storefront/web')?.[0], 'the target group of storefront/web');
+  const health = await running.cluster.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: webGroup }));
+  expect((health.TargetHealthDescriptions ?? []).map((d) => d.Target?.Id).sort()).toEqual(['10.0.1.21', '10.0.1.22']);
+}, 60_000);
 
 test('a route edited keeps its rule, changed in place', async () => {
   const before = await requireAlb(running.cluster, gatewayKey);
