@@ -301,9 +301,15 @@ class GatewayTranslator {
         parents.push(draft(condition('Accepted', 'False', 'NoMatchingParent', `${this.name} has no ${which}`)));
         continue;
       }
-      const allowed = candidates.filter((l) => l.allowsHttpRoutes && this.namespaceAllowed(l, namespace));
+      // A listener that is not accepted, or is in conflict, takes no route.
+      const usable = candidates.filter((l) => l.usable);
+      if (usable.length === 0) {
+        parents.push(draft(condition('Accepted', 'False', 'NotAllowedByListeners', `the listeners of ${this.name} it names (${candidates.map((l) => quote(l.name)).join(', ')}) are not accepted or are in conflict; see the Gateway's listener conditions`)));
+        continue;
+      }
+      const allowed = usable.filter((l) => l.allowsHttpRoutes && this.namespaceAllowed(l, namespace));
       if (allowed.length === 0) {
-        parents.push(draft(condition('Accepted', 'False', 'NotAllowedByListeners', `the listeners of ${this.name} it names (${candidates.map((l) => quote(l.name)).join(', ')}) do not allow HTTPRoutes from namespace ${namespace}`)));
+        parents.push(draft(condition('Accepted', 'False', 'NotAllowedByListeners', `the listeners of ${this.name} it names (${usable.map((l) => quote(l.name)).join(', ')}) do not allow HTTPRoutes from namespace ${namespace}`)));
         continue;
       }
       const matching = allowed.flatMap((l) => {
