@@ -550,6 +550,11 @@ export class ClusterStore implements ClusterView {
     return this.sortedGatewayGroups;
   }
 
+  /** One HTTPRoute by namespace and name. */
+  httpRoute(namespace: string, name: string): V1HTTPRoute | undefined {
+    return this.routeMap.get(`${namespace}/${name}`);
+  }
+
   routesOf(namespace: string, name: string): readonly V1HTTPRoute[] {
     const keys = this.routesByParent.get(`${namespace}/${name}`);
     if (keys === undefined) return [];

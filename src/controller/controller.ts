@@ -47,7 +47,7 @@ import { LeaderElector } from './leader.js';
 import { IngressLifecycle } from './lifecycle.js';
 import { GatewayClassKey, GatewayLifecycle } from './gateways.js';
 import { GatewayKey } from '../gateway/keys.js';
-import { GatewayApiGroup, GatewayFinalizer } from '../gateway/types.js';
+import { GatewayApiGroup, GatewayControllerName, GatewayFinalizer, type RouteParentStatus, type V1Gateway, type V1HTTPRoute } from '../gateway/types.js';
 import { isOurGatewayClass } from '../gateway/references.js';
 import { PodReadiness } from './readiness.js';
 import { WorkQueue } from './queue.js';
@@ -758,7 +758,17 @@ export class Controller {
         if (isOurGatewayClass(this.store.gatewayClass(object.metadata?.name ?? ''))) this.enqueue(GatewayClassKey.of(object.metadata?.name ?? ''), { kind: 'full' });
         return;
       case 'Gateway':
-      case 'HTTPRoute':
+      case 'HTTPRoute': {
+        // Our own status writes come back through the watch: a change of status alone (the
+        // generation, deletion, annotations and our status entries as they were) is kept, and
+        // reconciles nothing.
+        const ns = object.metadata?.namespace ?? 'default';
+        const name = object.metadata?.name ?? '';
+        const before = kind === 'Gateway' ? this.store.gateway(ns, name) : this.store.httpRoute(ns, name);
+        const change = this.store.upsert({ kind, object: received } as ClusterObject);
+        if (before === undefined || !statusOnly(before, received as typeof before)) this.afterChange(change);
+        return;
+      }
       case 'ReferenceGrant':
         this.afterChange(this.store.upsert({ kind, object: received } as ClusterObject));
         return;
@@ -897,6 +907,31 @@ export class Controller {
     const parsed = parseTlsSecret(secret, [], new Date(), `${ns}/${name}`);
     this.metrics.setCertificateExpiry(ns, name, parsed.ok ? parsed.value.notAfter : null);
   }
+}
+
+/**
+ * Whether a Gateway or HTTPRoute changed in its status alone: the same generation (which the API
+ * server bumps on every spec change), deletion, finalizers, annotations, and the Gateways our
+ * status entries name.
+ */
+function statusOnly(before: V1Gateway | V1HTTPRoute, after: V1Gateway | V1HTTPRoute): boolean {
+  const a = before.metadata;
+  const b = after.metadata;
+  const ourParents = (o: V1Gateway | V1HTTPRoute): string =>
+    JSON.stringify(
+      ((o.status as { parents?: RouteParentStatus[] } | undefined)?.parents ?? [])
+        .filter((p) => p.controllerName === GatewayControllerName)
+        .map((p) => `${p.parentRef.namespace ?? ''}/${p.parentRef.name}`)
+        .sort(),
+    );
+  return (
+    a?.generation !== undefined &&
+    a.generation === b?.generation &&
+    String(a.deletionTimestamp ?? '') === String(b.deletionTimestamp ?? '') &&
+    JSON.stringify(a.finalizers ?? []) === JSON.stringify(b.finalizers ?? []) &&
+    JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {}) &&
+    ourParents(before) === ourParents(after)
+  );
 }
 
 /** A Secret reduced to what a Secret nobody uses needs in memory: no key material. */

@@ -25,7 +25,10 @@ export interface GatewayReferences {
 }
 
 export interface RouteReferences {
-  /** `namespace/name` of each Gateway a `parentRefs` entry names (namespace defaulting to the route's). */
+  /**
+   * `namespace/name` of each Gateway a `parentRefs` entry names (namespace defaulting to the
+   * route's), and of each Gateway our `status.parents` entries still name.
+   */
   readonly parents: ReadonlySet<ObjectKey>;
   /** `namespace/name` of each Service a rule's `backendRefs` names (namespace defaulting to the route's). */
   readonly services: ReadonlySet<ObjectKey>;
@@ -69,6 +72,14 @@ export function routeReferences(route: V1HTTPRoute): RouteReferences {
   const namespace = route.metadata?.namespace ?? 'default';
   const parents = new Set<ObjectKey>();
   for (const ref of asList(route.spec?.parentRefs).map(asRecord)) {
+    const name = text(ref.name);
+    if (name !== undefined && names(ref, GatewayApiGroup, 'Gateway', { group: GatewayApiGroup, kind: 'Gateway' })) parents.add(`${text(ref.namespace) ?? namespace}/${name}`);
+  }
+  // A Gateway our status entry still names, though parentRefs no longer do: its reconcile takes
+  // the stale entry off.
+  for (const entry of asList(route.status?.parents).map(asRecord)) {
+    if (entry.controllerName !== GatewayControllerName) continue;
+    const ref = asRecord(entry.parentRef);
     const name = text(ref.name);
     if (name !== undefined && names(ref, GatewayApiGroup, 'Gateway', { group: GatewayApiGroup, kind: 'Gateway' })) parents.add(`${text(ref.namespace) ?? namespace}/${name}`);
   }

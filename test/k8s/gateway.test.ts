@@ -253,6 +253,16 @@ test('a broken route is refused and keeps its rules; the other routes and the Ga
   expect(events.items.some((e) => e.reason === 'FailedBuildModel' && e.involvedObject.kind === 'HTTPRoute' && (e.message ?? '').includes('RegularExpression'))).toBe(true);
 }, 90_000);
 
+test('a route that stops naming the Gateway loses our status entry for it', async () => {
+  await create('httproutes', { kind: 'HTTPRoute', metadata: { name: 'stray', namespace: 'storefront' }, spec: { ...storefrontRoute.spec, hostnames: ['stray.shop.example.com'] } });
+  await eventually('the stray route accepted', async () => ((await routeStatus('storefront', 'stray'))?.['Accepted'] === 'True/Accepted' ? true : undefined));
+  await replaceSpec('httproutes', 'storefront', 'stray', { ...storefrontRoute.spec, parentRefs: [{ name: 'elsewhere', namespace: 'infra' }], hostnames: ['stray.shop.example.com'] });
+  await eventually('our entry gone', async () => ((await read('httproutes', 'storefront', 'stray'))?.status?.['parents'] as unknown[] | undefined)?.length === 0 ? true : undefined);
+  const alb = await requireAlb(running.cluster, gatewayKey);
+  expect(served(alb, 80, 'stray.shop.example.com', '/')).toBe('fixed-response 404');
+  await custom().deleteNamespacedCustomObject({ group, version: 'v1', namespace: 'storefront', plural: 'httproutes', name: 'stray' });
+}, 60_000);
+
 test('deleting everything empties AWS and lets the Gateway go', async () => {
   const alb = await requireAlb(running.cluster, gatewayKey);
   for (const [ns, name] of [
