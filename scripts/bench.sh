@@ -7,7 +7,9 @@
 # how to get them, without the binaries of scripts/k8s-binaries.sh): memory of the caches with
 # 2,000 Ingresses / 5,000 Services / 50,000 endpoints, the event-loop block while listing 5,000
 # Ingresses, restart and change latency with 200
-# converged groups, Lease requests of two replicas. Results: docs/performance.md.
+# converged groups, Lease requests of two replicas; (5, run right after 1, as it needs no AWS) the
+# Gateway front's translate + diff of 25 Gateways with 1,000 HTTPRoutes. Results:
+# docs/performance.md.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -19,6 +21,9 @@ echo "node $(node --version), $(nproc) cores"
 
 echo "== 1. translate + diff: 2,000 Ingresses, 10,000 paths, 200 groups"
 node dist-bench/bench/translate-diff.js
+
+echo "== 5. Gateway translate + diff: 25 Gateways, 1,000 HTTPRoutes"
+node dist-bench/bench/gateway-translate.js
 
 echo "== 2. apply against the emulator: 100 Ingresses, 10 groups, first and second run"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
