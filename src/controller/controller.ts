@@ -523,9 +523,12 @@ export class Controller {
 
   private recordBackend(group: string, result: GroupResult): void {
     const before = this.backendTargets.get(group);
-    if (!this.groupExists(group)) this.backendTargets.delete(group);
-    else this.backendTargets.set(group, result.backend);
-    if (before?.uses === true && result.backend?.uses !== true) this.backendChanged = true;
+    // The view may have lost the group while this reconcile ran (its Ingress or Gateway being
+    // deleted): what it found then is no use any more, and the sweep must look again.
+    const now = this.groupExists(group) ? result.backend : undefined;
+    if (now === undefined) this.backendTargets.delete(group);
+    else this.backendTargets.set(group, now);
+    if ((before?.uses === true || result.backend?.uses === true) && now?.uses !== true) this.backendChanged = true;
   }
 
   private recordCertificates(group: string, result: GroupResult, broken: ReadonlySet<string>): void {

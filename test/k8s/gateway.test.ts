@@ -5,6 +5,7 @@
 // still served, its rules kept), and everything deleted (AWS empty, the finalizer gone).
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { DescribeRulesCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
 import { defined } from '../defined.js';
 import { awsClientConfig } from '../integration/emulator/emulator.js';
@@ -275,4 +276,12 @@ test('deleting everything empties AWS and lets the Gateway go', async () => {
   await eventually('the Gateway gone', async () => ((await read('gateways', 'infra', 'shop')) === undefined ? true : undefined), 90_000);
   expect(await readAlb(running.cluster, gatewayKey)).toBeNull();
   await expect(running.cluster.elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerOf(alb, 80).arn }))).rejects.toThrow();
+  // No group of the cluster is left: the backend security group goes too.
+  const ec2 = new EC2Client(awsClientConfig());
+  const left = await eventually('no security group of the cluster', async () => {
+    const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:albatross.dev/cluster', Values: [at.clusterName] }] }))).SecurityGroups ?? [];
+    return groups.length === 0 ? groups : undefined;
+  });
+  ec2.destroy();
+  expect(left).toEqual([]);
 }, 120_000);
