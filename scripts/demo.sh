@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo (`npm run demo`): `albatross controller` against a local Kubernetes API server
 # (kube-apiserver and etcd, built and cached as for the k8s tests) and the AWS emulator (moto).
-# Applies examples/ through the API, prints the ALBs as routing tables, scales a Service's
+# Applies examples/*.yaml through the API, prints the ALBs as routing tables, scales a Service's
 # endpoints, changes a path, deletes every Ingress and shows AWS is empty; each step prints
 # the controller's Events and the AWS calls it made. Stops everything at the end, on failure
 # and on Ctrl-C, and exits non-zero when a step fails. The CLI demo is `npm run demo:cli`.
@@ -25,10 +25,14 @@ echo
 echo "== albatross controller (log: $controller_log)"
 demo_controller
 
+# The Ingress examples: the files of examples/ itself (examples/gateway/ is the Gateway API demo's).
+examples=()
+for file in examples/*.yaml; do examples+=(-f "$file"); done
+
 echo
-echo "== Apply examples/ through the API (plus a generated TLS Secret and Ingress)"
+echo "== Apply examples/*.yaml through the API (plus a generated TLS Secret and Ingress)"
 bash scripts/demo-tls.sh "$work"
-node scripts/demo-k8s.ts apply "${k8s[@]}" -f examples/ -f "$work/secure.yaml"
+node scripts/demo-k8s.ts apply "${k8s[@]}" "${examples[@]}" -f "$work/secure.yaml"
 
 echo
 echo "== What AWS now routes"
