@@ -101,7 +101,7 @@ demo_api_server() {
   apiserver_pid=$!
   local deadline=$((SECONDS + 150))
   until [[ -s $work/kubeconfig ]]; do
-    alive "$apiserver_pid" "the API server ($(tail -n 5 "$work/apiserver.err"))"
+    alive "$apiserver_pid" "the API server ($(tail -n 5 "$work/apiserver.err" 2>/dev/null))"
     ((SECONDS < deadline)) || { echo "demo: timed out after 150 s waiting for kube-apiserver and etcd to start" >&2; exit 1; }
     sleep 0.5
   done
