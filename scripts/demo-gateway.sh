@@ -60,7 +60,7 @@ echo "== What AWS now routes"
 node scripts/show-alb.ts --cluster-name "$cluster"
 
 echo
-echo "== A few requests, routed through the rules AWS holds as ALB evaluates them"
+echo "== A few requests: the rules AWS holds, evaluated as ALB does (the emulator serves no traffic)"
 node scripts/demo-gateway.ts requests --cluster-name "$cluster"
 
 echo
