@@ -118,10 +118,11 @@ function gatewayState(g: GatewayObject | undefined): string {
   if (conditions.every((c) => c.reason === 'Pending' && c.message === 'Waiting for controller')) {
     return `Gateway ${id(g)} has only the API server's default status (Accepted=Unknown, "Waiting for controller"): no controller has written its status; is this an albatross that serves Gateways (docs/gateway-api.md)? See the controller's log`;
   }
-  return conditions.map((c) => `${showCondition(c)} (observedGeneration ${c.observedGeneration ?? '-'} of ${g.metadata?.generation ?? '-'})`).join('; ');
+  const listeners = (g.status?.listeners ?? []).map((l) => `listener ${l.name}: ${showCondition(conditionOf(l.conditions, 'Programmed'), 'Programmed')}`);
+  return [...conditions.map((c) => `${showCondition(c)} (observedGeneration ${c.observedGeneration ?? '-'} of ${g.metadata?.generation ?? '-'})`), ...listeners].join('; ');
 }
 
-/** Waits until a Gateway has `Programmed=True` for its current generation; returns it. */
+/** Waits until a Gateway and every one of its listeners have `Programmed=True` for its current generation; returns it. */
 async function programmed(kc: KubeConfig, namespace: string, name: string, timeoutS: number): Promise<GatewayObject> {
   let last: GatewayObject | undefined;
   return await waitFor(
@@ -129,8 +130,15 @@ async function programmed(kc: KubeConfig, namespace: string, name: string, timeo
     timeoutS,
     async () => {
       last = await readGateway(kc, namespace, name);
-      const c = conditionOf(last.status?.conditions, 'Programmed');
-      return c?.status === 'True' && c.observedGeneration === last.metadata?.generation ? last : undefined;
+      const generation = last.metadata?.generation;
+      const done = (conditions: readonly Condition[] | undefined): boolean => {
+        const c = conditionOf(conditions, 'Programmed');
+        return c?.status === 'True' && c.observedGeneration === generation;
+      };
+      // The Gateway and each of its listeners: a Gateway is programmed as soon as one listener is.
+      const listeners = last.spec?.listeners ?? [];
+      const all = listeners.every((l) => done(last?.status?.listeners?.find((s) => s.name === l.name)?.conditions));
+      return done(last.status?.conditions) && all ? last : undefined;
     },
     () => gatewayState(last),
   );
@@ -145,7 +153,7 @@ async function apply(): Promise<void> {
   const before = await watch.snapshot();
   await createObjects(kc, objects);
 
-  console.log('\nWaiting for the controller to program each Gateway (its Programmed condition):');
+  console.log('\nWaiting for the controller to program each Gateway and its listeners (their Programmed conditions):');
   const started = Date.now();
   for (const g of objects.filter((o) => o.kind === 'Gateway')) {
     const current = await programmed(kc, g.metadata?.namespace ?? '', g.metadata?.name ?? '', programTimeoutS);

@@ -370,47 +370,50 @@ export async function ready(url: string): Promise<void> {
   });
 }
 
-/** Prints what AWS holds of the cluster; fails if anything tagged for it is left. */
-export async function awsEmpty(cluster: string): Promise<void> {
+/**
+ * Prints what AWS holds of the cluster; fails if anything tagged for it is left. The controller's
+ * cluster-wide steps delete imported certificates and the backend security group once every
+ * group converged and nothing waits, a moment after the last Ingress or Gateway went: this
+ * looks again for up to `patienceS` seconds before it fails.
+ */
+export async function awsEmpty(cluster: string, patienceS = 15): Promise<void> {
   const elb = new ElasticLoadBalancingV2Client(awsConfig);
   const acm = new ACMClient(awsConfig);
   const ec2 = new EC2Client(awsConfig);
-  const lbs = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
-  const tgs = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-  const tags = await elbTags(elb, [...lbs.map((l) => l.LoadBalancerArn ?? ''), ...tgs.map((t) => t.TargetGroupArn ?? '')]);
-  const ours = (arn: string | undefined): boolean => tags.get(arn ?? '')?.[clusterTag] === cluster;
-  const leftLbs = lbs.filter((l) => ours(l.LoadBalancerArn)).map((l) => l.LoadBalancerName ?? '');
-  const leftTgs = tgs.filter((t) => ours(t.TargetGroupArn)).map((t) => t.TargetGroupName ?? '');
-  // The cluster-wide step deletes imported certificates once every group converged and nothing
-  // waits: a moment after the last Ingress or Gateway went.
-  const ourCertificates = async (): Promise<{ left: string[]; total: number }> => {
+  const look = async (): Promise<{ lines: string[]; left: number }> => {
+    const lbs = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+    const tgs = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
+    const tags = await elbTags(elb, [...lbs.map((l) => l.LoadBalancerArn ?? ''), ...tgs.map((t) => t.TargetGroupArn ?? '')]);
+    const ours = (arn: string | undefined): boolean => tags.get(arn ?? '')?.[clusterTag] === cluster;
+    const leftLbs = lbs.filter((l) => ours(l.LoadBalancerArn)).map((l) => l.LoadBalancerName ?? '');
+    const leftTgs = tgs.filter((t) => ours(t.TargetGroupArn)).map((t) => t.TargetGroupName ?? '');
     const certs = (await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? [];
-    const left: string[] = [];
+    const leftCerts: string[] = [];
     for (const c of certs) {
       const certTags = (await acm.send(new ListTagsForCertificateCommand({ CertificateArn: c.CertificateArn }))).Tags ?? [];
-      if (certTags.some((t) => t.Key === clusterTag && t.Value === cluster)) left.push(c.DomainName ?? c.CertificateArn ?? '');
+      if (certTags.some((t) => t.Key === clusterTag && t.Value === cluster)) leftCerts.push(c.DomainName ?? c.CertificateArn ?? '');
     }
-    return { left, total: certs.length };
+    const sgs = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${clusterTag}`, Values: [cluster] }] }))).SecurityGroups ?? [];
+    const leftSgs = sgs.map((g) => g.GroupName ?? g.GroupId ?? '');
+    const line = (what: string, left: string[], total: number): string =>
+      `${what.padEnd(22)} ${left.length} tagged ${clusterTag}=${cluster}${left.length > 0 ? `: ${left.join(', ')}` : ''}${total >= 0 ? ` (of ${total} in the account)` : ''}`;
+    return {
+      lines: [line('load balancers', leftLbs, lbs.length), line('target groups', leftTgs, tgs.length), line('security groups', leftSgs, -1), line('ACM certificates', leftCerts, certs.length)],
+      left: leftLbs.length + leftTgs.length + leftSgs.length + leftCerts.length,
+    };
   };
-  let certificates = await ourCertificates();
-  for (let i = 0; i < 40 && certificates.left.length > 0; i++) {
+  const started = Date.now();
+  let seen = await look();
+  while (seen.left > 0 && Date.now() - started < patienceS * 1000) {
     await sleep(250);
-    certificates = await ourCertificates();
+    seen = await look();
   }
-  const leftCerts = certificates.left;
-  const sgs = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${clusterTag}`, Values: [cluster] }] }))).SecurityGroups ?? [];
-  const leftSgs = sgs.map((g) => g.GroupName ?? g.GroupId ?? '');
-  const line = (what: string, left: string[], total: number): string =>
-    `${what.padEnd(22)} ${left.length} tagged ${clusterTag}=${cluster}${left.length > 0 ? `: ${left.join(', ')}` : ''}${total >= 0 ? ` (of ${total} in the account)` : ''}`;
-  console.log(line('load balancers', leftLbs, lbs.length));
-  console.log(line('target groups', leftTgs, tgs.length));
-  console.log(line('security groups', leftSgs, -1));
-  console.log(line('ACM certificates', leftCerts, certificates.total));
+  for (const line of seen.lines) console.log(line);
   elb.destroy();
   acm.destroy();
   ec2.destroy();
-  if (leftLbs.length + leftTgs.length + leftSgs.length + leftCerts.length > 0) {
-    throw new Error(`AWS still holds load balancers, target groups, security groups or certificates of cluster ${cluster}`);
+  if (seen.left > 0) {
+    throw new Error(`AWS still holds load balancers, target groups, security groups or certificates of cluster ${cluster} after ${patienceS} s`);
   }
 }
 
