@@ -72,7 +72,7 @@ echo "== A route ALB cannot serve: a RegularExpression path"
 node scripts/demo-gateway.ts broken-route "${k8s[@]}"
 
 echo
-echo "== Delete everything (the HTTPRoutes, the Gateway, its class, Services, EndpointSlices, the Secret)"
+echo "== Delete everything but the Namespaces (this API server runs no controller that would remove them)"
 node scripts/demo-gateway.ts delete "${k8s[@]}" "${manifests[@]}"
 
 echo
