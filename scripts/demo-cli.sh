@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CLI demo (`npm run demo:cli`): starts the AWS emulator, creates a VPC with tagged subnets,
-# applies examples/ with albatross, applies again to show nothing changes, and prints the
+# applies examples/*.yaml with albatross, applies again to show nothing changes, and prints the
 # resulting load balancers as routing tables. Stops the emulator at the end.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,10 +30,13 @@ vpc="$(node -e 'console.log(JSON.parse(process.argv[1]).vpcId)' "$network")"
 
 # TLS: a certificate made here with openssl, in a Secret, served by an Ingress of group shop.
 bash scripts/demo-tls.sh "$tls_dir"
-manifests=(-f examples/ -f "$tls_dir/secure.yaml")
+# The Ingress examples: the files of examples/ itself (examples/gateway/ is the Gateway API demo's).
+manifests=()
+for file in examples/*.yaml; do manifests+=(-f "$file"); done
+manifests+=(-f "$tls_dir/secure.yaml")
 
 echo
-echo "== albatross plan -f examples/ (plus a generated TLS Secret and Ingress)"
+echo "== albatross plan -f examples/*.yaml (plus a generated TLS Secret and Ingress)"
 set +e
 node dist/cli/main.js plan "${manifests[@]}" --cluster-name "$cluster" --vpc-id "$vpc"
 echo "(exit code $?: 2 means there are changes to make)"

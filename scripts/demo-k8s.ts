@@ -1,7 +1,9 @@
-// The Kubernetes side of the controller demo (scripts/demo.sh), one step per command:
+// The Kubernetes side of the controller demo (scripts/demo.sh), one step per command; serve,
+// ready and aws-empty serve the Gateway API demo too (scripts/demo-gateway.sh):
 //
-//   node scripts/demo-k8s.ts serve --dir DIR
+//   node scripts/demo-k8s.ts serve --dir DIR [--gateway-api]
 //       starts kube-apiserver and etcd (test/k8s/envtest.ts) with the IngressClassParams CRD,
+//       and the Gateway API CRDs with --gateway-api (scripts/gateway-api-crds.sh fetched them),
 //       writes DIR/kubeconfig, and keeps them running until SIGTERM or SIGINT
 //   node scripts/demo-k8s.ts ready --url URL              waits for the controller's /readyz
 //   node scripts/demo-k8s.ts apply --kubeconfig K --metrics URL -f PATH...
@@ -17,36 +19,19 @@
 // message) and the AWS calls it made (the difference of its `albatross_aws_api_calls_total`).
 // Every wait has a timeout and names what it waited for. AWS is the emulator of
 // AWS_ENDPOINT_URL.
-import { copyFile, readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ACMClient, ListCertificatesCommand, ListTagsForCertificateCommand } from '@aws-sdk/client-acm';
-import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import {
-  DescribeLoadBalancersCommand,
-  DescribeRulesCommand,
-  DescribeListenersCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   CoreV1Api,
   DiscoveryV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
   NetworkingV1Api,
   PatchStrategy,
-  loadAllYaml,
   setHeaderOptions,
-  type KubernetesObject,
+  type KubeConfig,
   type V1Endpoint,
   type V1Ingress,
 } from '@kubernetes/client-node';
-import { startEnvtest } from '../test/k8s/envtest.ts';
-
-const clusterTag = 'albatross.dev/cluster';
+import { Activity, albRules, awsConfig, awsEmpty, createObjects, id, loadKubeConfig, readObjects, ready, runStep, serve, sleep, targets, waitFor } from './demo-lib.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -56,6 +41,7 @@ const { positionals, values } = parseArgs({
     kubeconfig: { type: 'string' },
     metrics: { type: 'string' },
     'cluster-name': { type: 'string', default: 'demo' },
+    'gateway-api': { type: 'boolean', default: false },
     file: { type: 'string', short: 'f', multiple: true },
   },
 });
@@ -66,46 +52,8 @@ function option(name: 'dir' | 'url' | 'kubeconfig' | 'metrics'): string {
   return value;
 }
 
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns something other than `undefined`; fails after `timeoutS` naming `what`. */
-async function waitFor<T>(what: string, timeoutS: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutS * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutS} s waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
-    }
-    await sleep(250);
-  }
-}
-
-// ---------------------------------------------------------------- Kubernetes
-
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(option('kubeconfig'));
-  return kc;
-}
-
-async function yamlFiles(paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const path of paths) {
-    if ((await stat(path)).isDirectory()) {
-      const entries = await readdir(path, { recursive: true, withFileTypes: true });
-      files.push(...entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => join(e.parentPath, e.name)).sort());
-    } else {
-      files.push(path);
-    }
-  }
-  return files;
-}
+const kubeConfig = (): KubeConfig => loadKubeConfig(option('kubeconfig'));
+const activity = (kc: KubeConfig): Activity => new Activity(kc, option('metrics'), ['Ingress'], 'the Ingresses');
 
 /** Ingresses, as `namespace/name`, in a stable order. */
 async function ingresses(kc: KubeConfig): Promise<V1Ingress[]> {
@@ -113,188 +61,14 @@ async function ingresses(kc: KubeConfig): Promise<V1Ingress[]> {
   return list.items.sort((a, b) => id(a).localeCompare(id(b)));
 }
 
-const id = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-
-/** Every Event on an Ingress, by the Event's name, with its count. */
-async function ingressEvents(kc: KubeConfig): Promise<Map<string, { ingress: string; type: string; reason: string; message: string; count: number }>> {
-  const list = await kc.makeApiClient(CoreV1Api).listEventForAllNamespaces({ fieldSelector: 'involvedObject.kind=Ingress' });
-  return new Map(
-    list.items.map((e) => [
-      `${e.metadata.namespace ?? ''}/${e.metadata.name ?? ''}`,
-      {
-        ingress: `${e.involvedObject.namespace ?? ''}/${e.involvedObject.name ?? ''}`,
-        type: e.type ?? '',
-        reason: e.reason ?? '',
-        message: e.message ?? '',
-        count: e.count ?? 1,
-      },
-    ]),
-  );
-}
-
-// ---------------------------------------------------------------- controller metrics
-
-type Calls = Map<string, number>;
-
-/** `albatross_aws_api_calls_total` by `service operation[ (outcome)]`. */
-async function awsCalls(): Promise<Calls> {
-  const response = await fetch(option('metrics'), { signal: AbortSignal.timeout(5_000) });
-  if (!response.ok) throw new Error(`${option('metrics')} answered ${response.status}`);
-  const calls: Calls = new Map();
-  for (const line of (await response.text()).split('\n')) {
-    const match = /^albatross_aws_api_calls_total\{(.*)\} (\S+)$/.exec(line);
-    if (match === null) continue;
-    const labels: Record<string, string> = Object.fromEntries([...(match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
-    const key = `${labels['operation'] ?? '?'}${labels['outcome'] === 'success' ? '' : ` (${labels['outcome'] ?? '?'})`}`;
-    calls.set(key, (calls.get(key) ?? 0) + Number(match[2]));
-  }
-  return calls;
-}
-
-const isRead = (operation: string): boolean => /^(Describe|Get|List)/.test(operation);
-
-function callDiff(before: Calls, after: Calls): { writes: string[]; reads: string[] } {
-  const writes: string[] = [];
-  const reads: string[] = [];
-  for (const [key, count] of [...after].sort(([a], [b]) => a.localeCompare(b))) {
-    const made = count - (before.get(key) ?? 0);
-    if (made <= 0) continue;
-    (isRead(key) ? reads : writes).push(`${key} ×${made}`);
-  }
-  return { writes, reads };
-}
-
-interface Snapshot {
-  readonly calls: Calls;
-  readonly events: Awaited<ReturnType<typeof ingressEvents>>;
-}
-
-async function snapshot(kc: KubeConfig): Promise<Snapshot> {
-  return { calls: await awsCalls(), events: await ingressEvents(kc) };
-}
-
-/** Waits until the controller's AWS calls stop changing for two seconds (at most 30 s). */
-async function settle(): Promise<void> {
-  let last = JSON.stringify([...(await awsCalls())]);
-  let quietSince = Date.now();
-  const deadline = Date.now() + 30_000;
-  while (Date.now() - quietSince < 2_000 && Date.now() < deadline) {
-    await sleep(400);
-    const now = JSON.stringify([...(await awsCalls())]);
-    if (now !== last) {
-      last = now;
-      quietSince = Date.now();
-    }
-  }
-}
-
-/** Prints the Events and AWS calls that appeared since `before`. */
-async function report(kc: KubeConfig, before: Snapshot): Promise<void> {
-  const after = await snapshot(kc);
-  console.log('Events on the Ingresses:');
-  const fresh = [...after.events]
-    .map(([name, e]) => ({ ...e, count: e.count - (before.events.get(name)?.count ?? 0) }))
-    .filter((e) => e.count > 0)
-    .sort((a, b) => a.ingress.localeCompare(b.ingress));
-  const width = Math.max(0, ...fresh.map((e) => e.ingress.length));
-  for (const e of fresh) console.log(`  ${e.ingress.padEnd(width)}  ${e.type} ${e.reason}${e.count > 1 ? ` (×${e.count})` : ''}: ${e.message}`);
-  if (fresh.length === 0) console.log('  (none)');
-  const { writes, reads } = callDiff(before.calls, after.calls);
-  console.log(`AWS calls that change: ${writes.length > 0 ? writes.join(', ') : '(none)'}`);
-  console.log(`AWS calls that read:   ${reads.length > 0 ? reads.join(', ') : '(none)'}`);
-}
-
-// ---------------------------------------------------------------- AWS
-
-const endpoint = process.env['AWS_ENDPOINT_URL'];
-const awsConfig = { region: process.env['AWS_REGION'] ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
-
-async function elbTags(elb: ElasticLoadBalancingV2Client, arns: string[]): Promise<Map<string, Record<string, string>>> {
-  const out = new Map<string, Record<string, string>>();
-  for (let i = 0; i < arns.length; i += 20) {
-    const res = await elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) }));
-    for (const d of res.TagDescriptions ?? []) out.set(d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
-  }
-  return out;
-}
-
-/** Target groups tagged for the cluster: name -> their targets as `ip:port`, sorted. */
-async function targets(elb: ElasticLoadBalancingV2Client, cluster: string): Promise<Map<string, string[]>> {
-  const tgs = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-  const tags = await elbTags(elb, tgs.map((t) => t.TargetGroupArn ?? ''));
-  const out = new Map<string, string[]>();
-  for (const tg of tgs) {
-    if (tags.get(tg.TargetGroupArn ?? '')?.[clusterTag] !== cluster) continue;
-    const health = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg.TargetGroupArn }))).TargetHealthDescriptions ?? [];
-    out.set(tg.TargetGroupName ?? '', health.map((h) => `${h.Target?.Id ?? ''}:${h.Target?.Port ?? ''}`).sort());
-  }
-  return out;
-}
-
-/** Path patterns of every rule of the cluster's load balancers. */
-async function rulePaths(elb: ElasticLoadBalancingV2Client, cluster: string): Promise<{ lb: string; port: number; priority: string; paths: string[]; arn: string }[]> {
-  const lbs = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
-  const tags = await elbTags(elb, lbs.map((l) => l.LoadBalancerArn ?? ''));
-  const out = [];
-  for (const lb of lbs) {
-    if (tags.get(lb.LoadBalancerArn ?? '')?.[clusterTag] !== cluster) continue;
-    for (const listener of (await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? []) {
-      for (const rule of (await elb.send(new DescribeRulesCommand({ ListenerArn: listener.ListenerArn }))).Rules ?? []) {
-        const paths = (rule.Conditions ?? []).flatMap((c) => (c.Field === 'path-pattern' ? (c.PathPatternConfig?.Values ?? c.Values ?? []) : []));
-        out.push({ lb: lb.LoadBalancerName ?? '', port: listener.Port ?? 0, priority: rule.Priority ?? '', paths, arn: rule.RuleArn ?? '' });
-      }
-    }
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------- steps
-
-async function serve(): Promise<void> {
-  const dir = option('dir');
-  const env = await startEnvtest({ crdPaths: ['charts/albatross/files/crds/ingressclassparams.yaml'], startTimeoutMs: 120_000 });
-  await copyFile(env.kubeconfigPath, join(dir, 'kubeconfig'));
-  console.log(env.server);
-  // Signal handlers alone do not keep Node running.
-  const keepAlive = setInterval(() => undefined, 60_000);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  clearInterval(keepAlive);
-  await env.stop();
-}
-
-async function ready(): Promise<void> {
-  const url = option('url');
-  await waitFor(`the controller's ${url} to answer 200 (caches synced)`, 60, async () => {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    return response.ok ? true : undefined;
-  });
-}
 
 async function apply(): Promise<void> {
   const kc = kubeConfig();
-  const client = KubernetesObjectApi.makeApiClient(kc);
-  const objects: KubernetesObject[] = [];
-  for (const file of await yamlFiles(values.file ?? [])) {
-    for (const doc of loadAllYaml(await readFile(file, 'utf8')) as (KubernetesObject | null)[]) if (doc) objects.push(doc);
-  }
-  const before = await snapshot(kc);
-  // Namespaces first, as `kubectl apply` needs them too.
-  const namespaces = new Set(objects.flatMap((o) => (o.metadata?.namespace === undefined ? [] : [o.metadata.namespace])));
-  for (const name of namespaces) await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
-  console.log(`created Namespace ${[...namespaces].join(', ')}`);
-  // What an Ingress refers to goes first, so that no reconcile sees a Service missing for a moment.
-  const order = ['IngressClass', 'Secret', 'Service', 'EndpointSlice', 'Ingress'];
-  const rank = (o: KubernetesObject): number => (order.includes(o.kind ?? '') ? order.indexOf(o.kind ?? '') : -1);
-  const created = new Map<string, string[]>();
-  for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
-    await client.create(o);
-    const name = o.metadata?.namespace === undefined ? (o.metadata?.name ?? '') : id(o);
-    created.set(o.kind ?? '', [...(created.get(o.kind ?? '') ?? []), name]);
-  }
-  for (const [kind, names] of created) console.log(`created ${kind} ${names.join(', ')}`);
+  const objects = await readObjects(values.file ?? []);
+  const watch = activity(kc);
+  const before = await watch.snapshot();
+  await createObjects(kc, objects);
 
   const names = objects.filter((o) => o.kind === 'Ingress').map(id);
   const networking = kc.makeApiClient(NetworkingV1Api);
@@ -307,8 +81,8 @@ async function apply(): Promise<void> {
     });
     console.log(`  ${name.padEnd(16)} ${hostname}`);
   }
-  await settle();
-  await report(kc, before);
+  await watch.settle();
+  await watch.report(before);
 }
 
 async function scale(): Promise<void> {
@@ -320,7 +94,8 @@ async function scale(): Promise<void> {
   const slice = await discovery.readNamespacedEndpointSlice({ name, namespace });
   const added = ['10.0.11.24', '10.0.12.25'];
   const targetsBefore = await targets(elb, cluster);
-  const before = await snapshot(kc);
+  const watch = activity(kc);
+  const before = await watch.snapshot();
   slice.endpoints = [...(slice.endpoints ?? []), ...added.map((ip) => ({ addresses: [ip], conditions: { ready: true } }))];
   await discovery.replaceNamespacedEndpointSlice({ name, namespace, body: slice });
   console.log(`EndpointSlice ${namespace}/${name} (Service web): pods ${added.join(', ')} added, ready`);
@@ -330,13 +105,13 @@ async function scale(): Promise<void> {
     return added.every((ip) => all.some((t) => t.startsWith(`${ip}:`))) ? true : undefined;
   });
   // Every target group of the Service gets them; wait for the controller to finish first.
-  await settle();
+  await watch.settle();
   for (const [tg, list] of await targets(elb, cluster)) {
     const old = targetsBefore.get(tg) ?? [];
     const plus = list.filter((t) => !old.includes(t));
     if (plus.length > 0) console.log(`target group ${tg}: ${old.length} -> ${list.length} targets (+${plus.join(', +')})`);
   }
-  await report(kc, before);
+  await watch.report(before);
   elb.destroy();
 }
 
@@ -354,7 +129,8 @@ async function rollout(): Promise<void> {
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   const [namespace, sliceName, gate] = ['shop', 'web-abc12', 'albatross.dev/target-health'];
   const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-  const before = await snapshot(kc);
+  const watch = activity(kc);
+  const before = await watch.snapshot();
   const started = Date.now();
   const at = (): string => `+${((Date.now() - started) / 1000).toFixed(1).padStart(4)} s`;
   const healthy = async (): Promise<string[]> => {
@@ -415,8 +191,8 @@ async function rollout(): Promise<void> {
   await sampler;
   const end = await healthy();
   console.log(`${at()}  done: ${end.length} targets (${end.join(', ')}); the fewest healthy targets at any moment: ${fewest} (never below the ${start.length} the rollout started with)`);
-  await settle();
-  await report(kc, before);
+  await watch.settle();
+  await watch.report(before);
   elb.destroy();
   if (fewest < start.length) throw new Error(`the rollout left ${fewest} healthy targets at one point, fewer than ${start.length}`);
 }
@@ -427,15 +203,16 @@ async function changePath(): Promise<void> {
   const elb = new ElasticLoadBalancingV2Client(awsConfig);
   const networking = kc.makeApiClient(NetworkingV1Api);
   const [namespace, name, from, to] = ['shop', 'storefront', '/static', '/assets'];
-  const rulesBefore = await rulePaths(elb, cluster);
-  const before = await snapshot(kc);
+  const rulesBefore = await albRules(elb, cluster);
+  const watch = activity(kc);
+  const before = await watch.snapshot();
   const ingress = await networking.readNamespacedIngress({ name, namespace });
   for (const rule of ingress.spec?.rules ?? []) for (const path of rule.http?.paths ?? []) if (path.path === from) path.path = to;
   await networking.replaceNamespacedIngress({ name, namespace, body: ingress });
   console.log(`Ingress ${namespace}/${name}: path ${from} changed to ${to}`);
 
   const changed = await waitFor(`a rule for ${to} in AWS`, 60, async () => {
-    const rules = await rulePaths(elb, cluster);
+    const rules = await albRules(elb, cluster);
     return rules.some((r) => r.paths.some((p) => p.startsWith(to))) ? rules : undefined;
   });
   for (const rule of changed.filter((r) => r.paths.some((p) => p.startsWith(to)))) {
@@ -443,15 +220,16 @@ async function changePath(): Promise<void> {
     const kept = old === undefined ? 'a new rule' : `same rule ARN, was ${old.paths.join(' | ')}`;
     console.log(`${rule.lb} :${rule.port} priority ${rule.priority}: path ${rule.paths.join(' | ')} (${kept})`);
   }
-  await settle();
-  await report(kc, before);
+  await watch.settle();
+  await watch.report(before);
   elb.destroy();
 }
 
 async function deleteAll(): Promise<void> {
   const kc = kubeConfig();
   const networking = kc.makeApiClient(NetworkingV1Api);
-  const before = await snapshot(kc);
+  const watch = activity(kc);
+  const before = await watch.snapshot();
   const all = await ingresses(kc);
   for (const ingress of all) {
     await networking.deleteNamespacedIngress({ name: ingress.metadata?.name ?? '', namespace: ingress.metadata?.namespace ?? '' });
@@ -463,74 +241,19 @@ async function deleteAll(): Promise<void> {
     return left.length === 0 ? true : undefined;
   });
   console.log(`all ${all.length} Ingresses gone after ${((Date.now() - started) / 1000).toFixed(1)} s: finalizers removed`);
-  await settle();
-  await report(kc, before);
-}
-
-async function awsEmpty(): Promise<void> {
-  const cluster = values['cluster-name'];
-  const elb = new ElasticLoadBalancingV2Client(awsConfig);
-  const acm = new ACMClient(awsConfig);
-  const ec2 = new EC2Client(awsConfig);
-  const lbs = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
-  const tgs = (await elb.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [];
-  const tags = await elbTags(elb, [...lbs.map((l) => l.LoadBalancerArn ?? ''), ...tgs.map((t) => t.TargetGroupArn ?? '')]);
-  const ours = (arn: string | undefined): boolean => tags.get(arn ?? '')?.[clusterTag] === cluster;
-  const leftLbs = lbs.filter((l) => ours(l.LoadBalancerArn)).map((l) => l.LoadBalancerName ?? '');
-  const leftTgs = tgs.filter((t) => ours(t.TargetGroupArn)).map((t) => t.TargetGroupName ?? '');
-  // The cluster-wide step deletes imported certificates once every group converged and nothing
-  // waits: a moment after the last Ingress went.
-  const ourCertificates = async (): Promise<{ left: string[]; total: number }> => {
-    const certs = (await acm.send(new ListCertificatesCommand({}))).CertificateSummaryList ?? [];
-    const left: string[] = [];
-    for (const c of certs) {
-      const certTags = (await acm.send(new ListTagsForCertificateCommand({ CertificateArn: c.CertificateArn }))).Tags ?? [];
-      if (certTags.some((t) => t.Key === clusterTag && t.Value === cluster)) left.push(c.DomainName ?? c.CertificateArn ?? '');
-    }
-    return { left, total: certs.length };
-  };
-  let certificates = await ourCertificates();
-  for (let i = 0; i < 40 && certificates.left.length > 0; i++) {
-    await sleep(250);
-    certificates = await ourCertificates();
-  }
-  const leftCerts = certificates.left;
-  const sgs = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: `tag:${clusterTag}`, Values: [cluster] }] }))).SecurityGroups ?? [];
-  const leftSgs = sgs.map((g) => g.GroupName ?? g.GroupId ?? '');
-  const line = (what: string, left: string[], total: number): string =>
-    `${what.padEnd(22)} ${left.length} tagged ${clusterTag}=${cluster}${left.length > 0 ? `: ${left.join(', ')}` : ''}${total >= 0 ? ` (of ${total} in the account)` : ''}`;
-  console.log(line('load balancers', leftLbs, lbs.length));
-  console.log(line('target groups', leftTgs, tgs.length));
-  console.log(line('security groups', leftSgs, -1));
-  console.log(line('ACM certificates', leftCerts, certificates.total));
-  elb.destroy();
-  acm.destroy();
-  ec2.destroy();
-  if (leftLbs.length + leftTgs.length + leftSgs.length + leftCerts.length > 0) {
-    throw new Error(`AWS still holds load balancers, target groups, security groups or certificates of cluster ${cluster}`);
-  }
+  await watch.settle();
+  await watch.report(before);
 }
 
 const steps: Record<string, () => Promise<void>> = {
-  serve,
-  ready,
+  serve: async () => await serve(option('dir'), { gatewayApi: values['gateway-api'] === true }),
+  ready: async () => await ready(option('url')),
   apply,
   scale,
   rollout,
   'change-path': changePath,
   delete: deleteAll,
-  'aws-empty': awsEmpty,
+  'aws-empty': async () => await awsEmpty(values['cluster-name']),
 };
 
-const step = steps[positionals[0] ?? ''];
-if (step === undefined) {
-  console.error(`usage: node scripts/demo-k8s.ts ${Object.keys(steps).join('|')} [options]`);
-  process.exitCode = 2;
-} else {
-  try {
-    await step();
-  } catch (err) {
-    console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  }
-}
+await runStep('scripts/demo-k8s.ts', steps, positionals[0]);
