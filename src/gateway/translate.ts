@@ -34,7 +34,7 @@ import { GatewayApiGroup, GatewayFinalizer, type ParentReference, type V1Gateway
 
 /**
  * ACM certificate ARNs (comma-separated) every HTTPS listener of the Gateway serves besides its
- * `certificateRefs`; IngressClassParams `certificateArns` add to them.
+ * `certificateRefs`; IngressClassParams `certificateArn` adds to them.
  */
 export const CertificateArnsAnnotation = 'albatross.dev/certificate-arns';
 
