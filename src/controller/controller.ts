@@ -32,6 +32,7 @@ import type { ControllerMetrics } from '../observability/metrics.js';
 import { listGroups } from '../observe/group.js';
 import { discoverNetwork, type Network } from '../observe/network.js';
 import { reconcileDeps, reconcileGroup, type BackendUse, type GroupResult } from '../pipeline/reconcile.js';
+import { secretsOfGroup } from '../pipeline/translate.js';
 import { deleteUnusedCertificates } from '../pipeline/certificates.js';
 import { reconcileTargets } from '../pipeline/targets.js';
 import {
@@ -449,6 +450,14 @@ export class Controller {
       this.logger.info({ group, reason: targets.reason }, 'endpoint change needs a full reconcile');
     }
 
+    // A TLS Secret of the group being read in full right now: the read queues the group when it
+    // ends (whether it succeeded or not), so the reconcile waits for it rather than report the
+    // Secret broken for want of its key material.
+    const reading = [...secretsOfGroup(this.store, group)].filter((key) => this.secretReads.has(key));
+    if (reading.length > 0) {
+      this.logger.debug({ group, secrets: reading }, 'waiting for TLS Secrets being read');
+      return;
+    }
     const reconciled = await reconcileGroup(this.store, group, deps, { deleteIfEmpty: this.synced });
     if (reconciled.failure?.code === 'aborted' || signal.aborted) return;
     const backend = reconciled.failure === null && reconciled.backend?.uses === true && reconciled.backend.vpcId !== null ? reconciled.backend : null;
@@ -889,6 +898,8 @@ export class Controller {
       },
       (err: unknown) => {
         this.secretReads.delete(key);
+        // Groups that waited for the read go on without it (the Secret is reported as it is).
+        for (const g of this.store.groupsUsingSecret(ns, name)) this.enqueue(g, { kind: 'full' });
         if (err instanceof ApiException && err.code === 404) return;
         const retryInMs = jitter(Math.min(retryFirstMs * 2 ** failures, retryCapMs));
         this.logger.warn({ secret: key, error: (err as Error).message, retryInMs: Math.round(retryInMs) }, 'could not read a TLS Secret an Ingress uses; trying again');

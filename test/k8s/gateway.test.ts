@@ -154,7 +154,8 @@ test('the Gateway becomes one ALB: programmed, its DNS name in status, routes fr
     'the Gateway Programmed',
     async () => {
       const gw = await read('gateways', 'infra', 'shop');
-      return condition(gw?.status, 'Programmed')?.status === 'True' ? gw : undefined;
+      const listeners = (gw?.status?.['listeners'] ?? []) as { conditions: Condition[] }[];
+      return condition(gw?.status, 'Programmed')?.status === 'True' && listeners.length === 2 && listeners.every((l) => condition(l, 'Programmed')?.status === 'True') ? gw : undefined;
     },
     90_000,
   );
