@@ -293,6 +293,14 @@ describe('listeners', () => {
     expect(t.stack).toBeNull();
     expect(t.members).toEqual(['gateway:infra/gw']);
   });
+
+  test('a listener of a protocol we do not serve supports no route kind', () => {
+    const t = translated({ gateways: [gateway('gw', [http(), { name: 'invalid', port: 1111, protocol: 'INVALID' }])] });
+    expect(t.status?.listeners.map((l) => [l.name, l.supportedKinds.map((k) => k.kind)])).toEqual([
+      ['http', ['HTTPRoute']],
+      ['invalid', []],
+    ]);
+  });
 });
 
 describe('the Gateway and its class', () => {
