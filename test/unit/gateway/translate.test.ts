@@ -301,6 +301,14 @@ describe('listeners', () => {
       ['invalid', []],
     ]);
   });
+
+  test('a Gateway with an invalid listener beside a valid one is accepted with reason ListenersNotValid, and the valid one is served', () => {
+    const t = translated({ gateways: [gateway('gw', [http(), { name: 'invalid', port: 1111, protocol: 'INVALID' }])], routes: [route('web', [{ backendRefs: to('infra-v1') }])], ...infra });
+    expect(t.status?.conditions[0]).toMatchObject({ type: 'Accepted', status: 'True', reason: 'ListenersNotValid' });
+    expect(t.status?.conditions[0]?.message).toContain('"invalid"');
+    expect(served(stackOf(t), { host: 'a.example.com' })).toBe('infra-v1');
+    expect(translated({ gateways: [gateway('gw', [http()])] }).status?.conditions[0]).toMatchObject({ status: 'True', reason: 'Accepted' });
+  });
 });
 
 describe('the Gateway and its class', () => {
