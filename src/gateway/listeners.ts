@@ -142,7 +142,10 @@ function oneListener(listener: GatewayListener, index: number, ctx: ListenersCon
         problems.push({ reason: 'InvalidCertificateRef', message: `${refAt}: Secret ${key} cannot be read here` });
         continue;
       }
-      const resolved = ctx.tls(key, hostname === null ? [] : [hostname]);
+      // Whether the certificate names the listener's hostname is the client's check, not a
+      // reference problem: the spec's InvalidCertificateRef is for a missing, unsupported or
+      // malformed referent only.
+      const resolved = ctx.tls(key, []);
       if (resolved.ok) certificates.push({ kind: 'imported', fingerprint: resolved.value.fingerprint });
       else {
         problems.push({ reason: 'InvalidCertificateRef', message: `${refAt}: ${resolved.error.message}` });

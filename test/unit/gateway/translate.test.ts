@@ -4,6 +4,8 @@ import type { DesiredStack } from '../../../src/model/resources.js';
 import { translateGateway, type GatewayTranslation } from '../../../src/gateway/translate.js';
 import type { ConditionDraft } from '../../../src/gateway/status.js';
 import type { TlsResolver } from '../../../src/model/resources.js';
+import { TlsSecrets } from '../../../src/pipeline/certificates.js';
+import { Pki, tlsSecret } from '../certificates/pki.js';
 import { namespace } from '../factories.js';
 import { describeAction, routeOnStack, type AlbRequest } from '../translate/alb-router.js';
 import { backendObjects, gateway, gatewaySource, http, route, to, type Objects } from './source.js';
@@ -265,6 +267,20 @@ describe('listeners', () => {
     const listener = stackOf(t).listeners[0];
     expect(listener).toMatchObject({ port: 443, protocol: 'HTTPS', certificates: [{ kind: 'imported', fingerprint: 'f'.repeat(64) }] });
     expect(served(stackOf(t), { host: 'a.example.com' }, 443)).toBe('infra-v1');
+  });
+
+  test('a valid Secret whose certificate does not name the listener hostname still resolves, and is served', () => {
+    const pki = new Pki();
+    try {
+      const issued = pki.issue({ sans: ['*.example.org'] });
+      const secrets = new TlsSecrets({ secret: (ns, name) => (ns === 'infra' && name === 'cert' ? tlsSecret(issued.certPem, issued.keyPem, { namespace: ns, name }) : undefined) }, [], new Date());
+      const t = translated({ gateways: [gateway('gw', [{ ...https([{ name: 'cert' }]), hostname: 'secure.test.com' }])], routes: [route('web', [{ backendRefs: to('infra-v1') }])], ...infra }, secrets.resolve);
+      expect(listenerCondition(t, 'https', 'ResolvedRefs')).toMatchObject({ status: 'True', reason: 'ResolvedRefs' });
+      expect(stackOf(t).listeners[0]?.certificates).toEqual([{ kind: 'imported', fingerprint: secrets.wanted()[0]?.fingerprint }]);
+      expect(served(stackOf(t), { host: 'secure.test.com' }, 443)).toBe('infra-v1');
+    } finally {
+      pki.close();
+    }
   });
 
   test('a Secret in another namespace without a ReferenceGrant is RefNotPermitted, and the listener is not programmed', () => {
