@@ -12,7 +12,9 @@ import { loadBase, loadScenarios, splitName } from './conformance/scenarios.js';
 import { startEnvtest, type Envtest } from './envtest.js';
 
 const base = loadBase();
-const scenarios = loadScenarios();
+// ALBATROSS_CONFORMANCE_ONLY=<upstream name>,...: only these scenarios (while working on one).
+const only = process.env['ALBATROSS_CONFORMANCE_ONLY']?.split(',').map((n) => n.trim());
+const scenarios = loadScenarios().filter((s) => only === undefined || only.includes(s.name));
 
 /** Scenarios running at once: enough to overlap the long chain on the shared Gateways with the rest. */
 const concurrency = Number(process.env['ALBATROSS_CONFORMANCE_CONCURRENCY'] ?? 4);

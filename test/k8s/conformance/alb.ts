@@ -176,6 +176,26 @@ function hostOnly(host: string): string {
   return colon > 0 && /^\d+$/.test(host.slice(colon + 1)) ? host.slice(0, colon) : host;
 }
 
+/** The DNS names of a certificate's subject alternative names. */
+export function dnsNames(cert: X509Certificate): string[] {
+  return (cert.subjectAltName ?? '')
+    .split(', ')
+    .filter((n) => n.startsWith('DNS:'))
+    .map((n) => n.slice('DNS:'.length));
+}
+
+/**
+ * Whether a certificate name covers a host name as upstream's client (Go's crypto/x509) checks
+ * it: equal without case, or a `*` leftmost label standing for any one label, whatever follows
+ * (`*.org` covers `example.org`; `*` alone covers nothing).
+ */
+export function nameCovers(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase().replace(/\.$/, '').split('.');
+  const h = host.toLowerCase().replace(/\.$/, '').split('.');
+  if (p.length !== h.length || h.some((label) => label === '')) return false;
+  return p.every((label, i) => (i === 0 && label === '*') || label === h[i]);
+}
+
 /**
  * The certificate ALB presents for a TLS request with this SNI: the first of the listener's
  * certificates whose names cover it, else the default one.
@@ -185,7 +205,7 @@ export async function presentedCertificate(reader: AlbReader, listener: AlbListe
   for (const arn of listener.certificates) {
     const pem = await reader.certificate(arn);
     if (fallback === null) fallback = { arn, pem };
-    if (new X509Certificate(pem).checkHost(sni) !== undefined) return { arn, pem };
+    if (dnsNames(new X509Certificate(pem)).some((n) => nameCovers(n, sni))) return { arn, pem };
   }
   return fallback;
 }
@@ -201,7 +221,7 @@ export async function routeRequest(reader: AlbReader, alb: Alb, request: Expecte
     const presented = await presentedCertificate(reader, listener, req.host);
     if (presented === null) return { kind: 'refused', why: `the HTTPS listener on port ${listener.port} has no certificate` };
     const cert = new X509Certificate(presented.pem);
-    if (cert.checkHost(req.host) === undefined) return { kind: 'refused', why: `TLS: the certificate presented for SNI ${req.host} (${cert.subjectAltName ?? cert.subject}) does not cover it` };
+    if (!dnsNames(cert).some((n) => nameCovers(n, req.host))) return { kind: 'refused', why: `TLS: the certificate presented for SNI ${req.host} (${cert.subjectAltName ?? cert.subject}) does not cover it` };
     if (!trusted.some((t) => new X509Certificate(t).fingerprint256 === cert.fingerprint256)) return { kind: 'refused', why: `TLS: the certificate presented for SNI ${req.host} is not the one the client trusts` };
   } else if (listener.protocol !== 'HTTP') {
     return { kind: 'refused', why: `a plain HTTP request to the ${listener.protocol} listener on port ${listener.port}` };
