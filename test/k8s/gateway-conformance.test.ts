@@ -5,10 +5,10 @@
 // evaluates them (test/k8s/conformance/alb.ts). One test per scenario, named after the
 // upstream test. Scenarios that cannot interfere (different Gateways, objects and grants) run
 // at the same time; a summary of results, divergences and timings is printed at the end.
-import { Pki, tlsSecret } from '../unit/certificates/pki.js';
+import { Pki } from '../unit/certificates/pki.js';
 import { awsCluster, startController, type RunningController } from './cluster.js';
 import { ConformanceRunner, schedule, type ScenarioReport } from './conformance/runner.js';
-import { loadBase, loadScenarios, splitName } from './conformance/scenarios.js';
+import { loadBase, loadScenarios } from './conformance/scenarios.js';
 import { startEnvtest, type Envtest } from './envtest.js';
 
 const base = loadBase();
@@ -33,22 +33,12 @@ beforeAll(async () => {
   startedAt = Date.now();
   // Started here rather than per file, so that it stops after the controller.
   env = await startEnvtest({ gatewayApi: true, startTimeoutMs: 110_000 });
-  pki = new Pki();
   const kc = env.kubeConfig;
   const at = await awsCluster('gw-conformance');
-  // The Secrets base.yaml asks for, made before anything is applied.
-  const trusted: string[] = [];
-  const namespaces = base.manifests.filter((m) => m.kind === 'Namespace');
-  const bootstrap = new ConformanceRunner(kc, at.clusterName, base, []);
-  for (const n of namespaces) await bootstrap.apply(n);
-  for (const c of base.data.certificates) {
-    const { namespace, name } = splitName(c.secret);
-    const issued = pki.issue({ sans: c.hostnames });
-    await bootstrap.apply(tlsSecret(issued.certPem, issued.keyPem, { namespace, name }));
-    if (name === 'tls-validity-checks-certificate') trusted.push(issued.certPem);
-  }
-  bootstrap.close();
-  runner = new ConformanceRunner(kc, at.clusterName, base, trusted);
+  const made = (pki = new Pki());
+  runner = new ConformanceRunner(kc, at.clusterName, base);
+  // The Secrets base.yaml asks for, made before anything else is applied.
+  await runner.makeSecrets((hostnames) => made.issue({ sans: hostnames }));
   running = startController(kc, at, { maxConcurrentReconciles: 4 });
   await runner.setUpBase();
   baseReadyMs = Date.now() - startedAt;

@@ -6,6 +6,7 @@
 // Gateways and load balancers gone). Every wait polls with a deadline and, on timeout, fails
 // with what it saw last.
 import { ApiException, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { tlsSecret } from '../../unit/certificates/pki.js';
 import { AlbReader, describeOutcome, routeRequest, type Alb } from './alb.js';
 import { gatewayClassProblems, gatewayProblems, requestProblem, routeProblems, showConditions, type StatusObject } from './expect.js';
 import { compatible, locksOf, nameOf, splitName, type Base, type ExpectedRequest, type ExpectedStatus, type Manifest, type Scenario } from './scenarios.js';
@@ -95,12 +96,13 @@ export class ConformanceRunner {
   private readonly baseGateways: readonly Manifest[];
   private readonly baseline = new Map<string, Fingerprint>();
 
+  /** PEM certificates the client trusts for TLS requests. */
+  private readonly trusted: string[] = [];
+
   constructor(
     kubeConfig: KubeConfig,
     clusterName: string,
     private readonly base: Base,
-    /** PEM certificates the client trusts for TLS requests. */
-    private readonly trusted: readonly string[],
     private readonly deadlines: Deadlines = defaultDeadlines,
   ) {
     this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
@@ -119,6 +121,21 @@ export class ConformanceRunner {
   /** Server-side apply, as `kubectl apply --server-side` does. */
   async apply(m: KubernetesObject): Promise<void> {
     await this.objects.patch(m, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
+  }
+
+  /**
+   * Makes the `kubernetes.io/tls` Secrets of base.yaml's `certificates:` (with their namespaces):
+   * `issue` makes a self-signed certificate with exactly those names. The client trusts the one
+   * of `tls-validity-checks-certificate`, as upstream's does.
+   */
+  async makeSecrets(issue: (hostnames: readonly string[]) => { certPem: string; keyPem: string }): Promise<void> {
+    for (const m of this.base.manifests.filter((x) => x.kind === 'Namespace')) await this.apply(m);
+    for (const c of this.base.data.certificates) {
+      const { namespace, name } = splitName(c.secret);
+      const issued = issue(c.hostnames);
+      await this.apply(tlsSecret(issued.certPem, issued.keyPem, { namespace, name }));
+      if (name === 'tls-validity-checks-certificate') this.trusted.push(issued.certPem);
+    }
   }
 
   /** Applies base.yaml's objects and waits until the class is accepted and every base Gateway is ready; records how each base Gateway looks then. */
