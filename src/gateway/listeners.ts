@@ -105,13 +105,13 @@ function oneListener(listener: GatewayListener, index: number, ctx: ListenersCon
     else if (accepted.status === 'True') accepted = condition('Accepted', 'False', 'UnsupportedValue', parsed.error);
   }
 
-  // Kinds: HTTPRoute is the one kind these listeners take.
+  // Kinds: HTTPRoute is the one kind these listeners take; a protocol we do not serve takes none.
   const kinds = listener.allowedRoutes?.kinds;
   const supportedKinds: RouteGroupKind[] = [];
   const invalidKinds: string[] = [];
-  if (kinds === undefined || kinds.length === 0) supportedKinds.push(HttpRouteKind);
-  else
-    for (const k of kinds) {
+  if (protocol !== null && (kinds === undefined || kinds.length === 0)) supportedKinds.push(HttpRouteKind);
+  else if (protocol !== null)
+    for (const k of kinds ?? []) {
       if ((k.group ?? GatewayApiGroup) === GatewayApiGroup && k.kind === 'HTTPRoute') {
         if (supportedKinds.length === 0) supportedKinds.push(HttpRouteKind);
       } else invalidKinds.push(`${k.kind}${k.group === undefined || k.group === GatewayApiGroup ? '' : `.${k.group}`}`);
@@ -142,7 +142,10 @@ function oneListener(listener: GatewayListener, index: number, ctx: ListenersCon
         problems.push({ reason: 'InvalidCertificateRef', message: `${refAt}: Secret ${key} cannot be read here` });
         continue;
       }
-      const resolved = ctx.tls(key, hostname === null ? [] : [hostname]);
+      // Whether the certificate names the listener's hostname is the client's check, not a
+      // reference problem: the spec's InvalidCertificateRef is for a missing, unsupported or
+      // malformed referent only.
+      const resolved = ctx.tls(key, []);
       if (resolved.ok) certificates.push({ kind: 'imported', fingerprint: resolved.value.fingerprint });
       else {
         problems.push({ reason: 'InvalidCertificateRef', message: `${refAt}: ${resolved.error.message}` });

@@ -195,12 +195,16 @@ class GatewayTranslator {
     }));
     for (const l of listeners) for (const c of l.conditions) if (c.status === (c.type === 'Conflicted' ? 'True' : 'False')) this.errors.push(degraded(key, key, `${this.name}: ${c.message}`));
     const noListener = programmable.length === 0 ? `${this.name}: no listener can be programmed (see each listener's conditions)` : null;
+    // Some listeners invalid, others served: still accepted, with the reason the spec gives for it.
+    const invalid = listeners.filter((l) => !programmable.includes(l)).map((l) => quote(l.name));
     const acceptedCondition =
       gatewayProblems.length > 0
         ? condition('Accepted', 'False', acceptedReason, gatewayProblems.join('; '))
         : noListener !== null
           ? condition('Accepted', 'False', 'ListenersNotValid', noListener)
-          : condition('Accepted', 'True', 'Accepted', 'Accepted by albatross.dev/gateway');
+          : invalid.length > 0
+            ? condition('Accepted', 'True', 'ListenersNotValid', `${this.name}: listener${invalid.length === 1 ? '' : 's'} ${invalid.join(', ')} cannot be programmed (see ${invalid.length === 1 ? 'its' : 'their'} conditions); the others are served`)
+            : condition('Accepted', 'True', 'Accepted', 'Accepted by albatross.dev/gateway');
     const status: GatewayStatusDraft = {
       gateway: id,
       generation: gateway.metadata?.generation ?? 0,

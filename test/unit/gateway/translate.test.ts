@@ -4,6 +4,8 @@ import type { DesiredStack } from '../../../src/model/resources.js';
 import { translateGateway, type GatewayTranslation } from '../../../src/gateway/translate.js';
 import type { ConditionDraft } from '../../../src/gateway/status.js';
 import type { TlsResolver } from '../../../src/model/resources.js';
+import { TlsSecrets } from '../../../src/pipeline/certificates.js';
+import { Pki, tlsSecret } from '../certificates/pki.js';
 import { namespace } from '../factories.js';
 import { describeAction, routeOnStack, type AlbRequest } from '../translate/alb-router.js';
 import { backendObjects, gateway, gatewaySource, http, route, to, type Objects } from './source.js';
@@ -267,6 +269,20 @@ describe('listeners', () => {
     expect(served(stackOf(t), { host: 'a.example.com' }, 443)).toBe('infra-v1');
   });
 
+  test('a valid Secret whose certificate does not name the listener hostname still resolves, and is served', () => {
+    const pki = new Pki();
+    try {
+      const issued = pki.issue({ sans: ['*.example.org'] });
+      const secrets = new TlsSecrets({ secret: (ns, name) => (ns === 'infra' && name === 'cert' ? tlsSecret(issued.certPem, issued.keyPem, { namespace: ns, name }) : undefined) }, [], new Date());
+      const t = translated({ gateways: [gateway('gw', [{ ...https([{ name: 'cert' }]), hostname: 'secure.test.com' }])], routes: [route('web', [{ backendRefs: to('infra-v1') }])], ...infra }, secrets.resolve);
+      expect(listenerCondition(t, 'https', 'ResolvedRefs')).toMatchObject({ status: 'True', reason: 'ResolvedRefs' });
+      expect(stackOf(t).listeners[0]?.certificates).toEqual([{ kind: 'imported', fingerprint: secrets.wanted()[0]?.fingerprint }]);
+      expect(served(stackOf(t), { host: 'secure.test.com' }, 443)).toBe('infra-v1');
+    } finally {
+      pki.close();
+    }
+  });
+
   test('a Secret in another namespace without a ReferenceGrant is RefNotPermitted, and the listener is not programmed', () => {
     const t = translated({ gateways: [gateway('gw', [http(), https([{ name: 'good', namespace: 'certs' }])])], routes: [route('web', [{ backendRefs: to('infra-v1') }])], ...infra }, resolver);
     expect(listenerCondition(t, 'https', 'ResolvedRefs')).toMatchObject({ status: 'False', reason: 'RefNotPermitted' });
@@ -292,6 +308,22 @@ describe('listeners', () => {
     expect(t.status?.conditions[0]).toMatchObject({ status: 'False', reason: 'ListenersNotValid' });
     expect(t.stack).toBeNull();
     expect(t.members).toEqual(['gateway:infra/gw']);
+  });
+
+  test('a listener of a protocol we do not serve supports no route kind', () => {
+    const t = translated({ gateways: [gateway('gw', [http(), { name: 'invalid', port: 1111, protocol: 'INVALID' }])] });
+    expect(t.status?.listeners.map((l) => [l.name, l.supportedKinds.map((k) => k.kind)])).toEqual([
+      ['http', ['HTTPRoute']],
+      ['invalid', []],
+    ]);
+  });
+
+  test('a Gateway with an invalid listener beside a valid one is accepted with reason ListenersNotValid, and the valid one is served', () => {
+    const t = translated({ gateways: [gateway('gw', [http(), { name: 'invalid', port: 1111, protocol: 'INVALID' }])], routes: [route('web', [{ backendRefs: to('infra-v1') }])], ...infra });
+    expect(t.status?.conditions[0]).toMatchObject({ type: 'Accepted', status: 'True', reason: 'ListenersNotValid' });
+    expect(t.status?.conditions[0]?.message).toContain('"invalid"');
+    expect(served(stackOf(t), { host: 'a.example.com' })).toBe('infra-v1');
+    expect(translated({ gateways: [gateway('gw', [http()])] }).status?.conditions[0]).toMatchObject({ status: 'True', reason: 'Accepted' });
   });
 });
 
