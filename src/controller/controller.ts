@@ -554,9 +554,16 @@ export class Controller {
     this.brokenSecrets.set(group, new Set(broken));
   }
 
-  /** Whether the view has the group now: Ingresses placed in it, or a Gateway of ours. */
+  /**
+   * Whether the view has the group now: Ingresses placed in it, or a Gateway of ours, or one our
+   * finalizer still marks that is not being deleted (its class gone: held as it is).
+   */
   private groupExists(group: string): boolean {
-    return GatewayKey.is(group) ? this.store.gatewayGroups().includes(group) : this.store.group(group) !== undefined;
+    const gateway = GatewayKey.parse(group);
+    if (gateway === undefined) return this.store.group(group) !== undefined;
+    if (this.store.gatewayGroups().includes(group)) return true;
+    const object = this.store.gateway(gateway.namespace, gateway.name);
+    return object !== undefined && (object.metadata?.deletionTimestamp ?? null) === null && (object.metadata?.finalizers ?? []).includes(GatewayFinalizer);
   }
 
   /** Every group of the view: Ingress groups and our Gateways. */

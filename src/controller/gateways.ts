@@ -57,7 +57,13 @@ export class GatewayLifecycle {
     if (id === undefined) return;
     const gateway = this.view.gateway(id.namespace, id.name);
     if (gateway === undefined) return;
-    if (isDeleting(gateway) || !isOurGatewayClass(this.view.gatewayClass(gateway.spec?.gatewayClassName ?? ''))) {
+    const gatewayClass = this.view.gatewayClass(gateway.spec?.gatewayClassName ?? '');
+    if (!isDeleting(gateway) && gatewayClass === undefined) {
+      // Its class is gone: held as it is in AWS, and told why.
+      await this.recordEvents(id, gateway, result);
+      return;
+    }
+    if (isDeleting(gateway) || !isOurGatewayClass(gatewayClass)) {
       // Deleted, or handed to another class: once AWS holds nothing more, our marks go.
       if (result.failure === null && result.released && result.loadBalancer === null) {
         await this.clearRoutes(id, new Set());

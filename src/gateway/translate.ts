@@ -15,7 +15,7 @@ import { parseIngressClassParams, ParamsApiGroup, ParamsKind, type ClassParams }
 import { excluded, degraded } from '../ingress/errors.js';
 import type { GroupTranslation, TranslateOptions } from '../translate/translate.js';
 import { notFound404, type TargetGroupDraft } from '../translate/backends.js';
-import { conditionsIdText, conditionsKey, sortConditions, splitConditions } from '../translate/conditions.js';
+import { conditionsIdText, conditionsKey, RuleLimits, sortConditions, splitConditions } from '../translate/conditions.js';
 import { buildTargetGroup, referencedTargetGroups } from '../translate/target-groups.js';
 import { buildSecurityGroup, defaultInboundCidrs } from '../translate/security-group.js';
 import { loadBalancerName } from '../translate/names.js';
@@ -80,7 +80,9 @@ export function translateGateway(source: GatewaySource, key: string, options: Tr
     const held = (gateway.metadata?.finalizers ?? []).includes(GatewayFinalizer) && gatewayClass === undefined;
     if (!held) return empty(key);
     const message = `Gateway ${id.namespace}/${id.name}: GatewayClass ${quote(gateway.spec?.gatewayClassName ?? '')} does not exist; its load balancer stays as it is until the class exists again`;
-    return { group: key, members: [key], stack: null, errors: [excluded(key, key, message)], warnings: [], status: null };
+    // Every route of the Gateway is a member, so that none of their rules counts as departed.
+    const routes = source.routesOf(id.namespace, id.name).map((r) => RouteKey.of(r.metadata?.namespace ?? 'default', r.metadata?.name ?? ''));
+    return { group: key, members: [key, ...routes], stack: null, errors: [excluded(key, key, message)], warnings: [], status: null };
   }
   return new GatewayTranslator(source, key, id, gateway, gatewayClass as V1GatewayClass, options).run();
 }
@@ -88,6 +90,12 @@ export function translateGateway(source: GatewaySource, key: string, options: Tr
 /** One (rule, match, hostname) of an accepted route on one listener port, before ordering. */
 interface Entry {
   readonly port: number;
+  /**
+   * The hostname of the listener the entry is for: a request is matched against the most
+   * specific listener only (listener isolation), so each listener's entries come before those
+   * of the listeners wider than it, and end with a guard.
+   */
+  readonly listenerHost: string | null;
   readonly host: string | null;
   /** A guard: requests for a more specific listener's hostname stop there (404), never reaching a wider listener's routes. */
   readonly guard: boolean;
@@ -100,11 +108,16 @@ interface Entry {
   readonly where: string;
 }
 
-/** Gateway API match precedence (HTTPRouteRule): hostname, path, method, headers, query, then the oldest route, its name, rule and match order. */
+/**
+ * Gateway API match precedence (HTTPRouteRule): within the entries of one listener (the most
+ * specific listeners first: a request is matched against the most specific listener only),
+ * hostname, path, method, headers, query, then the oldest route, its name, rule and match order.
+ */
 export function compareEntries(a: Entry, b: Entry): number {
   const ma = a.match;
   const mb = b.match;
   return (
+    compareHostnames(a.listenerHost, b.listenerHost) ||
     compareHostnames(a.host, b.host) ||
     Number(a.guard) - Number(b.guard) ||
     Number(mb?.exactPath ?? false) - Number(ma?.exactPath ?? false) ||
@@ -234,6 +247,10 @@ class GatewayTranslator {
 
   private withArns(listener: ListenerModel, arns: readonly CertificateRef[]): ListenerModel {
     if (listener.protocol !== 'HTTPS' || !listener.usable) return listener;
+    // A listener whose own references all failed is not programmed: certificates given for the
+    // whole Gateway do not stand in for a reference the spec says must be refused.
+    const refused = listener.conditions.some((c) => c.type === 'ResolvedRefs' && c.status === 'False');
+    if (refused && listener.certificates.length === 0) return listener;
     const certificates = [...listener.certificates];
     for (const arn of arns) if (!certificates.some((c) => certificateKey(c) === certificateKey(arn))) certificates.push(arn);
     if (certificates.length > 0) return { ...listener, certificates };
@@ -325,6 +342,15 @@ class GatewayTranslator {
         continue;
       }
       anyAttachable = true;
+      // ALB takes 5 condition values a rule; a prefix's two path values split into two rules,
+      // so a match needs one value for its host, one for its path and one per method, header
+      // and query parameter.
+      for (const rule of rules)
+        for (const match of rule.matches) {
+          const needed = (matching.some((m) => m.hosts !== null) ? 1 : 0) + match.model.conditions.filter((c) => c.field !== 'path-pattern').length + (match.model.conditions.some((c) => c.field === 'path-pattern') ? 1 : 0);
+          const problem = `spec.rules[${rule.index}].matches[${match.index}] needs ${needed} ALB condition values (host, path, method, one per header and query parameter); an ALB rule takes ${RuleLimits.valuesPerRule}`;
+          if (needed > RuleLimits.valuesPerRule && !refusals.includes(problem)) refusals.push(problem);
+        }
       if (refusals.length > 0) {
         parents.push(draft(condition('Accepted', 'False', 'UnsupportedValue', `${refusals.join('; ')}; the route's rules already in AWS stay as they are`)));
         continue;
@@ -337,7 +363,7 @@ class GatewayTranslator {
         for (const rule of rules)
           for (const match of rule.matches)
             for (const host of hosts ?? [null])
-              entries.push({ port: listener.port, host, guard: false, match: match.model, action: rule.action, route: key, created, rule: rule.index, matchIndex: match.index, where: `spec.rules[${rule.index}].matches[${match.index}]` });
+              entries.push({ port: listener.port, listenerHost: listener.hostname, host, guard: false, match: match.model, action: rule.action, route: key, created, rule: rule.index, matchIndex: match.index, where: `spec.rules[${rule.index}].matches[${match.index}]` });
       }
     }
     for (const p of parents) {
@@ -456,7 +482,7 @@ function guards(programmable: readonly ListenerModel[]): Entry[] {
     const host = l.hostname;
     if (host === null) continue;
     const wider = programmable.some((o) => o !== l && o.port === l.port && (o.hostname === null || (o.hostname !== host && covers(o.hostname, host))));
-    if (wider) out.push({ port: l.port, host, guard: true, match: null, action: notFound404, route: null, created: 0, rule: 0, matchIndex: 0, where: 'guard' });
+    if (wider) out.push({ port: l.port, listenerHost: host, host, guard: true, match: null, action: notFound404, route: null, created: 0, rule: 0, matchIndex: 0, where: 'guard' });
   }
   return out;
 }

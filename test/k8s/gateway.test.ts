@@ -265,6 +265,24 @@ test('a route that stops naming the Gateway loses our status entry for it', asyn
   await custom().deleteNamespacedCustomObject({ group, version: 'v1', namespace: 'storefront', plural: 'httproutes', name: 'stray' });
 }, 60_000);
 
+test('a GatewayClass deleted by mistake leaves the load balancer as it is, and its return changes nothing', async () => {
+  const before = await requireAlb(running.cluster, gatewayKey);
+  const rules = (alb: ObservedAlb): string[] => [...alb.listeners.values()].flatMap((l) => l.rules.map((r) => `${r.RuleArn ?? ''} ${JSON.stringify(r.Conditions)} ${JSON.stringify(r.Actions)}`)).sort();
+  const cls = (await custom().getClusterCustomObject({ group, version: 'v1', plural: 'gatewayclasses', name: 'albatross' })) as Obj;
+  await custom().deleteClusterCustomObject({ group, version: 'v1', plural: 'gatewayclasses', name: 'albatross' });
+  await eventually('a Warning on the Gateway naming the missing class', async () => {
+    const events = await apis(env().kubeConfig).core.listNamespacedEvent({ namespace: 'infra', fieldSelector: 'involvedObject.name=shop' });
+    return events.items.some((e) => e.type === 'Warning' && (e.message ?? '').includes('GatewayClass "albatross" does not exist')) ? true : undefined;
+  });
+  expect(rules(await requireAlb(running.cluster, gatewayKey))).toEqual(rules(before));
+  await create('gatewayclasses', { kind: 'GatewayClass', metadata: { name: 'albatross' }, spec: cls.spec ?? {} });
+  await eventually('the class accepted again', async () => {
+    const read = (await custom().getClusterCustomObject({ group, version: 'v1', plural: 'gatewayclasses', name: 'albatross' })) as Obj;
+    return condition(read.status, 'Accepted')?.status === 'True' ? true : undefined;
+  });
+  expect(rules(await requireAlb(running.cluster, gatewayKey))).toEqual(rules(before));
+}, 60_000);
+
 test('deleting everything empties AWS and lets the Gateway go', async () => {
   const alb = await requireAlb(running.cluster, gatewayKey);
   for (const [ns, name] of [

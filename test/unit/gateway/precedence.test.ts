@@ -20,13 +20,15 @@ interface RefMatch {
 }
 interface RefRoute {
   readonly name: string;
+  /** The listener it names by `sectionName`; `undefined` for every listener. */
+  readonly section: string | undefined;
   readonly created: number;
   readonly hostnames: readonly string[];
   readonly rules: readonly { readonly matches: readonly RefMatch[]; readonly backend: string }[];
 }
 
 const hostPool = ['a.example.com', 'b.example.com', '*.example.com', '*.b.example.com'];
-const listenerPool: readonly (string | null)[] = [null, '*.example.com', 'a.example.com'];
+const listenerPool: readonly (string | null)[] = [null, '*.example.com', 'a.example.com', '*.b.example.com'];
 const pathPool: readonly { exact: boolean; path: string }[] = [
   { exact: false, path: '/' },
   { exact: false, path: '/a' },
@@ -61,11 +63,27 @@ function pathMatches(m: RefMatch, path: string): boolean {
   return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
 }
 
-function expected(listener: string | null, routes: readonly RefRoute[], req: Required<Pick<AlbRequest, 'host' | 'path' | 'method'>> & { headers: Record<string, string>; query: Record<string, string> }): string {
-  if (listener !== null && !wildcardMatches(listener, req.host)) return 'fixed:404';
+interface RefListener {
+  readonly name: string;
+  readonly hostname: string | null;
+}
+
+/** The listener a request goes to: the most specific one whose hostname matches it (listener isolation). */
+function listenerFor(listeners: readonly RefListener[], host: string): RefListener | undefined {
+  const tier = (h: string | null): number => (h === null ? 2 : h.startsWith('*') ? 1 : 0);
+  return listeners
+    .filter((l) => l.hostname === null || wildcardMatches(l.hostname, host))
+    .sort((a, b) => tier(a.hostname) - tier(b.hostname) || (b.hostname?.length ?? 0) - (a.hostname?.length ?? 0))[0];
+}
+
+function expected(listeners: readonly RefListener[], routes: readonly RefRoute[], req: Required<Pick<AlbRequest, 'host' | 'path' | 'method'>> & { headers: Record<string, string>; query: Record<string, string> }): string {
+  const chosen = listenerFor(listeners, req.host);
+  if (chosen === undefined) return 'fixed:404';
+  const listener = chosen.hostname;
   type Candidate = { host: string | null; m: RefMatch; route: RefRoute; rule: number; match: number; backend: string };
   const candidates: Candidate[] = [];
   for (const r of routes) {
+    if (r.section !== undefined && r.section !== chosen.name) continue;
     const hosts = effectiveHosts(listener, r.hostnames);
     let host: string | null = null;
     if (hosts !== null) {
@@ -109,14 +127,13 @@ function subset<T>(random: () => number, items: readonly T[], p: number): T[] {
   return items.filter(() => random() < p);
 }
 
+/** A match ALB can hold in one rule (5 condition values: host, path, and 3 of method, headers and query). */
 function randomMatch(random: () => number): RefMatch {
   const path = pick(random, pathPool);
-  return {
-    ...path,
-    ...(random() < 0.3 ? { method: pick(random, ['GET', 'POST']) } : {}),
-    headers: subset(random, [['x-team', 'blue'] as const, ['x-env', 'prod'] as const], 0.25),
-    query: subset(random, [['q', 'one'] as const], 0.2),
-  };
+  const method = random() < 0.3 ? { method: pick(random, ['GET', 'POST']) } : {};
+  const headers = subset(random, [['x-team', 'blue'] as const, ['x-env', 'prod'] as const], 0.25);
+  const query = headers.length + ('method' in method ? 1 : 0) < 3 ? subset(random, [['q', 'one'] as const], 0.2) : [];
+  return { ...path, ...method, headers, query };
 }
 
 function toRoute(r: RefRoute): V1HTTPRoute {
@@ -131,19 +148,26 @@ function toRoute(r: RefRoute): V1HTTPRoute {
     ),
     backendRefs: [{ name: rule.backend, port: 8080 }],
   }));
-  return route(r.name, rules, { hostnames: r.hostnames, created: new Date(Date.UTC(2026, 0, 1, 0, r.created)).toISOString() });
+  return route(r.name, rules, {
+    hostnames: r.hostnames,
+    created: new Date(Date.UTC(2026, 0, 1, 0, r.created)).toISOString(),
+    parents: [{ name: 'gw', namespace: 'infra', ...(r.section === undefined ? {} : { sectionName: r.section }) }],
+  });
 }
 
 describe('HTTPRoute precedence through the ALB model', () => {
   const seeds = Array.from({ length: 150 }, (_, i) => i + 1);
   test.each(seeds)('seed %i', (seed) => {
     const random = prng(seed * 7919);
-    const listener = pick(random, listenerPool);
+    // One to three listeners on port 80 with distinct hostnames.
+    const hostnames = [...new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(random, listenerPool)))];
+    const listeners: RefListener[] = hostnames.map((hostname, i) => ({ name: `l${i}`, hostname }));
     const count = 1 + Math.floor(random() * 4);
     const names = ['alpha', 'bravo', 'charlie', 'delta'].slice(0, count);
     const createdOrder = names.map(() => Math.floor(random() * 3));
     const routes: RefRoute[] = names.map((name, i) => ({
       name,
+      section: random() < 0.5 ? undefined : pick(random, listeners).name,
       created: createdOrder[i] ?? 0,
       hostnames: subset(random, hostPool, 0.3),
       rules: Array.from({ length: 1 + Math.floor(random() * 2) }, (_, j) => ({
@@ -153,7 +177,7 @@ describe('HTTPRoute precedence through the ALB model', () => {
     }));
     const backends = backendObjects(routes.flatMap((r) => r.rules.map((rule) => rule.backend)));
     const translation = translateGateway(
-      gatewaySource({ gateways: [gateway('gw', [http('http', 80, listener === null ? {} : { hostname: listener })])], routes: routes.map(toRoute), ...backends }),
+      gatewaySource({ gateways: [gateway('gw', listeners.map((l) => http(l.name, 80, l.hostname === null ? {} : { hostname: l.hostname })))], routes: routes.map(toRoute), ...backends }),
       'gateway:infra/gw',
       { clusterName: 'test' },
     );
@@ -168,7 +192,7 @@ describe('HTTPRoute precedence through the ALB model', () => {
         headers: Object.fromEntries(subset(random, [['x-team', 'blue'], ['x-env', 'prod']], 0.5)) as Record<string, string>,
         query: Object.fromEntries(subset(random, [['q', 'one']], 0.5)) as Record<string, string>,
       };
-      const want = expected(listener, routes, req);
+      const want = expected(listeners, routes, req);
       const got = describeAction(routeOnStack(stack, 80, req)).replace(/:8080$/, '');
       if (want !== got) mismatches.push(`${JSON.stringify(req)}: spec ${want}, ALB ${got}`);
     }

@@ -183,6 +183,11 @@ describe('what ALB cannot express is refused, and the route frozen', () => {
     ['a 307 redirect', { filters: [{ type: 'RequestRedirect', requestRedirect: { statusCode: 307 } }] }, '307'],
     ['a prefix replacement in a redirect', { filters: [{ type: 'RequestRedirect', requestRedirect: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/new' } } }] }, 'ReplacePrefixMatch'],
     ['a path with a wildcard character', { matches: [{ path: { type: 'Exact', value: '/a*b' } }], backendRefs: to('infra-v1') }, '"/a*b"'],
+    [
+      'a match needing more than 5 ALB condition values',
+      { matches: [{ path: { type: 'PathPrefix', value: '/a' }, method: 'GET', headers: [{ name: 'a', value: '1' }, { name: 'b', value: '2' }, { name: 'c', value: '3' }], queryParams: [{ name: 'q', value: '1' }] }], backendRefs: to('infra-v1') },
+      'needs 6 ALB condition values',
+    ],
   ])('%s', (_what, rule, named) => {
     const t = translated({ gateways: [gateway('gw', [http()])], routes: [route('web', [rule])], ...infra });
     const accepted = parentCondition(t, 'web', 'Accepted');
@@ -290,10 +295,17 @@ describe('listeners', () => {
     expect(t.status?.listeners.find((l) => l.name === 'https')?.inStack).toBe(false);
   });
 
-  test('certificate ARNs from the annotation serve HTTPS listeners too', () => {
+  test('certificate ARNs from the annotation serve HTTPS listeners too, but never one whose own reference was refused', () => {
     const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123';
-    const t = translated({ gateways: [gateway('gw', [https([{ name: 'missing' }])], { annotations: { 'albatross.dev/certificate-arns': arn } })], ...infra }, resolver);
-    expect(stackOf(t).listeners[0]?.certificates).toEqual([{ kind: 'arn', arn }]);
+    const annotations = { 'albatross.dev/certificate-arns': arn };
+    const t = translated({ gateways: [gateway('gw', [https([{ name: 'good' }]), { ...https([]), name: 'by-arn', port: 8443 }], { annotations })], ...infra }, resolver);
+    expect(stackOf(t).listeners.map((l) => [l.port, l.certificates])).toEqual([
+      [443, [{ kind: 'imported', fingerprint: 'f'.repeat(64) }, { kind: 'arn', arn }]],
+      [8443, [{ kind: 'arn', arn }]],
+    ]);
+    const refused = translated({ gateways: [gateway('gw', [http(), https([{ name: 'missing' }])], { annotations })], ...infra }, resolver);
+    expect(stackOf(refused).listeners.map((l) => l.port)).toEqual([80]);
+    expect(listenerCondition(refused, 'https', 'ResolvedRefs')?.reason).toBe('InvalidCertificateRef');
   });
 
   test('HTTP and HTTPS on one port conflict', () => {
@@ -331,6 +343,15 @@ describe('the Gateway and its class', () => {
   test('a Gateway of another controller’s class is not ours', () => {
     const t = translated({ gatewayClasses: [{ metadata: { name: 'other' }, spec: { controllerName: 'example.com/gateway' } }], gateways: [gateway('gw', [http()], { className: 'other' })] });
     expect(t).toMatchObject({ members: [], stack: null, status: null });
+  });
+
+  test('a Gateway of ours whose class is gone is held with every route, so nothing of it in AWS counts as departed', () => {
+    const gw = gateway('gw', [http()], { className: 'deleted' });
+    const held = { ...gw, metadata: { ...gw.metadata, finalizers: ['gateway.albatross.dev/load-balancer'] } };
+    const t = translated({ gateways: [held], routes: [route('web', [{ backendRefs: to('infra-v1') }])], ...infra });
+    expect(t.stack).toBeNull();
+    expect(t.members).toEqual(['gateway:infra/gw', 'httproute:infra/web']);
+    expect(t.errors[0]?.message).toContain('GatewayClass "deleted" does not exist');
   });
 
   test('params that do not exist leave the Gateway unaccepted (InvalidParameters) and its load balancer as it is', () => {
