@@ -39,6 +39,8 @@ export default defineConfig(
       ...jest.configs['flat/recommended'].rules,
       'jest/no-disabled-tests': 'error',
       'jest/no-focused-tests': 'error',
+      // expectGolden (test/unit/golden.ts) asserts, as its name says.
+      'jest/expect-expect': ['warn', { assertFunctionNames: ['expect', 'expectGolden'] }],
     },
   },
   {

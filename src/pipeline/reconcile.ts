@@ -356,21 +356,7 @@ async function reconcile(view: ClusterView, name: string, deps: ReconcileDeps, o
       const failed = ensured.failures[0];
       if (failed !== undefined) {
         log.error({ code: failed.code }, failed.message);
-        return {
-          name,
-          ingresses: stack.ingresses,
-          loadBalancer,
-          changes,
-          failure: failed,
-          leftAsIs: null,
-          released: false,
-          previousDnsName,
-          errors,
-          warnings,
-          certificates: { inUse: before, before },
-          backend: null,
-          gatewayStatus,
-        };
+        return { ...leaveAsIs('', failed), changes, leftAsIs: null };
       }
     }
     context = { ...resolved.value, importedCertificateArns: certificateArns, ...(backendSecurityGroupId === undefined ? {} : { backendSecurityGroupId }) };

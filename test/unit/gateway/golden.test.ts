@@ -12,15 +12,15 @@
 //   params      load balancer settings from the class's and the Gateway's IngressClassParams,
 //               infrastructure labels, certificates from the annotation
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterViewFromFiles } from '../../../src/cluster/files.js';
 import { translateGateway } from '../../../src/gateway/translate.js';
 import type { TlsResolver } from '../../../src/model/resources.js';
+import { expectGolden } from '../golden.js';
 import { describeAction, routeOnStack } from '../translate/alb-router.js';
 
 const dir = join(process.cwd(), 'test/unit/gateway/golden');
-const update = process.env['UPDATE_GOLDEN'] === '1';
 
 /** Secrets named `*-tls` resolve to a fingerprint made from their name; others are missing. */
 const tls: TlsResolver = (secret) =>
@@ -45,13 +45,7 @@ describe('golden Gateways', () => {
 
   test.each(names)('%s', async (name) => {
     const actual = `${JSON.stringify(await translateFile(name), null, 2)}\n`;
-    const file = join(dir, `${name}.json`);
-    if (update || !existsSync(file)) {
-      if (!update) throw new Error(`${file} is missing; run with UPDATE_GOLDEN=1 to write it`);
-      writeFileSync(file, actual);
-      return;
-    }
-    expect(actual).toBe(readFileSync(file, 'utf8'));
+    expectGolden(join(dir, `${name}.json`), actual);
   });
 });
 

@@ -15,15 +15,15 @@
 //   params an IngressClass with IngressClassParams: group, scheme, subnets by Name tag,
 //          dualstack CIDRs, attributes and tags over the members' annotations; an Ingress
 //          from a namespace the namespaceSelector does not select (left out)
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DesiredState } from '../../../src/model/resources.js';
 import { clusterViewFromFiles } from '../../../src/cluster/files.js';
 import { translate } from '../../../src/translate/index.js';
+import { expectGolden } from '../golden.js';
 import { describeAction, routeOnStack } from './alb-router.js';
 
 const dir = join(process.cwd(), 'test/unit/translate/golden');
-const update = process.env['UPDATE_GOLDEN'] === '1';
 
 /** The golden input read by the real file loader, as `albatross plan -f` reads it. */
 async function translateFile(name: string): Promise<DesiredState> {
@@ -42,13 +42,7 @@ describe('golden stacks', () => {
 
   test.each(names)('%s', async (name) => {
     const actual = `${JSON.stringify(await translateFile(name), null, 2)}\n`;
-    const file = join(dir, `${name}.json`);
-    if (update || !existsSync(file)) {
-      if (!update) throw new Error(`${file} is missing; run with UPDATE_GOLDEN=1 to write it`);
-      writeFileSync(file, actual);
-      return;
-    }
-    expect(actual).toBe(readFileSync(file, 'utf8'));
+    expectGolden(join(dir, `${name}.json`), actual);
   });
 });
 
