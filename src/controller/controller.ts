@@ -49,7 +49,7 @@ import { IngressLifecycle } from './lifecycle.js';
 import { GatewayClassKey, GatewayLifecycle } from './gateways.js';
 import { GatewayKey } from '../gateway/keys.js';
 import { GatewayApiGroup, GatewayControllerName, GatewayFinalizer, type RouteParentStatus, type V1Gateway, type V1HTTPRoute } from '../gateway/types.js';
-import { isOurGatewayClass } from '../gateway/references.js';
+import { isDeleting, isOurGatewayClass } from '../gateway/references.js';
 import { PodReadiness } from './readiness.js';
 import { WorkQueue } from './queue.js';
 import { metadataOnly, Reflector, slimEndpointSlice, slimNode, type KubeObject, type ListPage } from './reflector.js';
@@ -563,7 +563,7 @@ export class Controller {
     if (gateway === undefined) return this.store.group(group) !== undefined;
     if (this.store.gatewayGroups().includes(group)) return true;
     const object = this.store.gateway(gateway.namespace, gateway.name);
-    return object !== undefined && (object.metadata?.deletionTimestamp ?? null) === null && (object.metadata?.finalizers ?? []).includes(GatewayFinalizer);
+    return object !== undefined && !isDeleting(object) && (object.metadata?.finalizers ?? []).includes(GatewayFinalizer);
   }
 
   /** Every group of the view: Ingress groups and our Gateways. */

@@ -10,7 +10,7 @@ import { GatewayKey, RouteKey, type NamespacedName } from '../gateway/keys.js';
 import { gatewayStatusOf, routeParentsOf, writtenConditions, type RouteParentDraft } from '../gateway/status.js';
 import { gatewayClassAccepted } from '../gateway/translate.js';
 import { GatewayApiGroup, GatewayFinalizer, type V1Gateway, type V1GatewayClass, type V1HTTPRoute } from '../gateway/types.js';
-import { isOurGatewayClass } from '../gateway/references.js';
+import { isDeleting, isOurGatewayClass } from '../gateway/references.js';
 import type { GroupResult } from '../pipeline/reconcile.js';
 import { kubernetesApiError } from '../pipeline/failure.js';
 import { EventReason, isStatus, type ClusterWrites } from './writes.js';
@@ -169,10 +169,6 @@ export class GatewayLifecycle {
       throw kubernetesApiError(`write the status of ${what}`, err);
     }
   }
-}
-
-function isDeleting(object: { metadata?: { deletionTimestamp?: Date | string | null } }): boolean {
-  return object.metadata?.deletionTimestamp !== undefined && object.metadata.deletionTimestamp !== null;
 }
 
 /** Equal as JSON, with Dates as the API server writes them (RFC 3339, whole seconds) and object keys in any order. */
